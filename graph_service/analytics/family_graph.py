@@ -1,0 +1,178 @@
+"""The graph every analytic works on: one node per family, help and referral edges.
+
+Stores hand analytics a :data:`FamilyGraph` built by :func:`build_family_graph`; analytics
+never touch a driver or a file. The contract, which every analytic may rely on:
+
+Nodes are family ids (``str``) with these attributes (no names or contact data, ever):
+
+========================  ==========================================================
+``region``                region id (``str``)
+``cohort``                id of the family's *active* cohort membership, or ``None``
+``household_size``        ``int``
+``languages``             ``tuple[str, ...]`` (sorted)
+``income_band``           ``int`` 1..5 now; ``baseline_income_band`` ``int | None``
+``strengths``, ``needs``  ``tuple[str, ...]`` (sorted skill terms)
+``joined_at``             :class:`datetime.date`
+``consent_matching``,     ``bool`` each
+``consent_cross_region``,
+``consent_research``
+``goals``                 ``dict[goal_id, GoalState]`` (see :class:`GoalState`)
+========================  ==========================================================
+
+Edges (a ``networkx.MultiDiGraph``) have ``kind`` = ``"helped"`` (key: the exchange id;
+``help_kind``, ``at``, ``hours``, ``amount``, ``confirmed``) or ``"referred"`` (key
+``"referred"``; ``at``), directed giver -> receiver and referrer -> referred.
+
+Graph attributes: ``graph["cohorts"]``: ``{cohort_id: CohortInfo}``;
+``graph["regions"]``: ``{region_id: RegionInfo}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeAlias
+
+import networkx as nx
+
+from models import (
+    Cohort,
+    Family,
+    GoalStatus,
+    Helped,
+    MemberOf,
+    MembershipStatus,
+    Pursues,
+    Referred,
+    Region,
+)
+
+FamilyGraph: TypeAlias = "nx.MultiDiGraph[str]"
+
+HELPED = "helped"
+REFERRED = "referred"
+
+
+@dataclass(frozen=True)
+class GoalState:
+    status: GoalStatus
+    since: date
+    achieved_at: date | None = None
+    description: str = ""
+
+
+@dataclass
+class CohortInfo:
+    region: str
+    status: str
+    origin: str
+    focus_goals: tuple[str, ...]
+    members: list[str] = field(default_factory=list)  # active members only, sorted
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    name: str
+    latitude: float | None
+    longitude: float | None
+
+
+def family_attributes(family: Family) -> dict[str, Any]:
+    """Node attributes of a family (without goals and cohort, which come from edges)."""
+    return {
+        "region": family.region_id,
+        "household_size": family.household_size,
+        "languages": family.languages,
+        "income_band": family.income_band,
+        "baseline_income_band": family.baseline_income_band,
+        "strengths": family.strengths,
+        "needs": family.needs,
+        "joined_at": family.joined_at,
+        "consent_matching": family.consent.matching,
+        "consent_cross_region": family.consent.cross_region,
+        "consent_research": family.consent.research,
+    }
+
+
+def build_family_graph(
+    *,
+    families: Iterable[Family],
+    regions: Iterable[Region] = (),
+    cohorts: Iterable[Cohort] = (),
+    memberships: Iterable[MemberOf] = (),
+    pursuits: Iterable[Pursues] = (),
+    helps: Iterable[Helped] = (),
+    referrals: Iterable[Referred] = (),
+) -> FamilyGraph:
+    """Assemble a :data:`FamilyGraph`. Edges whose ends are not among ``families`` are
+    dropped, so a store can pass a region's families with all their edges.
+
+    >>> from datetime import date
+    >>> from models import Family
+    >>> a = Family(id="a", name="A", region_id="r", household_size=3, income_band=2,
+    ...            joined_at=date(2025, 1, 1))
+    >>> g = build_family_graph(families=[a])
+    >>> g.nodes["a"]["region"], g.number_of_edges()
+    ('r', 0)
+    """
+    graph: FamilyGraph = nx.MultiDiGraph()
+    for family in sorted(families, key=lambda f: f.id):
+        graph.add_node(family.id, **family_attributes(family), cohort=None, goals={})
+    graph.graph["regions"] = {
+        r.id: RegionInfo(r.name, r.latitude, r.longitude) for r in sorted(regions, key=lambda r: r.id)
+    }
+    cohort_infos = {
+        c.id: CohortInfo(c.region_id, str(c.status), str(c.origin), c.focus_goals)
+        for c in sorted(cohorts, key=lambda c: c.id)
+    }
+    for m in sorted(memberships, key=lambda m: (m.cohort_id, m.family_id)):
+        if m.status is MembershipStatus.ACTIVE and m.family_id in graph:
+            graph.nodes[m.family_id]["cohort"] = m.cohort_id
+            if m.cohort_id in cohort_infos:
+                cohort_infos[m.cohort_id].members.append(m.family_id)
+    graph.graph["cohorts"] = cohort_infos
+    for p in pursuits:
+        if p.family_id in graph:
+            graph.nodes[p.family_id]["goals"][p.goal_id] = GoalState(
+                p.status, p.since, p.achieved_at, p.description
+            )
+    for h in sorted(helps, key=lambda h: h.id):
+        if h.from_id in graph and h.to_id in graph:
+            graph.add_edge(
+                h.from_id, h.to_id, key=h.id, kind=HELPED, help_kind=h.kind, at=h.at,
+                hours=h.hours, amount=h.amount, confirmed=h.confirmed,
+            )
+    for r in sorted(referrals, key=lambda r: (r.from_id, r.to_id)):
+        if r.from_id in graph and r.to_id in graph:
+            graph.add_edge(r.from_id, r.to_id, key=REFERRED, kind=REFERRED, at=r.at)
+    return graph
+
+
+def edges_of_kind(graph: FamilyGraph, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """All edges of one kind as ``(u, v, data)``, in a stable order."""
+    return [(u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") == kind]
+
+
+def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[str]:
+    """The undirected simple graph of ties: help (either direction), referral and, if asked,
+    shared active cohort membership. Edge attribute ``kinds`` is the set of tie kinds."""
+    ties: nx.Graph[str] = nx.Graph()
+    ties.add_nodes_from(graph.nodes)
+    for u, v, data in graph.edges(data=True):
+        if u == v:
+            continue
+        if ties.has_edge(u, v):
+            ties[u][v]["kinds"].add(data["kind"])
+        else:
+            ties.add_edge(u, v, kinds={data["kind"]})
+    if include_cohort:
+        for info in graph.graph.get("cohorts", {}).values():
+            members = [m for m in info.members if m in ties]
+            for i, u in enumerate(members):
+                for v in members[i + 1 :]:
+                    if ties.has_edge(u, v):
+                        ties[u][v]["kinds"].add("cohort")
+                    else:
+                        ties.add_edge(u, v, kinds={"cohort"})
+    return ties

@@ -1,0 +1,50 @@
+"""The domain model: pydantic types for every node and relationship. Pure: no I/O."""
+
+from models.base import DomainModel, ExternalId, parse, problems_of, today
+from models.errors import DomainError, FieldProblem, ValidationFailed
+from models.nodes import (
+    INCOME_BANDS,
+    MAX_HOUSEHOLD,
+    MIN_HOUSEHOLD,
+    Cohort,
+    CohortOrigin,
+    CohortStatus,
+    Consent,
+    Family,
+    Goal,
+    Region,
+)
+from models.relationships import GoalStatus, Helped, MemberOf, MembershipStatus, Pursues, Referred
+from models.rules import check_referrals
+from models.vocabulary import extend_vocabulary, reset_vocabulary, vocabulary
+
+__all__ = [
+    "INCOME_BANDS",
+    "MAX_HOUSEHOLD",
+    "MIN_HOUSEHOLD",
+    "Cohort",
+    "CohortOrigin",
+    "CohortStatus",
+    "Consent",
+    "DomainError",
+    "DomainModel",
+    "ExternalId",
+    "Family",
+    "FieldProblem",
+    "Goal",
+    "GoalStatus",
+    "Helped",
+    "MemberOf",
+    "MembershipStatus",
+    "Pursues",
+    "Referred",
+    "Region",
+    "ValidationFailed",
+    "check_referrals",
+    "extend_vocabulary",
+    "parse",
+    "problems_of",
+    "reset_vocabulary",
+    "today",
+    "vocabulary",
+]
