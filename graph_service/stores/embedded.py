@@ -1,0 +1,530 @@
+"""``EmbeddedStore``: the zero-setup store — one durable SQLite file plus an in-memory graph.
+
+Every record is a row (its camelCase JSON) in a table keyed by its external id(s). A batch is one
+SQLite transaction in WAL mode with ``synchronous=FULL``: a process killed mid-batch leaves the
+file with whole batches only (SQLite rolls back the unfinished transaction on the next open).
+The in-memory side holds the validated records and a networkx ``MultiDiGraph`` of help and
+referral ties for traversal; it changes only after the transaction commits, so a failed write
+leaves memory and file identical. Reopening the file gives the identical graph.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+
+from graph_service.analytics.family_graph import REFERRED, FamilyGraph, build_family_graph
+from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.stores.base import NODE_LABELS, RELATIONSHIP_TYPES, FamilyFilter, FamilyPage
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    MemberOf,
+    MembershipStatus,
+    Pursues,
+    Referred,
+    Region,
+    check_referrals,
+)
+
+M = TypeVar("M", bound=DomainModel)
+
+# table -> (key columns, primary key); every table also has a ``data`` column (the JSON record).
+_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "regions": (("id",), "id"),
+    "goals": (("id",), "id"),
+    "families": (("id",), "id"),
+    "cohorts": (("id",), "id"),
+    "memberships": (("family_id", "cohort_id"), "family_id, cohort_id"),
+    "pursuits": (("family_id", "goal_id"), "family_id, goal_id"),
+    "help": (("id", "from_id", "to_id"), "id"),
+    "referrals": (("to_id", "from_id"), "to_id"),
+}
+# All SQL is fixed text built once from the constants above; no input ever reaches it.
+_CREATE = [
+    f"CREATE TABLE IF NOT EXISTS {t} ({', '.join(f'{c} TEXT' for c in cols)}, "
+    f"data TEXT NOT NULL, PRIMARY KEY ({pk}))"
+    for t, (cols, pk) in _TABLES.items()
+] + [
+    "CREATE INDEX IF NOT EXISTS help_from ON help (from_id)",
+    "CREATE INDEX IF NOT EXISTS help_to ON help (to_id)",
+    "CREATE INDEX IF NOT EXISTS referrals_from ON referrals (from_id)",
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+]
+_SELECT = {t: f"SELECT data FROM {t} ORDER BY rowid" for t in _TABLES}  # noqa: S608 - constants
+_UPSERT = {
+    t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * (len(cols) + 1))})"  # noqa: S608
+    for t, (cols, _) in _TABLES.items()
+}
+_DELETE_FAMILY = (
+    ("DELETE FROM families WHERE id = ?", 1),
+    ("DELETE FROM memberships WHERE family_id = ?", 1),
+    ("DELETE FROM pursuits WHERE family_id = ?", 1),
+    ("DELETE FROM help WHERE from_id = ? OR to_id = ?", 2),
+    ("DELETE FROM referrals WHERE to_id = ? OR from_id = ?", 2),
+)
+_BUMP_VERSION = (
+    "INSERT INTO meta VALUES ('dataVersion', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"
+)
+# Loading order on open, and the model of each table.
+_MODELS: dict[str, type[DomainModel]] = {
+    "regions": Region,
+    "goals": Goal,
+    "families": Family,
+    "cohorts": Cohort,
+    "memberships": MemberOf,
+    "pursuits": Pursues,
+    "help": Helped,
+    "referrals": Referred,
+}
+
+
+def _json(record: DomainModel) -> str:
+    return json.dumps(record.to_record(), separators=(",", ":"), sort_keys=True)
+
+
+class EmbeddedStore:
+    """SQLite-backed :class:`~graph_service.stores.base.GraphStore` with in-memory traversal."""
+
+    name = "embedded"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._version = 0
+        self._reset_memory()
+
+    # ------------------------------------------------------------------ life cycle
+    def _reset_memory(self) -> None:
+        self.regions: dict[str, Region] = {}
+        self.goals: dict[str, Goal] = {}
+        self.families: dict[str, Family] = {}
+        self.cohorts: dict[str, Cohort] = {}
+        self.memberships: dict[tuple[str, str], MemberOf] = {}
+        self.pursuits: dict[tuple[str, str], Pursues] = {}
+        self.helps: dict[str, Helped] = {}
+        self.referrals: dict[str, Referred] = {}  # keyed by the referred family
+        self._by_family: dict[str, set[tuple[str, str]]] = defaultdict(set)  # memberships
+        self._by_cohort: dict[str, set[str]] = defaultdict(set)
+        self._goals_of: dict[str, set[str]] = defaultdict(set)
+        self._graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        self._subgraph_cache: dict[tuple[str, ...] | None, tuple[int, FamilyGraph]] = {}
+
+    def open(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=OFF")
+                for statement in _CREATE:
+                    conn.execute(statement)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(f"cannot open embedded store {self.path}: {error}") from None
+            self._conn = conn
+            self._load()
+
+    def _load(self) -> None:
+        assert self._conn is not None
+        self._reset_memory()
+        row = self._conn.execute("SELECT value FROM meta WHERE key='dataVersion'").fetchone()
+        self._version = int(row[0]) if row else 0
+        for table, model in _MODELS.items():
+            records = [
+                model.model_validate_json(data) for (data,) in self._conn.execute(_SELECT[table])
+            ]
+            self._apply(table, records)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def ping(self) -> bool:
+        with self._lock:
+            if self._conn is None:
+                return False
+            try:
+                self._conn.execute("SELECT 1").fetchone()
+            except sqlite3.Error:
+                return False
+            return True
+
+    def data_version(self) -> int:
+        return self._version
+
+    # ------------------------------------------------------------------ writing
+    def _write(
+        self,
+        table: str,
+        rows: Sequence[tuple[Any, ...]],
+        deletes: Sequence[tuple[str, tuple[Any, ...]]] = (),
+    ) -> None:
+        """One transaction: the ``deletes``, then upsert ``rows`` (key columns..., data)."""
+        if self._conn is None:
+            raise StoreUnavailable("the embedded store is not open")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for statement, params in deletes:
+                self._conn.execute(statement, params)
+            if rows:
+                self._conn.executemany(_UPSERT[table], rows)
+            self._conn.execute(_BUMP_VERSION)
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._rollback()
+            raise StoreUnavailable(f"embedded store write failed: {error}") from None
+        except BaseException:
+            self._rollback()
+            raise
+        self._version += 1
+
+    def _rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def _upsert(
+        self,
+        table: str,
+        records: Sequence[M],
+        key: Callable[[M], tuple[str, ...]],
+        check: Callable[[Sequence[M]], None] | None = None,
+    ) -> int:
+        if not records:
+            return 0
+        with self._lock:
+            if check is not None:
+                check(records)
+            rows = [(*key(r), _json(r)) for r in records]
+            self._write(table, rows)
+            self._apply(table, records)
+        return len(records)
+
+    def _require(self, known: dict[str, Any], ids: Iterable[tuple[str, str]], what: str) -> None:
+        for field, value in ids:
+            if value not in known:
+                raise NotFound(f"{what} {value!r} does not exist", field=field)
+
+    def upsert_regions(self, regions: Sequence[Region]) -> int:
+        return self._upsert("regions", regions, lambda r: (r.id,))
+
+    def upsert_goals(self, goals: Sequence[Goal]) -> int:
+        return self._upsert("goals", goals, lambda g: (g.id,))
+
+    def upsert_families(self, families: Sequence[Family]) -> int:
+        def check(batch: Sequence[Family]) -> None:
+            self._require(self.regions, (("regionId", f.region_id) for f in batch), "region")
+
+        return self._upsert("families", families, lambda f: (f.id,), check)
+
+    def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
+        def check(batch: Sequence[Cohort]) -> None:
+            self._require(self.regions, (("regionId", c.region_id) for c in batch), "region")
+            self._require(
+                self.goals, (("focusGoals", g) for c in batch for g in c.focus_goals), "goal"
+            )
+
+        return self._upsert("cohorts", cohorts, lambda c: (c.id,), check)
+
+    def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
+        def check(batch: Sequence[MemberOf]) -> None:
+            self._require(self.families, (("familyId", m.family_id) for m in batch), "family")
+            self._require(self.cohorts, (("cohortId", m.cohort_id) for m in batch), "cohort")
+
+        return self._upsert("memberships", memberships, lambda m: (m.family_id, m.cohort_id), check)
+
+    def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
+        def check(batch: Sequence[Pursues]) -> None:
+            self._require(self.families, (("familyId", p.family_id) for p in batch), "family")
+            self._require(self.goals, (("goalId", p.goal_id) for p in batch), "goal")
+
+        return self._upsert("pursuits", pursuits, lambda p: (p.family_id, p.goal_id), check)
+
+    def upsert_help(self, helps: Sequence[Helped]) -> int:
+        def check(batch: Sequence[Helped]) -> None:
+            self._require(self.families, (("fromId", h.from_id) for h in batch), "family")
+            self._require(self.families, (("toId", h.to_id) for h in batch), "family")
+
+        return self._upsert("help", helps, lambda h: (h.id, h.from_id, h.to_id), check)
+
+    def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
+        def check(batch: Sequence[Referred]) -> None:
+            self._require(self.families, (("fromId", r.from_id) for r in batch), "family")
+            self._require(self.families, (("toId", r.to_id) for r in batch), "family")
+            check_referrals({k: r.from_id for k, r in self.referrals.items()}, batch)
+
+        return self._upsert("referrals", referrals, lambda r: (r.to_id, r.from_id), check)
+
+    # ------------------------------------------------------------------ memory
+    def _apply(self, table: str, records: Sequence[Any]) -> None:
+        apply = getattr(self, f"_apply_{table}")
+        for record in records:
+            apply(record)
+
+    def _apply_regions(self, r: Region) -> None:
+        self.regions[r.id] = r
+
+    def _apply_goals(self, g: Goal) -> None:
+        self.goals[g.id] = g
+
+    def _apply_families(self, f: Family) -> None:
+        self.families[f.id] = f
+        self._graph.add_node(f.id)
+
+    def _apply_cohorts(self, c: Cohort) -> None:
+        self.cohorts[c.id] = c
+
+    def _apply_memberships(self, m: MemberOf) -> None:
+        self.memberships[(m.family_id, m.cohort_id)] = m
+        self._by_family[m.family_id].add((m.family_id, m.cohort_id))
+        self._by_cohort[m.cohort_id].add(m.family_id)
+
+    def _apply_pursuits(self, p: Pursues) -> None:
+        self.pursuits[(p.family_id, p.goal_id)] = p
+        self._goals_of[p.family_id].add(p.goal_id)
+
+    def _apply_help(self, h: Helped) -> None:
+        old = self.helps.get(h.id)
+        if old is not None and self._graph.has_edge(old.from_id, old.to_id, key=h.id):
+            self._graph.remove_edge(old.from_id, old.to_id, key=h.id)
+        self.helps[h.id] = h
+        self._graph.add_edge(h.from_id, h.to_id, key=h.id, kind="helped")
+
+    def _apply_referrals(self, r: Referred) -> None:
+        self.referrals[r.to_id] = r
+        self._graph.add_edge(r.from_id, r.to_id, key=REFERRED, kind=REFERRED)
+
+    # ------------------------------------------------------------------ reads
+    def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
+        with self._lock:
+            return {i: self.families[i] for i in ids if i in self.families}
+
+    def _matching_ids(self, filter: FamilyFilter) -> list[str]:
+        ids: Iterable[str]
+        if filter.cohort_id is not None:
+            ids = [
+                f
+                for f in self._by_cohort.get(filter.cohort_id, ())
+                if self.memberships[(f, filter.cohort_id)].status is MembershipStatus.ACTIVE
+            ]
+        else:
+            ids = self.families
+        regions = set(filter.region_ids) if filter.region_ids is not None else None
+        out = []
+        for family_id in ids:
+            family = self.families[family_id]
+            if regions is not None and family.region_id not in regions:
+                continue
+            if filter.goal_id is not None and filter.goal_id not in self._goals_of[family_id]:
+                continue
+            if (
+                filter.consent_matching is not None
+                and family.consent.matching != filter.consent_matching
+            ):
+                continue
+            out.append(family_id)
+        return sorted(out)
+
+    def list_families(self, filter: FamilyFilter, *, after: str | None, limit: int) -> FamilyPage:
+        with self._lock:
+            ids = [i for i in self._matching_ids(filter) if after is None or i > after]
+            return FamilyPage([self.families[i] for i in ids[:limit]], len(ids) > limit)
+
+    def count_families(self, filter: FamilyFilter) -> int:
+        with self._lock:
+            return len(self._matching_ids(filter))
+
+    def get_cohorts(self, ids: Sequence[str]) -> dict[str, Cohort]:
+        with self._lock:
+            return {i: self.cohorts[i] for i in ids if i in self.cohorts}
+
+    def list_cohorts(
+        self, region_ids: tuple[str, ...] | None, *, after: str | None, limit: int
+    ) -> list[Cohort]:
+        with self._lock:
+            chosen = sorted(
+                c.id
+                for c in self.cohorts.values()
+                if (region_ids is None or c.region_id in region_ids)
+                and (after is None or c.id > after)
+            )
+            return [self.cohorts[i] for i in chosen[:limit]]
+
+    def list_goals(self) -> list[Goal]:
+        with self._lock:
+            return [self.goals[i] for i in sorted(self.goals)]
+
+    def list_regions(self) -> list[Region]:
+        with self._lock:
+            return [self.regions[i] for i in sorted(self.regions)]
+
+    def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
+        with self._lock:
+            return {
+                f: [self.memberships[k] for k in sorted(self._by_family.get(f, ()))]
+                for f in family_ids
+                if f in self.families
+            }
+
+    def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
+        with self._lock:
+            return {
+                c: [self.memberships[(f, c)] for f in sorted(self._by_cohort.get(c, ()))]
+                for c in cohort_ids
+                if c in self.cohorts
+            }
+
+    def pursuits_of(self, family_ids: Sequence[str]) -> dict[str, list[Pursues]]:
+        with self._lock:
+            return {
+                f: [self.pursuits[(f, g)] for g in sorted(self._goals_of.get(f, ()))]
+                for f in family_ids
+                if f in self.families
+            }
+
+    def help_of(self, family_ids: Sequence[str]) -> dict[str, list[Helped]]:
+        with self._lock:
+            out: dict[str, list[Helped]] = {}
+            for f in family_ids:
+                if f not in self.families:
+                    continue
+                keys = {
+                    k
+                    for _, _, k, d in self._graph.out_edges(f, keys=True, data=True)
+                    if d["kind"] == "helped"
+                } | {
+                    k
+                    for _, _, k, d in self._graph.in_edges(f, keys=True, data=True)
+                    if d["kind"] == "helped"
+                }
+                out[f] = sorted((self.helps[k] for k in keys), key=lambda h: (h.at, h.id))
+            return out
+
+    def referrer_of(self, family_ids: Sequence[str]) -> dict[str, Referred]:
+        with self._lock:
+            return {f: self.referrals[f] for f in family_ids if f in self.referrals}
+
+    def _recruits(self, family_id: str) -> list[str]:
+        return sorted(v for _, v, k in self._graph.out_edges(family_id, keys=True) if k == REFERRED)
+
+    def referral_subtree(self, root_id: str, *, max_depth: int | None = None) -> list[Referred]:
+        with self._lock:
+            if root_id not in self.families:
+                raise NotFound(f"family {root_id!r} does not exist", field="rootId")
+            edges: list[Referred] = []
+            queue = deque([(root_id, 0)])
+            while queue:
+                node, depth = queue.popleft()
+                if max_depth is not None and depth >= max_depth:
+                    continue
+                for child in self._recruits(node):
+                    edges.append(self.referrals[child])
+                    queue.append((child, depth + 1))
+            return edges
+
+    def _cohort_mates(self, family_id: str) -> set[str]:
+        mates: set[str] = set()
+        for _, cohort in self._by_family.get(family_id, ()):
+            if self.memberships[(family_id, cohort)].status is not MembershipStatus.ACTIVE:
+                continue
+            mates |= {
+                f
+                for f in self._by_cohort[cohort]
+                if self.memberships[(f, cohort)].status is MembershipStatus.ACTIVE
+            }
+        return mates
+
+    def neighbourhood(self, family_id: str, *, hops: int = 1) -> set[str]:
+        with self._lock:
+            if family_id not in self.families:
+                raise NotFound(f"family {family_id!r} does not exist", field="familyId")
+            seen = {family_id}
+            frontier = {family_id}
+            for _ in range(hops):
+                step: set[str] = set()
+                for node in frontier:
+                    step |= set(self._graph.successors(node)) | set(self._graph.predecessors(node))
+                    step |= self._cohort_mates(node)
+                frontier = step - seen
+                seen |= frontier
+            return seen - {family_id}
+
+    def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
+        key = tuple(sorted(set(region_ids))) if region_ids is not None else None
+        with self._lock:
+            cached = self._subgraph_cache.get(key)
+            if cached is not None and cached[0] == self._version:
+                return cached[1].copy()
+            families = [f for f in self.families.values() if key is None or f.region_id in key]
+            graph = build_family_graph(
+                families=families,
+                regions=self.regions.values(),
+                cohorts=self.cohorts.values(),
+                memberships=self.memberships.values(),
+                pursuits=self.pursuits.values(),
+                helps=self.helps.values(),
+                referrals=self.referrals.values(),
+            )
+            self._subgraph_cache = {key: (self._version, graph)}
+            return graph.copy()
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            counts = dict.fromkeys((*NODE_LABELS, *RELATIONSHIP_TYPES), 0)
+            counts.update(
+                Family=len(self.families),
+                Cohort=len(self.cohorts),
+                Goal=len(self.goals),
+                Region=len(self.regions),
+                LIVES_IN=len(self.families),
+                MEMBER_OF=len(self.memberships),
+                PURSUES=len(self.pursuits),
+                HELPED=len(self.helps),
+                REFERRED=len(self.referrals),
+            )
+            return counts
+
+    # ------------------------------------------------------------------ delete
+    def delete_family(self, family_id: str) -> bool:
+        with self._lock:
+            if family_id not in self.families:
+                return False
+            self._write(
+                "families",
+                [],
+                deletes=[(sql, (family_id,) * n) for sql, n in _DELETE_FAMILY],
+            )
+            self._forget(family_id)
+            return True
+
+    def _forget(self, family_id: str) -> None:
+        del self.families[family_id]
+        for key in self._by_family.pop(family_id, set()):
+            del self.memberships[key]
+            self._by_cohort[key[1]].discard(family_id)
+        for goal in self._goals_of.pop(family_id, set()):
+            del self.pursuits[(family_id, goal)]
+        for _, _, key, data in list(self._graph.out_edges(family_id, keys=True, data=True)) + list(
+            self._graph.in_edges(family_id, keys=True, data=True)
+        ):
+            if data["kind"] == "helped":
+                self.helps.pop(key, None)
+        for child in self._recruits(family_id):
+            self.referrals.pop(child, None)
+        self.referrals.pop(family_id, None)
+        self._graph.remove_node(family_id)

@@ -1,0 +1,282 @@
+"""The import/export format: CSV (one file per type) or JSON Lines (one record a line).
+
+CSV: one file per node or relationship type with a header row of the model's camelCase field
+names (``regions.csv``, ``goals.csv``, ``families.csv``, ``cohorts.csv``, ``memberships.csv``,
+``pursuits.csv``, ``help.csv``, ``referrals.csv``). List fields (``languages``, ``strengths``,
+``needs``, ``focusGoals``) are ``;``-separated; a family's consent is three boolean columns
+``consentMatching``, ``consentCrossRegion``, ``consentResearch`` (``true``/``false``). An empty
+cell means "not given" (the model's default applies).
+
+JSON Lines: every line is an object with a ``"type"`` (``region``, ``goal``, ``family``,
+``cohort``, ``membership``, ``pursuit``, ``help``, ``referral``) and the camelCase fields; a
+family's consent may be nested (``"consent": {"matching": true, ...}``, as written by the
+exporter) or flat like the CSV columns.
+
+Records are validated by :func:`models.parse` on import, never here: this module only turns
+cells into the plain values the models accept.
+
+>>> spec = SPEC_BY_TYPE["family"]
+>>> spec.file, spec.upsert
+('families.csv', 'upsert_families')
+>>> record_from_cells(spec, {"id": "a", "languages": "en;es", "consentResearch": "true"})
+{'id': 'a', 'languages': ['en', 'es'], 'consent': {'research': 'true'}}
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+
+LIST_SEPARATOR = ";"
+CONSENT_COLUMNS = {
+    "consentMatching": "matching",
+    "consentCrossRegion": "crossRegion",
+    "consentResearch": "research",
+}
+
+
+class Format(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """One node or relationship type of the format."""
+
+    type: str  # the JSON Lines "type" value
+    model: type[DomainModel]
+    file: str  # the CSV file name
+    columns: tuple[str, ...]  # CSV header, camelCase
+    upsert: str  # the GraphStore method that writes a batch of this type
+    is_node: bool
+
+
+def _columns(model: type[DomainModel]) -> tuple[str, ...]:
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        if alias == "consent":
+            names.extend(CONSENT_COLUMNS)
+        else:
+            names.append(alias)
+    return tuple(names)
+
+
+def _spec(type_: str, model: type[DomainModel], file: str, upsert: str, node: bool) -> TypeSpec:
+    return TypeSpec(type_, model, file, _columns(model), upsert, node)
+
+
+# Import order: nodes before relationships, so relationships may name nodes from later files.
+SPECS: tuple[TypeSpec, ...] = (
+    _spec("region", Region, "regions.csv", "upsert_regions", True),
+    _spec("goal", Goal, "goals.csv", "upsert_goals", True),
+    _spec("family", Family, "families.csv", "upsert_families", True),
+    _spec("cohort", Cohort, "cohorts.csv", "upsert_cohorts", True),
+    _spec("membership", MemberOf, "memberships.csv", "upsert_memberships", False),
+    _spec("pursuit", Pursues, "pursuits.csv", "upsert_pursuits", False),
+    _spec("help", Helped, "help.csv", "upsert_help", False),
+    _spec("referral", Referred, "referrals.csv", "upsert_referrals", False),
+)
+SPEC_BY_TYPE: dict[str, TypeSpec] = {s.type: s for s in SPECS}
+SPEC_BY_MODEL: dict[type[DomainModel], TypeSpec] = {s.model: s for s in SPECS}
+LIST_FIELDS = frozenset({"languages", "strengths", "needs", "focusGoals"})
+JSONL_FILE = "graph.jsonl"
+
+
+# ---------------------------------------------------------------------------- cells <-> records
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def cells_of(model: DomainModel) -> dict[str, str]:
+    """The CSV cells of a record (its type's columns)."""
+    record = model.to_record()
+    consent = record.pop("consent", None)
+    if isinstance(consent, dict):
+        for column, key in CONSENT_COLUMNS.items():
+            record[column] = consent[key]
+    return {column: _cell(value) for column, value in record.items()}
+
+
+def record_from_cells(spec: TypeSpec, cells: Mapping[str, str | None]) -> dict[str, Any]:
+    """The plain camelCase record of a CSV row, ready for :func:`models.parse`.
+
+    Empty cells are left out (the model's default applies, or it reports the field missing);
+    unknown columns are kept so that validation names them."""
+    record: dict[str, Any] = {}
+    consent: dict[str, str] = {}
+    for column, raw in cells.items():
+        value = (raw or "").strip()
+        if column in CONSENT_COLUMNS:
+            if value:
+                consent[CONSENT_COLUMNS[column]] = value
+        elif column in LIST_FIELDS:
+            record[column] = [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()]
+        elif value:
+            record[column] = value
+    if consent:
+        record["consent"] = consent
+    return record
+
+
+def record_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON Lines object without its ``type``; flat consent columns folded into ``consent``."""
+    record = {k: v for k, v in data.items() if k != "type"}
+    flat = {CONSENT_COLUMNS[k]: record.pop(k) for k in list(record) if k in CONSENT_COLUMNS}
+    if flat:
+        nested = record.get("consent")
+        record["consent"] = {**(nested if isinstance(nested, dict) else {}), **flat}
+    return record
+
+
+def json_line_of(model: DomainModel) -> str:
+    """One JSON Lines record (``type`` first, then the camelCase fields)."""
+    spec = SPEC_BY_MODEL[type(model)]
+    return json.dumps({"type": spec.type, **model.to_record()}, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class RawRow:
+    """One row as read: where it came from and the plain record to validate."""
+
+    type: str
+    file: str  # file name relative to the import folder
+    line: int  # 1-based line number in the file (the CSV header is line 1)
+    record: dict[str, Any] | None  # None if the line could not be read at all
+    problem: str = ""  # why the line could not be read
+
+
+def csv_paths(folder: Path) -> dict[str, Path]:
+    """The CSV files of ``folder`` that exist, by type."""
+    return {s.type: folder / s.file for s in SPECS if (folder / s.file).is_file()}
+
+
+def jsonl_paths(folder: Path) -> list[Path]:
+    """The JSON Lines files directly in ``folder`` (sub-folders, e.g. reports, are ignored)."""
+    return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+
+
+def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
+    name = str(path.relative_to(folder))
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        unknown = [c for c in header if c not in spec.columns]
+        for cells in reader:
+            line = reader.line_num
+            if None in cells:
+                yield RawRow(spec.type, name, line, None, "more cells than header columns")
+                continue
+            record = record_from_cells(spec, cells)
+            if unknown:  # keep unknown columns so that validation names them
+                record.update({c: cells[c] for c in unknown})
+            yield RawRow(spec.type, name, line, record)
+
+
+def index_jsonl(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """(line number, byte offset) of every line of each type; unreadable lines under ``""``."""
+    index: dict[str, list[tuple[int, int]]] = {}
+    with path.open("rb") as handle:
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip():
+                index.setdefault(_json_type(raw), []).append((number, offset))
+            offset += len(raw)
+    return index
+
+
+def _json_type(raw: bytes) -> str:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    kind = data.get("type") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else ""
+
+
+def read_jsonl_lines(
+    path: Path, type_: str, places: list[tuple[int, int]], *, folder: Path
+) -> Iterator[RawRow]:
+    """The rows of one type at ``places`` (from :func:`index_jsonl`)."""
+    name = str(path.relative_to(folder))
+    with path.open("rb") as handle:
+        for number, offset in places:
+            handle.seek(offset)
+            raw = handle.readline()
+            try:
+                data = json.loads(raw)
+            except ValueError as error:
+                yield RawRow(type_, name, number, None, f"not valid JSON ({error})")
+                continue
+            if not isinstance(data, dict) or data.get("type") not in SPEC_BY_TYPE:
+                known = ", ".join(SPEC_BY_TYPE)
+                yield RawRow(type_, name, number, None, f"needs a 'type', one of: {known}")
+                continue
+            yield RawRow(type_, name, number, record_from_json(data))
+
+
+# ---------------------------------------------------------------------------- writing
+class RecordWriter:
+    """Writes records to a folder in one format; use as a context manager."""
+
+    def __init__(self, folder: Path, fmt: Format) -> None:
+        self.folder = folder
+        self.format = fmt
+        self._handles: dict[str, IO[str]] = {}
+        self._csv: dict[str, csv.DictWriter[str]] = {}
+        self.counts: dict[str, int] = {s.type: 0 for s in SPECS}
+        folder.mkdir(parents=True, exist_ok=True)
+        if fmt is Format.CSV:  # every file with its header, even when empty
+            for spec in SPECS:
+                self._csv_writer(spec)
+
+    def _csv_writer(self, spec: TypeSpec) -> csv.DictWriter[str]:
+        writer = self._csv.get(spec.type)
+        if writer is None:
+            handle = (self.folder / spec.file).open("w", newline="", encoding="utf-8")
+            self._handles[spec.type] = handle
+            writer = csv.DictWriter(handle, fieldnames=list(spec.columns), lineterminator="\n")
+            writer.writeheader()
+            self._csv[spec.type] = writer
+        return writer
+
+    def _jsonl_handle(self) -> IO[str]:
+        handle = self._handles.get("jsonl")
+        if handle is None:
+            handle = (self.folder / JSONL_FILE).open("w", encoding="utf-8")
+            self._handles["jsonl"] = handle
+        return handle
+
+    def write(self, model: DomainModel) -> None:
+        spec = SPEC_BY_MODEL[type(model)]
+        if self.format is Format.CSV:
+            self._csv_writer(spec).writerow(cells_of(model))
+        else:
+            self._jsonl_handle().write(json_line_of(model) + "\n")
+        self.counts[spec.type] += 1
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

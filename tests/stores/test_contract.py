@@ -1,0 +1,301 @@
+"""The store contract: every test here runs unchanged on the embedded store and on Neo4j."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import networkx as nx
+import pytest
+
+from graph_service.analytics.family_graph import build_family_graph
+from graph_service.demo import demo_network, load_network
+from graph_service.errors import NotFound
+from graph_service.stores.base import NODE_LABELS, RELATIONSHIP_TYPES, FamilyFilter, GraphStore
+from models import (
+    Cohort,
+    Family,
+    GoalStatus,
+    Helped,
+    MemberOf,
+    MembershipStatus,
+    Pursues,
+    Referred,
+    ValidationFailed,
+)
+
+DEMO_COUNTS = {
+    "Family": 12, "Cohort": 2, "Goal": 12, "Region": 2, "LIVES_IN": 12,
+    "MEMBER_OF": 12, "PURSUES": 14, "HELPED": 12, "REFERRED": 9,
+}  # fmt: skip
+
+
+@pytest.fixture
+def demo(store: GraphStore) -> GraphStore:
+    load_network(store, demo_network())
+    return store
+
+
+def test_store_satisfies_protocol(store: GraphStore) -> None:
+    assert isinstance(store, GraphStore)
+    assert store.ping()
+
+
+def test_empty_store_counts_every_label_and_type(store: GraphStore) -> None:
+    assert store.counts() == dict.fromkeys((*NODE_LABELS, *RELATIONSHIP_TYPES), 0)
+
+
+def test_loading_demo_gives_expected_counts(demo: GraphStore) -> None:
+    assert demo.counts() == DEMO_COUNTS
+
+
+def test_loading_twice_is_idempotent(demo: GraphStore) -> None:
+    before = demo.subgraph()
+    load_network(demo, demo_network())
+    assert demo.counts() == DEMO_COUNTS
+    assert nx.utils.graphs_equal(before, demo.subgraph())
+
+
+def test_data_version_grows_with_each_write(store: GraphStore) -> None:
+    net = demo_network()
+    v0 = store.data_version()
+    store.upsert_regions(net.regions)
+    v1 = store.data_version()
+    store.upsert_goals(net.goals)
+    assert v0 < v1 < store.data_version()
+
+
+def test_get_families_returns_existing_only(demo: GraphStore) -> None:
+    found = demo.get_families(["ana", "nobody", "gus"])
+    assert set(found) == {"ana", "gus"}
+    ana = next(f for f in demo_network().families if f.id == "ana")
+    assert found["ana"] == ana
+
+
+def test_update_replaces_properties_and_region(demo: GraphStore) -> None:
+    ana = demo.get_families(["ana"])["ana"]
+    moved = ana.model_copy(update={"region_id": "boston", "household_size": 5})
+    demo.upsert_families([moved])
+    assert demo.get_families(["ana"])["ana"] == moved
+    assert demo.counts()["LIVES_IN"] == 12
+    assert demo.subgraph(("boston",)).nodes["ana"]["household_size"] == 5
+    assert "ana" not in demo.subgraph(("oakland",))
+
+
+def test_list_families_is_keyset_paginated(demo: GraphStore) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        page = demo.list_families(FamilyFilter(), after=after, limit=5)
+        seen += [f.id for f in page.families]
+        if not page.has_next:
+            break
+        after = page.families[-1].id
+    assert seen == sorted(f.id for f in demo_network().families)
+
+
+@pytest.mark.parametrize(
+    ("filter_", "expected"),
+    [
+        (FamilyFilter(region_ids=("boston",)), ["gus", "hal", "ivy", "jon", "kim", "lu"]),
+        (FamilyFilter(goal_id="start_business"), ["hal", "jon", "lu"]),
+        (
+            FamilyFilter(cohort_id="oak-1", consent_matching=True),
+            ["ana", "ben", "cruz", "dee", "fay"],
+        ),
+        (FamilyFilter(region_ids=("oakland",), goal_id="emergency_savings"), ["ana", "ben", "eli"]),
+        (FamilyFilter(region_ids=()), []),
+    ],
+)
+def test_family_filters(demo: GraphStore, filter_: FamilyFilter, expected: list[str]) -> None:
+    assert [f.id for f in demo.list_families(filter_, after=None, limit=100).families] == expected
+    assert demo.count_families(filter_) == len(expected)
+
+
+def test_cohorts_goals_regions(demo: GraphStore) -> None:
+    assert set(demo.get_cohorts(["oak-1", "zzz"])) == {"oak-1"}
+    assert [c.id for c in demo.list_cohorts(None, after=None, limit=10)] == ["bos-1", "oak-1"]
+    assert [c.id for c in demo.list_cohorts(("oakland",), after=None, limit=10)] == ["oak-1"]
+    assert [c.id for c in demo.list_cohorts(None, after="bos-1", limit=10)] == ["oak-1"]
+    assert len(demo.list_goals()) == 12
+    assert [r.id for r in demo.list_regions()] == ["boston", "oakland"]
+
+
+def test_membership_reads(demo: GraphStore) -> None:
+    members = demo.members_of_cohorts(["oak-1", "bos-1", "none"])
+    assert [m.family_id for m in members["oak-1"]] == ["ana", "ben", "cruz", "dee", "eli", "fay"]
+    assert set(members) == {"oak-1", "bos-1"}
+    mine = demo.memberships_of_families(["ana"])["ana"]
+    assert [(m.cohort_id, m.status) for m in mine] == [("oak-1", MembershipStatus.ACTIVE)]
+
+
+def test_leaving_a_cohort_keeps_history(demo: GraphStore) -> None:
+    demo.upsert_memberships(
+        [MemberOf(family_id="ana", cohort_id="oak-1", since=date(2024, 1, 10), status="left")]
+    )
+    assert demo.subgraph().nodes["ana"]["cohort"] is None
+    assert demo.count_families(FamilyFilter(cohort_id="oak-1")) == 5
+    assert demo.counts()["MEMBER_OF"] == 12
+
+
+def test_pursuits_help_and_referrer(demo: GraphStore) -> None:
+    pursuits = demo.pursuits_of(["ben", "gus"])
+    assert [p.goal_id for p in pursuits["ben"]] == ["emergency_savings", "pay_down_debt"]
+    assert pursuits["gus"][0].status is GoalStatus.ACHIEVED
+    helps = demo.help_of(["ana"])["ana"]
+    assert [h.id for h in helps] == ["h01", "h02", "h03", "h06"]  # ordered by date
+    refs = demo.referrer_of(["dee", "ana"])
+    assert set(refs) == {"dee"} and refs["dee"].from_id == "ben"
+
+
+def test_referral_subtree_breadth_first(demo: GraphStore) -> None:
+    edges = demo.referral_subtree("ana")
+    assert [(e.from_id, e.to_id) for e in edges] == [
+        ("ana", "ben"), ("ana", "cruz"), ("ben", "dee"), ("ben", "eli"), ("cruz", "fay"),
+    ]  # fmt: skip
+    assert len(demo.referral_subtree("ana", max_depth=1)) == 2
+    assert demo.referral_subtree("fay") == []
+    with pytest.raises(NotFound):
+        demo.referral_subtree("nobody")
+
+
+def test_neighbourhood(demo: GraphStore) -> None:
+    # eli: cohort oak-1 (ana, ben, cruz, dee, fay), help from dee, referred by ben.
+    assert demo.neighbourhood("eli") == {"ana", "ben", "cruz", "dee", "fay"}
+    # cruz: cohort + help with gus (Boston) -> two hops reaches Boston's cohort.
+    assert "gus" in demo.neighbourhood("cruz")
+    assert "lu" in demo.neighbourhood("cruz", hops=2)
+
+
+def test_subgraph_matches_build_family_graph(demo: GraphStore) -> None:
+    net = demo_network()
+    expected = build_family_graph(
+        families=net.families, regions=net.regions, cohorts=net.cohorts,
+        memberships=net.memberships, pursuits=net.pursuits, helps=net.helps,
+        referrals=net.referrals,
+    )  # fmt: skip
+    got = demo.subgraph()
+    assert nx.utils.graphs_equal(got, expected)
+    assert got.graph == expected.graph
+    oakland = demo.subgraph(("oakland",))
+    assert set(oakland) == {"ana", "ben", "cruz", "dee", "eli", "fay"}
+    assert not oakland.has_edge("gus", "cruz")  # the Boston end is outside
+
+
+def test_delete_family_removes_everything_attached(demo: GraphStore) -> None:
+    assert demo.delete_family("ben") is True
+    assert demo.delete_family("ben") is False
+    counts = demo.counts()
+    assert counts["Family"] == 11
+    assert counts["MEMBER_OF"] == 11
+    assert counts["PURSUES"] == 12
+    assert counts["HELPED"] == 10  # h03 and h05 touched ben
+    assert counts["REFERRED"] == 6  # ana->ben, ben->dee, ben->eli
+    assert "ben" not in demo.subgraph()
+
+
+def test_dangling_reference_writes_nothing(demo: GraphStore) -> None:
+    version = demo.data_version()
+    good = Helped(id="h99", from_id="ana", to_id="ben", kind="food", at=date(2025, 1, 1))
+    bad = Helped(id="h98", from_id="ana", to_id="ghost", kind="food", at=date(2025, 1, 1))
+    with pytest.raises(NotFound) as caught:
+        demo.upsert_help([good, bad])
+    assert caught.value.field == "toId"
+    assert demo.counts() == DEMO_COUNTS
+    assert demo.data_version() == version
+
+
+@pytest.mark.parametrize(
+    ("method", "record", "field"),
+    [
+        ("upsert_families", {"region_id": "atlantis"}, "regionId"),
+        ("upsert_memberships", {"cohort_id": "nope"}, "cohortId"),
+        ("upsert_pursuits", {"family_id": "ghost"}, "familyId"),
+    ],
+)
+def test_missing_targets_are_named(
+    demo: GraphStore, method: str, record: dict[str, str], field: str
+) -> None:
+    base = {
+        "upsert_families": next(iter(demo_network().families)),
+        "upsert_memberships": MemberOf(family_id="ana", cohort_id="oak-1", since=date(2024, 2, 1)),
+        "upsert_pursuits": Pursues(family_id="ana", goal_id="health", since=date(2024, 2, 1)),
+    }[method]
+    with pytest.raises(NotFound) as caught:
+        getattr(demo, method)([base.model_copy(update=record)])
+    assert caught.value.field == field
+    assert demo.counts() == DEMO_COUNTS
+
+
+def test_second_referrer_is_rejected(demo: GraphStore) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        demo.upsert_referrals([Referred(from_id="gus", to_id="dee", at=date(2024, 3, 5))])
+    assert caught.value.field == "toId"
+    assert "already has referrer" in str(caught.value)
+    assert demo.counts()["REFERRED"] == 9
+
+
+def test_referral_cycle_is_rejected_whole(demo: GraphStore) -> None:
+    ok = Referred(from_id="kim", to_id="lu", at=date(2024, 6, 1))
+    cycle = Referred(from_id="fay", to_id="ana", at=date(2024, 6, 1))  # ana -> cruz -> fay -> ana
+    with pytest.raises(ValidationFailed, match="cycle"):
+        demo.upsert_referrals([ok, cycle])
+    assert demo.counts()["REFERRED"] == 9
+    assert demo.referrer_of(["lu"]) == {}
+
+
+def test_resending_a_referral_is_idempotent(demo: GraphStore) -> None:
+    demo.upsert_referrals(demo_network().referrals[:3])
+    assert demo.counts()["REFERRED"] == 9
+
+
+def test_concurrent_writes_of_one_id_give_one_node(demo: GraphStore) -> None:
+    template = demo.get_families(["ana"])["ana"]
+    variants = [
+        template.model_copy(update={"id": "twin", "household_size": n}) for n in range(1, 9)
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda f: demo.upsert_families([f]), variants))
+    assert demo.counts()["Family"] == 13
+    assert demo.counts()["LIVES_IN"] == 13
+    assert demo.get_families(["twin"])["twin"].household_size in range(1, 9)
+
+
+def test_help_upsert_by_id_replaces(demo: GraphStore) -> None:
+    h = demo_network().helps[0].model_copy(update={"hours": 9.5, "confirmed": False})
+    demo.upsert_help([h])
+    assert demo.counts()["HELPED"] == 12
+    stored = next(x for x in demo.help_of(["ana"])["ana"] if x.id == "h01")
+    assert stored == h
+
+
+def test_cohort_focus_goal_must_exist(store: GraphStore) -> None:
+    net = demo_network()
+    store.upsert_regions(net.regions)
+    cohort = Cohort(id="c1", name="C", region_id="oakland", created_at=date(2024, 1, 1),
+                    focus_goals=("health",))  # fmt: skip
+    with pytest.raises(NotFound) as caught:
+        store.upsert_cohorts([cohort])
+    assert caught.value.field == "focusGoals"
+
+
+def test_empty_batches_are_no_ops(store: GraphStore) -> None:
+    version = store.data_version()
+    assert store.upsert_families([]) == 0
+    assert store.data_version() == version
+
+
+def test_families_round_trip_all_fields(store: GraphStore) -> None:
+    net = demo_network()
+    store.upsert_regions(net.regions)
+    family = Family.model_validate(
+        {
+            "id": "x-1", "name": "Zoë Ñandú", "regionId": "oakland", "householdSize": 20,
+            "languages": ["vi", "en"], "incomeBand": 5, "baselineIncomeBand": 1,
+            "strengths": ["sewing"], "needs": ["driving", "childcare"], "joinedAt": "2020-02-29",
+            "contact": "+1 555 0100",
+            "consent": {"matching": True, "crossRegion": False, "research": True},
+        }
+    )  # fmt: skip
+    store.upsert_families([family])
+    assert store.get_families(["x-1"])["x-1"] == family
