@@ -33,12 +33,14 @@ class GoalStatus(StrEnum):
 
 
 class MemberOf(DomainModel):
-    """``(Family)-[:MEMBER_OF {since, status}]->(Cohort)``; one per family and cohort."""
+    """``(Family)-[:MEMBER_OF {since, status, invitedBy}]->(Cohort)``; one per family and
+    cohort. ``invited_by`` is the member whose invitation brought the family in, if any."""
 
     family_id: ExternalId
     cohort_id: ExternalId
     since: PastDate
     status: MembershipStatus = MembershipStatus.ACTIVE
+    invited_by: ExternalId | None = None
 
 
 class Pursues(DomainModel):

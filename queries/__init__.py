@@ -26,14 +26,13 @@ def cypher(name: str) -> LiteralString:
     except FileNotFoundError:
         raise UnknownQuery(name) from None
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
-    # The text comes from a file shipped with the package, never from input; the driver's
-    # LiteralString typing cannot see that, hence the cast-free but honest return type here.
-    return "\n".join(lines).strip()  # type: ignore[return-value]
+    # The text comes from a file shipped with the package, never from input.
+    return "\n".join(lines).strip()
 
 
 def statements(name: str) -> list[LiteralString]:
     """The ';'-separated statements of a multi-statement file such as ``schema.cypher``."""
-    return [s.strip() for s in cypher(name).split(";") if s.strip()]  # type: ignore[misc]
+    return [s.strip() for s in cypher(name).split(";") if s.strip()]
 
 
 def available() -> list[str]:

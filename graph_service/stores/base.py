@@ -29,6 +29,31 @@ RELATIONSHIP_TYPES = ("LIVES_IN", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED")
 
 
 @dataclass(frozen=True)
+class ChangeSet:
+    """Several batches written in ONE transaction, in dependency order (nodes first).
+
+    Records may refer to nodes created earlier in the same change set. Services use this
+    for operations that touch several types at once (accepting an invitation writes a
+    membership and a referral), so that a failure writes nothing.
+    """
+
+    regions: Sequence[Region] = ()
+    goals: Sequence[Goal] = ()
+    families: Sequence[Family] = ()
+    cohorts: Sequence[Cohort] = ()
+    memberships: Sequence[MemberOf] = ()
+    pursuits: Sequence[Pursues] = ()
+    helps: Sequence[Helped] = ()
+    referrals: Sequence[Referred] = ()
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.regions, self.goals, self.families, self.cohorts, self.memberships,
+             self.pursuits, self.helps, self.referrals)
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class FamilyPage:
     """One page of families in id order (keyset pagination: ``after`` is the last id seen)."""
 
@@ -63,6 +88,10 @@ class GraphStore(Protocol):
         """A number that grows with every committed write."""
 
     # batched upserts (one transaction each) -------------------------------------------------
+    def write(self, changes: ChangeSet) -> None:
+        """Validate and write every part of ``changes`` in one transaction (all or nothing);
+        an empty change set writes nothing and leaves :meth:`data_version` unchanged."""
+
     def upsert_regions(self, regions: Sequence[Region]) -> int: ...
     def upsert_goals(self, goals: Sequence[Goal]) -> int: ...
     def upsert_families(self, families: Sequence[Family]) -> int: ...

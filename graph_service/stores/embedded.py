@@ -22,7 +22,13 @@ import networkx as nx
 
 from graph_service.analytics.family_graph import REFERRED, FamilyGraph, build_family_graph
 from graph_service.errors import NotFound, StoreUnavailable
-from graph_service.stores.base import NODE_LABELS, RELATIONSHIP_TYPES, FamilyFilter, FamilyPage
+from graph_service.stores.base import (
+    NODE_LABELS,
+    RELATIONSHIP_TYPES,
+    ChangeSet,
+    FamilyFilter,
+    FamilyPage,
+)
 from models import (
     Cohort,
     DomainModel,
@@ -169,21 +175,20 @@ class EmbeddedStore:
         return self._version
 
     # ------------------------------------------------------------------ writing
-    def _write(
+    def _write_tables(
         self,
-        table: str,
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
         deletes: Sequence[tuple[str, tuple[Any, ...]]] = (),
     ) -> None:
-        """One transaction: the ``deletes``, then upsert ``rows`` (key columns..., data)."""
+        """One transaction: the ``deletes``, then upsert each table's rows (keys..., data)."""
         if self._conn is None:
             raise StoreUnavailable("the embedded store is not open")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             for statement, params in deletes:
                 self._conn.execute(statement, params)
-            if rows:
-                self._conn.executemany(_UPSERT[table], rows)
+            for table, table_rows in rows:
+                self._conn.executemany(_UPSERT[table], table_rows)
             self._conn.execute(_BUMP_VERSION)
             self._conn.execute("COMMIT")
         except sqlite3.Error as error:
@@ -198,77 +203,53 @@ class EmbeddedStore:
         if self._conn is not None and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
-    def _upsert(
-        self,
-        table: str,
-        records: Sequence[M],
-        key: Callable[[M], tuple[str, ...]],
-        check: Callable[[Sequence[M]], None] | None = None,
-    ) -> int:
-        if not records:
-            return 0
+    def write(self, changes: ChangeSet) -> None:
+        if changes.is_empty():
+            return
         with self._lock:
-            if check is not None:
-                check(records)
-            rows = [(*key(r), _json(r)) for r in records]
-            self._write(table, rows)
-            self._apply(table, records)
-        return len(records)
-
-    def _require(self, known: dict[str, Any], ids: Iterable[tuple[str, str]], what: str) -> None:
-        for field, value in ids:
-            if value not in known:
-                raise NotFound(f"{what} {value!r} does not exist", field=field)
+            known = _Known(self)
+            rows: list[tuple[str, list[tuple[Any, ...]]]] = []
+            for table, records in _parts(changes):
+                if not records:
+                    continue
+                known.check(table, records)
+                key = _KEYS[table]
+                rows.append((table, [(*key(r), _json(r)) for r in records]))
+            self._write_tables(rows)
+            for table, records in _parts(changes):
+                self._apply(table, records)
 
     def upsert_regions(self, regions: Sequence[Region]) -> int:
-        return self._upsert("regions", regions, lambda r: (r.id,))
+        self.write(ChangeSet(regions=regions))
+        return len(regions)
 
     def upsert_goals(self, goals: Sequence[Goal]) -> int:
-        return self._upsert("goals", goals, lambda g: (g.id,))
+        self.write(ChangeSet(goals=goals))
+        return len(goals)
 
     def upsert_families(self, families: Sequence[Family]) -> int:
-        def check(batch: Sequence[Family]) -> None:
-            self._require(self.regions, (("regionId", f.region_id) for f in batch), "region")
-
-        return self._upsert("families", families, lambda f: (f.id,), check)
+        self.write(ChangeSet(families=families))
+        return len(families)
 
     def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
-        def check(batch: Sequence[Cohort]) -> None:
-            self._require(self.regions, (("regionId", c.region_id) for c in batch), "region")
-            self._require(
-                self.goals, (("focusGoals", g) for c in batch for g in c.focus_goals), "goal"
-            )
-
-        return self._upsert("cohorts", cohorts, lambda c: (c.id,), check)
+        self.write(ChangeSet(cohorts=cohorts))
+        return len(cohorts)
 
     def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
-        def check(batch: Sequence[MemberOf]) -> None:
-            self._require(self.families, (("familyId", m.family_id) for m in batch), "family")
-            self._require(self.cohorts, (("cohortId", m.cohort_id) for m in batch), "cohort")
-
-        return self._upsert("memberships", memberships, lambda m: (m.family_id, m.cohort_id), check)
+        self.write(ChangeSet(memberships=memberships))
+        return len(memberships)
 
     def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
-        def check(batch: Sequence[Pursues]) -> None:
-            self._require(self.families, (("familyId", p.family_id) for p in batch), "family")
-            self._require(self.goals, (("goalId", p.goal_id) for p in batch), "goal")
-
-        return self._upsert("pursuits", pursuits, lambda p: (p.family_id, p.goal_id), check)
+        self.write(ChangeSet(pursuits=pursuits))
+        return len(pursuits)
 
     def upsert_help(self, helps: Sequence[Helped]) -> int:
-        def check(batch: Sequence[Helped]) -> None:
-            self._require(self.families, (("fromId", h.from_id) for h in batch), "family")
-            self._require(self.families, (("toId", h.to_id) for h in batch), "family")
-
-        return self._upsert("help", helps, lambda h: (h.id, h.from_id, h.to_id), check)
+        self.write(ChangeSet(helps=helps))
+        return len(helps)
 
     def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
-        def check(batch: Sequence[Referred]) -> None:
-            self._require(self.families, (("fromId", r.from_id) for r in batch), "family")
-            self._require(self.families, (("toId", r.to_id) for r in batch), "family")
-            check_referrals({k: r.from_id for k, r in self.referrals.items()}, batch)
-
-        return self._upsert("referrals", referrals, lambda r: (r.to_id, r.from_id), check)
+        self.write(ChangeSet(referrals=referrals))
+        return len(referrals)
 
     # ------------------------------------------------------------------ memory
     def _apply(self, table: str, records: Sequence[Any]) -> None:
@@ -504,8 +485,7 @@ class EmbeddedStore:
         with self._lock:
             if family_id not in self.families:
                 return False
-            self._write(
-                "families",
+            self._write_tables(
                 [],
                 deletes=[(sql, (family_id,) * n) for sql, n in _DELETE_FAMILY],
             )
@@ -528,3 +508,69 @@ class EmbeddedStore:
             self.referrals.pop(child, None)
         self.referrals.pop(family_id, None)
         self._graph.remove_node(family_id)
+
+
+_KEYS: dict[str, Callable[[Any], tuple[str, ...]]] = {
+    "regions": lambda r: (r.id,),
+    "goals": lambda g: (g.id,),
+    "families": lambda f: (f.id,),
+    "cohorts": lambda c: (c.id,),
+    "memberships": lambda m: (m.family_id, m.cohort_id),
+    "pursuits": lambda p: (p.family_id, p.goal_id),
+    "help": lambda h: (h.id, h.from_id, h.to_id),
+    "referrals": lambda r: (r.to_id, r.from_id),
+}
+
+
+def _parts(changes: ChangeSet) -> list[tuple[str, Sequence[Any]]]:
+    """The change set's batches in dependency order, named by table."""
+    return [
+        ("regions", changes.regions),
+        ("goals", changes.goals),
+        ("families", changes.families),
+        ("cohorts", changes.cohorts),
+        ("memberships", changes.memberships),
+        ("pursuits", changes.pursuits),
+        ("help", changes.helps),
+        ("referrals", changes.referrals),
+    ]
+
+
+class _Known:
+    """Ids that exist for the purpose of validating one change set: the store's plus those
+    written earlier in the same change set."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+        self.pending: dict[str, set[str]] = defaultdict(set)
+
+    def _exists(self, kind: str, value: str) -> bool:
+        stored: dict[str, Any] = getattr(self.store, kind)
+        return value in stored or value in self.pending[kind]
+
+    def _require(self, kind: str, pairs: Iterable[tuple[str, str]]) -> None:
+        what = {"regions": "region", "families": "family", "cohorts": "cohort", "goals": "goal"}
+        for field, value in pairs:
+            if not self._exists(kind, value):
+                raise NotFound(f"{what[kind]} {value!r} does not exist", field=field)
+
+    def check(self, table: str, records: Sequence[Any]) -> None:
+        if table == "families":
+            self._require("regions", (("regionId", f.region_id) for f in records))
+        elif table == "cohorts":
+            self._require("regions", (("regionId", c.region_id) for c in records))
+            self._require("goals", (("focusGoals", g) for c in records for g in c.focus_goals))
+        elif table == "memberships":
+            self._require("families", (("familyId", m.family_id) for m in records))
+            self._require("cohorts", (("cohortId", m.cohort_id) for m in records))
+        elif table == "pursuits":
+            self._require("families", (("familyId", p.family_id) for p in records))
+            self._require("goals", (("goalId", p.goal_id) for p in records))
+        elif table in ("help", "referrals"):
+            self._require("families", (("fromId", r.from_id) for r in records))
+            self._require("families", (("toId", r.to_id) for r in records))
+        if table == "referrals":
+            existing = {k: r.from_id for k, r in self.store.referrals.items()}
+            check_referrals(existing, records)
+        if table in ("regions", "goals", "families", "cohorts"):
+            self.pending[table].update(r.id for r in records)

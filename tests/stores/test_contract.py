@@ -299,3 +299,38 @@ def test_families_round_trip_all_fields(store: GraphStore) -> None:
     )  # fmt: skip
     store.upsert_families([family])
     assert store.get_families(["x-1"])["x-1"] == family
+
+
+def test_change_set_writes_all_parts_in_one_transaction(demo: GraphStore) -> None:
+    from graph_service.stores.base import ChangeSet
+
+    newcomer = demo.get_families(["ana"])["ana"].model_copy(update={"id": "newcomer"})
+    version = demo.data_version()
+    demo.write(
+        ChangeSet(
+            families=[newcomer],
+            memberships=[MemberOf(family_id="newcomer", cohort_id="oak-1", since=date(2025, 1, 1))],
+            referrals=[Referred(from_id="fay", to_id="newcomer", at=date(2025, 1, 1))],
+        )
+    )
+    assert demo.data_version() > version
+    assert demo.referrer_of(["newcomer"])["newcomer"].from_id == "fay"
+    assert demo.count_families(FamilyFilter(cohort_id="oak-1")) == 7
+
+
+def test_change_set_failure_in_a_later_part_writes_nothing(demo: GraphStore) -> None:
+    from graph_service.stores.base import ChangeSet
+
+    newcomer = demo.get_families(["ana"])["ana"].model_copy(update={"id": "newcomer"})
+    with pytest.raises(ValidationFailed):
+        demo.write(
+            ChangeSet(
+                families=[newcomer],
+                memberships=[
+                    MemberOf(family_id="newcomer", cohort_id="oak-1", since=date(2025, 1, 1))
+                ],
+                referrals=[Referred(from_id="gus", to_id="dee", at=date(2025, 1, 1))],
+            )
+        )
+    assert demo.counts() == DEMO_COUNTS
+    assert demo.get_families(["newcomer"]) == {}

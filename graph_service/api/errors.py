@@ -1,0 +1,81 @@
+"""Turn every error into a GraphQL error with ``extensions.code`` and, where known, ``field``.
+
+- :class:`~models.errors.DomainError` subclasses carry their own code and field.
+- GraphQL validation errors (unknown fields, wrong argument types) get ``BAD_USER_INPUT`` for
+  input coercion and ``GRAPHQL_VALIDATION_FAILED`` otherwise.
+- Anything else is an internal error: logged with its stack trace, reported to the client as
+  ``INTERNAL_SERVER_ERROR`` with no detail (no stack traces or driver messages leak).
+In production mode "Did you mean ...?" suggestions are stripped from messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from models.errors import DomainError, ValidationFailed
+
+log = logging.getLogger("graph_service.api")
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+_INPUT_PATTERNS = ("got invalid value", "Expected value of type", "cannot represent", "Int cannot")
+
+
+def _domain_extensions(error: DomainError) -> dict[str, Any]:
+    ext: dict[str, Any] = {"code": error.code}
+    if error.field:
+        ext["field"] = error.field
+    if isinstance(error, ValidationFailed):
+        ext["problems"] = [{"field": p.field, "reason": p.reason} for p in error.problems]
+    return ext
+
+
+def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            original.message, nodes=error.nodes, path=error.path,
+            extensions=_domain_extensions(original),
+        )  # fmt: skip
+    if original is None or isinstance(original, GraphQLError):
+        message = error.message
+        if hide_suggestions:
+            message = _SUGGESTION.sub("", message)
+        code = (error.extensions or {}).get("code")
+        if code is None:
+            is_input = any(p in message for p in _INPUT_PATTERNS)
+            code = "BAD_USER_INPUT" if is_input else "GRAPHQL_VALIDATION_FAILED"
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})
+    log.error("internal error at %s", error.path, exc_info=original)
+    return GraphQLError(
+        "Internal server error", nodes=error.nodes, path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )  # fmt: skip
+
+
+class CodedErrors(SchemaExtension):
+    """Applies :func:`classify` to every error of the result."""
+
+    hide_suggestions = False
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [
+                classify(e, hide_suggestions=self.hide_suggestions) for e in result.errors
+            ]
+        errors = self.execution_context.pre_execution_errors
+        if errors:
+            self.execution_context.pre_execution_errors = [
+                classify(e, hide_suggestions=self.hide_suggestions) for e in errors
+            ]
+
+
+class ProductionCodedErrors(CodedErrors):
+    hide_suggestions = True

@@ -1,0 +1,455 @@
+"""The GraphQL schema: queries, mutations, limits and error handling.
+
+Resolvers are thin: they validate arguments, call a service, and wrap the result in a type.
+Later features add their fields by extending :class:`Query` / :class:`Mutation` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import Info
+
+from graph_service.api.context import Context, in_thread
+from graph_service.api.errors import CodedErrors, ProductionCodedErrors
+from graph_service.api.limits import cost_limit_rule
+from graph_service.api.types import (
+    Cohort,
+    CohortConnection,
+    CohortEdge,
+    Family,
+    FamilyConnection,
+    FamilyEdge,
+    FamilyGoal,
+    Goal,
+    GoalStatus,
+    HelpExchange,
+    Membership,
+    PageInfo,
+    Region,
+    Stats,
+    check_page_size,
+    cohort_node,
+    decode_cursor,
+    encode_cursor,
+    family_node,
+    family_or_error,
+)
+from graph_service.auth import Role
+from graph_service.errors import Forbidden, NotFound
+from graph_service.services import cohorts as cohort_service
+from graph_service.services import families as family_service
+from graph_service.services import help as help_service
+from graph_service.services.access import require_principal, require_role
+from graph_service.settings import Mode, Settings
+from graph_service.stores.base import FamilyFilter
+from models import Family as FamilyModel
+
+GraphInfo = Info[Context, None]
+T = TypeVar("T")
+
+# ---------------------------------------------------------------------------- inputs
+
+
+def as_record(value: object) -> dict[str, Any]:
+    """An input object as a camelCase dict, leaving out fields the client did not set."""
+    from pydantic.alias_generators import to_camel
+
+    out: dict[str, Any] = {}
+    for key, item in vars(value).items():
+        if item is None or item is strawberry.UNSET:
+            continue
+        if hasattr(item, "__strawberry_definition__"):
+            item = as_record(item)
+        elif isinstance(item, GoalStatus):
+            item = item.value
+        out[to_camel(key)] = item
+    return out
+
+
+@strawberry.input(description="Consent flags; leave a flag out to keep it as it is.")
+class ConsentInput:
+    matching: bool | None = strawberry.UNSET
+    cross_region: bool | None = strawberry.UNSET
+    research: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class RegisterFamilyInput:
+    id: strawberry.ID = strawberry.field(description="A stable slug, e.g. 'oak-0042'.")
+    name: str
+    region_id: strawberry.ID
+    household_size: int
+    income_band: int
+    baseline_income_band: int | None = strawberry.UNSET
+    languages: list[str] | None = strawberry.UNSET
+    strengths: list[str] | None = strawberry.UNSET
+    needs: list[str] | None = strawberry.UNSET
+    contact: str | None = strawberry.UNSET
+    consent: ConsentInput | None = strawberry.UNSET
+
+
+@strawberry.input(description="Profile fields to change; leave a field out to keep it.")
+class UpdateProfileInput:
+    name: str | None = strawberry.UNSET
+    region_id: strawberry.ID | None = strawberry.UNSET
+    household_size: int | None = strawberry.UNSET
+    income_band: int | None = strawberry.UNSET
+    languages: list[str] | None = strawberry.UNSET
+    strengths: list[str] | None = strawberry.UNSET
+    needs: list[str] | None = strawberry.UNSET
+    contact: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class GoalInput:
+    goal_id: strawberry.ID
+    status: GoalStatus | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class RecordHelpInput:
+    to_id: strawberry.ID = strawberry.field(description="The family that received the help.")
+    kind: str
+    at: date | None = strawberry.field(default=strawberry.UNSET, description="Default: today.")
+    hours: float | None = strawberry.UNSET
+    amount: float | None = strawberry.UNSET
+    from_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Organizers/admins: the giving family."
+    )
+
+
+@strawberry.input
+class CreateCohortInput:
+    name: str
+    focus_goals: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class FamilyFilterInput:
+    region_id: strawberry.ID | None = strawberry.UNSET
+    goal_id: strawberry.ID | None = strawberry.UNSET
+    cohort_id: strawberry.ID | None = strawberry.UNSET
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _subject_family(info: GraphInfo, family_id: str | None) -> str:
+    """The family a mutation is about: the argument, or the caller's own family."""
+    principal = require_principal(info.context.principal)
+    if family_id is not None:
+        return str(family_id)
+    if principal.role is Role.FAMILY:
+        return principal.subject
+    raise NotFound(
+        "give familyId (only family tokens have a family of their own)", field="familyId"
+    )
+
+
+async def _run(func: Callable[..., T], *args: Any) -> T:
+    return await in_thread(func, *args)
+
+
+async def _visible_after_write(info: GraphInfo, model: FamilyModel) -> Family:
+    info.context.loaders.family.clear(model.id)
+    info.context.loaders.family.prime(model.id, model)
+    return await family_or_error(info, model.id)
+
+
+def _family_filter_for(info: GraphInfo, filter: FamilyFilterInput | None) -> FamilyFilter:
+    principal = require_principal(info.context.principal)
+    region = str(filter.region_id) if filter and filter.region_id else None
+    goal = str(filter.goal_id) if filter and filter.goal_id else None
+    cohort = str(filter.cohort_id) if filter and filter.cohort_id else None
+    if principal.role is Role.ADMIN:
+        return FamilyFilter(
+            region_ids=(region,) if region else None, goal_id=goal, cohort_id=cohort
+        )
+    if principal.role is Role.ORGANIZER:
+        if region and not principal.serves(region):
+            raise Forbidden(f"you do not serve region {region!r}", field="filter.regionId")
+        regions = (region,) if region else principal.regions
+        return FamilyFilter(region_ids=regions, goal_id=goal, cohort_id=cohort)
+    if principal.role is Role.FAMILY:
+        raise_if_not_family_listing(region)
+        return FamilyFilter(goal_id=goal, cohort_id=cohort, consent_matching=True)
+    raise Forbidden("researchers see aggregates only, never families")
+
+
+def raise_if_not_family_listing(region: str | None) -> None:
+    if region is not None:
+        raise Forbidden(
+            "families list peers of their own region; use peer matching for others",
+            field="filter.regionId",
+        )
+
+
+# ---------------------------------------------------------------------------- query
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The calling family.")
+    async def me(self, info: GraphInfo) -> Family:
+        principal = require_role(info.context.principal, Role.FAMILY)
+        return await family_or_error(info, principal.subject)
+
+    @strawberry.field
+    async def family(self, info: GraphInfo, id: strawberry.ID) -> Family:
+        require_principal(info.context.principal)
+        return await family_or_error(info, str(id))
+
+    @strawberry.field(
+        description="Families the caller may see, in id order. Families see consenting peers "
+        "of their region; organizers their regions; admins everyone."
+    )
+    async def families(
+        self,
+        info: GraphInfo,
+        filter: FamilyFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> FamilyConnection:
+        check_page_size(first, info.context.settings.max_page_size)
+        start = decode_cursor(after)
+        flt = _family_filter_for(info, filter)
+        viewer = await info.context.viewer()
+        if viewer.family is not None:
+            flt = FamilyFilter(
+                region_ids=(viewer.family.region_id,), goal_id=flt.goal_id,
+                cohort_id=flt.cohort_id, consent_matching=True,
+            )  # fmt: skip
+        info.context.counter.calls.append("list_families")
+        page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
+        for model in page.families:
+            info.context.loaders.family.prime(model.id, model)
+        edges = []
+        for model in page.families:
+            node = await family_node(info, model.id)
+            if node is not None:
+                edges.append(FamilyEdge(cursor=encode_cursor(model.id), node=node))
+        end = encode_cursor(page.families[-1].id) if page.families else None
+        return FamilyConnection(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
+            count_filter=flt,
+        )  # fmt: skip
+
+    @strawberry.field
+    async def cohort(self, info: GraphInfo, id: strawberry.ID) -> Cohort:
+        require_principal(info.context.principal)
+        node = await cohort_node(info, str(id))
+        if node is None:
+            raise NotFound(f"no cohort {id!r} that you may see", field="id")
+        return node
+
+    @strawberry.field(description="Cohorts of a region (families: their own region).")
+    async def cohorts(
+        self,
+        info: GraphInfo,
+        region_id: strawberry.ID | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> CohortConnection:
+        principal = require_role(info.context.principal, Role.FAMILY, Role.ORGANIZER, Role.ADMIN)
+        check_page_size(first, info.context.settings.max_page_size)
+        start = decode_cursor(after)
+        regions: tuple[str, ...] | None
+        if principal.role is Role.FAMILY:
+            viewer = await info.context.viewer()
+            regions = (viewer.family.region_id,) if viewer.family else ()
+        elif region_id is not None:
+            if not principal.serves(str(region_id)):
+                raise Forbidden(f"you do not serve region {region_id!r}", field="regionId")
+            regions = (str(region_id),)
+        else:
+            regions = None if principal.role is Role.ADMIN else principal.regions
+        info.context.counter.calls.append("list_cohorts")
+        models = await _run(
+            lambda: info.context.store.list_cohorts(regions, after=start, limit=first + 1)
+        )
+        page = models[:first]
+        return CohortConnection(
+            edges=[CohortEdge(cursor=encode_cursor(c.id), node=Cohort(model=c)) for c in page],
+            page_info=PageInfo(
+                has_next_page=len(models) > first,
+                end_cursor=encode_cursor(page[-1].id) if page else None,
+            ),
+        )
+
+    @strawberry.field(description="The goal catalogue (public).")
+    async def goals(self, info: GraphInfo) -> list[Goal]:
+        return [Goal.of(g) for g in await _run(info.context.store.list_goals)]
+
+    @strawberry.field(description="The regions the program serves (public).")
+    async def regions(self, info: GraphInfo) -> list[Region]:
+        return [Region.of(r) for r in await _run(info.context.store.list_regions)]
+
+    @strawberry.field(description="Program-wide totals (public).")
+    async def stats(self, info: GraphInfo) -> Stats:
+        c = await _run(info.context.store.counts)
+        return Stats(
+            families=c["Family"], cohorts=c["Cohort"], goals=c["Goal"], regions=c["Region"],
+            help_exchanges=c["HELPED"], referrals=c["REFERRED"],
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- mutation
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Organizers (their regions) and admins register a family.")
+    async def register_family(self, info: GraphInfo, input: RegisterFamilyInput) -> Family:
+        principal = require_role(info.context.principal, Role.ORGANIZER, Role.ADMIN)
+        model = await _run(
+            family_service.register_family, info.context.store, principal, as_record(input)
+        )
+        return await _visible_after_write(info, model)
+
+    @strawberry.mutation(description="Change profile fields (the family itself or organizers).")
+    async def update_profile(
+        self, info: GraphInfo, input: UpdateProfileInput, family_id: strawberry.ID | None = None
+    ) -> Family:
+        principal = require_principal(info.context.principal)
+        target = _subject_family(info, family_id)
+        model = await _run(
+            family_service.update_profile, info.context.store, principal, target, as_record(input)
+        )
+        return await _visible_after_write(info, model)
+
+    @strawberry.mutation(description="Only the family itself (or an admin) changes its consent.")
+    async def update_consent(
+        self, info: GraphInfo, input: ConsentInput, family_id: strawberry.ID | None = None
+    ) -> Family:
+        principal = require_principal(info.context.principal)
+        target = _subject_family(info, family_id)
+        model = await _run(
+            family_service.update_consent, info.context.store, principal, target, as_record(input)
+        )
+        return await _visible_after_write(info, model)
+
+    @strawberry.mutation(description="Start, update, achieve or abandon a goal.")
+    async def set_goal(
+        self, info: GraphInfo, input: GoalInput, family_id: strawberry.ID | None = None
+    ) -> FamilyGoal:
+        principal = require_principal(info.context.principal)
+        target = _subject_family(info, family_id)
+        pursuit = await _run(
+            family_service.set_goal, info.context.store, principal, target, as_record(input)
+        )
+        return FamilyGoal.of(pursuit)
+
+    @strawberry.mutation(description="The giving family records help; the receiver confirms.")
+    async def record_help(self, info: GraphInfo, input: RecordHelpInput) -> HelpExchange:
+        principal = require_role(info.context.principal, Role.FAMILY, Role.ORGANIZER, Role.ADMIN)
+        model = await _run(
+            help_service.record_help, info.context.store, principal, as_record(input)
+        )
+        return HelpExchange(model=model)
+
+    @strawberry.mutation(description="The receiving family confirms help it received.")
+    async def confirm_help(self, info: GraphInfo, help_id: strawberry.ID) -> HelpExchange:
+        principal = require_principal(info.context.principal)
+        model = await _run(help_service.confirm_help, info.context.store, principal, str(help_id))
+        return HelpExchange(model=model)
+
+    @strawberry.mutation(description="A family starts a cohort and becomes its first member.")
+    async def create_cohort(self, info: GraphInfo, input: CreateCohortInput) -> Cohort:
+        principal = require_principal(info.context.principal)
+        goals = [str(g) for g in input.focus_goals]
+        model = await _run(
+            cohort_service.create_cohort, info.context.store, principal, input.name, goals
+        )
+        return Cohort(model=model)
+
+    @strawberry.mutation(
+        description="An active member invites a family (at most 2 each until the cohort has 8)."
+    )
+    async def invite_family(
+        self, info: GraphInfo, cohort_id: strawberry.ID, family_id: strawberry.ID
+    ) -> Membership:
+        principal = require_principal(info.context.principal)
+        model = await _run(
+            cohort_service.invite_family, info.context.store, info.context.settings, principal,
+            str(cohort_id), str(family_id),
+        )  # fmt: skip
+        return Membership(model=model)
+
+    @strawberry.mutation(
+        description="Accept an invitation: join the cohort (records the referral)."
+    )
+    async def accept_invitation(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
+        principal = require_principal(info.context.principal)
+        model = await _run(
+            cohort_service.accept_invitation, info.context.store, info.context.settings,
+            principal, str(cohort_id),
+        )  # fmt: skip
+        info.context.loaders.memberships.clear(principal.subject)
+        return Membership(model=model)
+
+    @strawberry.mutation
+    async def decline_invitation(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
+        principal = require_principal(info.context.principal)
+        model = await _run(
+            cohort_service.decline_invitation, info.context.store, principal, str(cohort_id)
+        )
+        return Membership(model=model)
+
+    @strawberry.mutation
+    async def leave_cohort(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
+        principal = require_principal(info.context.principal)
+        model = await _run(
+            cohort_service.leave_cohort, info.context.store, principal, str(cohort_id)
+        )
+        return Membership(model=model)
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+def schema_extensions(
+    settings: Settings,
+) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    """Error coding, bounded parser/validation caches and the abuse limits, in that order."""
+    production = settings.mode is Mode.PRODUCTION
+    rules: list[Any] = [cost_limit_rule(settings.max_query_cost, settings.max_page_size)]
+    if production:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return [
+        ProductionCodedErrors if production else CodedErrors,
+        partial(ParserCache, maxsize=256),
+        partial(ValidationCache, maxsize=256),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(AddValidationRules, rules),
+    ]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=schema_extensions(settings))
+
+
+def schema_sdl() -> str:
+    """The schema as SDL (committed as ``schema.graphql``)."""
+    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"
+
+
+__all__ = ["GraphQLError", "build_schema", "schema_sdl"]

@@ -1,0 +1,94 @@
+"""The FastAPI application: ``/graphql`` (Strawberry), ``/health``, and picture endpoints.
+
+``create_app()`` builds the app; the lifespan opens the configured store once per process
+(one Neo4j driver) unless a store is passed in (tests pass theirs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
+
+from graph_service.api.context import Context, in_thread
+from graph_service.api.schema import build_schema
+from graph_service.auth import check_production_secret, principal_from_header
+from graph_service.errors import DomainError
+from graph_service.settings import Mode, Settings, get_settings
+from graph_service.store_factory import create_store
+from graph_service.stores.base import GraphStore
+from models import extend_vocabulary
+
+log = logging.getLogger("graph_service")
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_production_secret(settings)
+    extend_vocabulary(
+        goal_categories=settings.extra_goal_categories,
+        help_kinds=settings.extra_help_kinds,
+        skills=settings.extra_skills,
+    )
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = store if store is not None else create_store(settings)
+        if owns_store:
+            app.state.store.open()
+        try:
+            yield
+        finally:
+            if owns_store:
+                app.state.store.close()
+
+    production = settings.mode is Mode.PRODUCTION
+    app = FastAPI(
+        title="Peer-network graph service",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None if production else "/docs",
+        redoc_url=None,
+        openapi_url=None if production else "/openapi.json",
+    )
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+
+    async def context_getter(request: Request) -> Context:
+        principal = None
+        auth_error: Exception | None = None
+        try:
+            principal = principal_from_header(settings, request.headers.get("authorization"))
+        except DomainError as error:
+            auth_error = error
+        return Context(request.app.state.store, settings, principal, auth_error)
+
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        build_schema(settings),
+        context_getter=context_getter,
+        graphql_ide=None if production else "graphiql",
+        allow_queries_via_get=not production,
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        current: GraphStore = request.app.state.store
+        reachable = await in_thread(current.ping)
+        body: dict[str, Any] = {
+            "status": "ok" if reachable else "unavailable",
+            "store": current.name,
+            "storeReachable": reachable,
+        }
+        if reachable:
+            body["dataVersion"] = await in_thread(current.data_version)
+        return JSONResponse(body, status_code=200 if reachable else 503)
+
+    return app

@@ -1,0 +1,104 @@
+"""``graph-service``: serve the API, issue tokens, load demo data, and (from the loaders and
+benchmark modules) generate, load, export and benchmark."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from graph_service.auth import Role, issue_token
+from graph_service.settings import get_settings
+from graph_service.store_factory import open_store
+
+app = typer.Typer(
+    help="Peer-network graph service: families, cohorts, help and the ripple, as a graph.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo network first if the store has no families.")
+    ] = False,
+) -> None:
+    """Serve the GraphQL API at http://HOST:PORT/graphql (store chosen from settings)."""
+    import uvicorn
+
+    from graph_service.app import create_app
+    from graph_service.demo import load_demo
+
+    settings = get_settings()
+    if demo:
+        with open_store(settings) as store:
+            load_demo(store)
+            console.print(f"[green]store ready[/]: {store.name}, {store.counts()['Family']} families")
+    console.print(f"GraphQL at [bold]http://{host}:{port}/graphql[/], health at /health")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Argument(help="family, organizer, researcher or admin.")],
+    subject: Annotated[str, typer.Argument(help="A family id, or the person's name.")],
+    region: Annotated[
+        list[str] | None, typer.Option("--region", "-r", help="Organizer regions (repeat).")
+    ] = None,
+    hours: Annotated[int | None, typer.Option(help="Lifetime; default from settings.")] = None,
+) -> None:
+    """Issue a signed bearer token (signed with GS_SECRET_KEY)."""
+    settings = get_settings()
+    ttl = timedelta(hours=hours) if hours else None
+    print(issue_token(settings, role, subject, tuple(region or ()), ttl))
+
+
+@app.command()
+def secret() -> None:
+    """Print a fresh random signing secret for GS_SECRET_KEY."""
+    print(secrets.token_urlsafe(48))
+
+
+@app.command()
+def demo() -> None:
+    """Load the small hand-made demo network into the configured store (idempotent)."""
+    from graph_service.demo import demo_network, load_network
+
+    with open_store() as store:
+        load_network(store, demo_network())
+        console.print(store.counts())
+
+
+@app.command("export-schema")
+def export_schema(
+    out: Annotated[str, typer.Option(help="Where to write the SDL.")] = "schema.graphql",
+) -> None:
+    """Write the GraphQL schema (SDL) to a file; CI checks the committed one is current."""
+    from graph_service.api.schema import schema_sdl
+
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(schema_sdl())
+    console.print(f"wrote {out}")
+
+
+def _register_optional_commands() -> None:
+    """Commands contributed by the loaders and the benchmark package."""
+    try:
+        from loaders.commands import register as register_loaders
+    except ImportError:  # pragma: no cover - during development of the loaders
+        return
+    register_loaders(app, open_store)
+
+
+_register_optional_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,84 @@
+"""Registering families and keeping their profile, goals and consent up to date.
+
+A family edits only itself; organizers register and edit families of their regions; admins
+everything. Every function validates the whole input before it writes, and writes once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graph_service.auth import Principal, Role
+from graph_service.errors import Conflict, Forbidden
+from graph_service.services.common import family_or_404
+from graph_service.stores.base import ChangeSet, GraphStore
+from models import Consent, Family, GoalStatus, Pursues, parse, today
+
+
+def _may_edit(principal: Principal, family: Family) -> None:
+    if principal.role is Role.FAMILY and principal.subject == family.id:
+        return
+    if principal.serves(family.region_id):
+        return
+    raise Forbidden("you may not change this family", field="familyId")
+
+
+def register_family(store: GraphStore, principal: Principal, data: Mapping[str, Any]) -> Family:
+    """Create a family (organizers for their regions, admins). Existing id -> CONFLICT."""
+    family = parse(Family, {"joinedAt": today().isoformat(), **data})
+    if not principal.serves(family.region_id):
+        raise Forbidden(f"you do not serve region {family.region_id!r}", field="regionId")
+    if store.get_families([family.id]):
+        raise Conflict(f"family {family.id!r} already exists", field="id")
+    store.write(ChangeSet(families=[family]))
+    return family
+
+
+def update_profile(
+    store: GraphStore, principal: Principal, family_id: str, changes: Mapping[str, Any]
+) -> Family:
+    """Change profile fields (camelCase keys); the region only by organizers and admins."""
+    family = family_or_404(store, family_id)
+    _may_edit(principal, family)
+    if "regionId" in changes and principal.role is Role.FAMILY:
+        raise Forbidden("ask an organizer to move your family to another region", field="regionId")
+    updated = parse(Family, {**family.to_record(), **changes}, record="input")
+    if "regionId" in changes and not principal.serves(updated.region_id):
+        raise Forbidden(f"you do not serve region {updated.region_id!r}", field="regionId")
+    store.write(ChangeSet(families=[updated]))
+    return updated
+
+
+def update_consent(
+    store: GraphStore, principal: Principal, family_id: str, changes: Mapping[str, bool]
+) -> Family:
+    """Consent is the family's own decision: only the family itself (or an admin) sets it."""
+    family = family_or_404(store, family_id)
+    if not (principal.role is Role.ADMIN or principal.subject == family.id):
+        raise Forbidden("only the family itself may change its consent", field="familyId")
+    consent = parse(Consent, {**family.consent.to_record(), **changes}, record="input.consent")
+    updated = family.model_copy(update={"consent": consent})
+    store.write(ChangeSet(families=[updated]))
+    return updated
+
+
+def set_goal(
+    store: GraphStore, principal: Principal, family_id: str, data: Mapping[str, Any]
+) -> Pursues:
+    """Start, update, achieve or abandon a goal (camelCase keys: goalId, status, ...)."""
+    family = family_or_404(store, family_id)
+    _may_edit(principal, family)
+    existing = {p.goal_id: p for p in store.pursuits_of([family_id]).get(family_id, [])}
+    goal_id = str(data.get("goalId", ""))
+    base: dict[str, Any] = (
+        existing[goal_id].to_record() if goal_id in existing else {"since": today().isoformat()}
+    )
+    merged = {**base, **{k: v for k, v in data.items() if v is not None}, "familyId": family_id}
+    if merged.get("status") == GoalStatus.ACHIEVED and not merged.get("achievedAt"):
+        merged["achievedAt"] = today().isoformat()
+    if merged.get("status") != GoalStatus.ACHIEVED:
+        merged["achievedAt"] = None
+    pursuit = parse(Pursues, merged, record="input")
+    store.write(ChangeSet(pursuits=[pursuit]))
+    return pursuit

@@ -1,0 +1,452 @@
+"""Neo4j-specific behaviour of ``Neo4jStore`` (the shared contract lives in test_contract.py):
+schema, the stored shape (labels, relationship types, flat camelCase properties, ``date``
+values), idempotent MERGE, all-or-nothing batches, the data-version counter and its write lock,
+error mapping, and ``subgraph`` == ``build_family_graph`` on the same data.
+
+Runs against a real Neo4j 5 engine started once for this module.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import neo4j
+import networkx as nx
+import pytest
+
+from graph_service.analytics.family_graph import build_family_graph
+from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.neo4j_engine import free_port, start_engine
+from graph_service.settings import Settings
+from graph_service.stores.base import GraphStore
+from graph_service.stores.neo4j_store import Neo4jStore
+from models import (
+    Cohort,
+    Consent,
+    Family,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+    ValidationFailed,
+)
+from queries import available, cypher
+
+pytestmark = pytest.mark.neo4j
+
+DAY = date(2025, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[neo4j.Driver]:
+    engine = start_engine()
+    the_driver = neo4j.GraphDatabase.driver(engine.uri, auth=("neo4j", "unused"))
+    try:
+        yield the_driver
+    finally:
+        the_driver.close()
+        engine.stop()
+
+
+@pytest.fixture
+def store(driver: neo4j.Driver) -> Neo4jStore:
+    the_store = Neo4jStore(driver)
+    the_store.open()
+    the_store.clear_all()
+    return the_store
+
+
+def cypher_rows(driver: neo4j.Driver, query: Any, **params: Any) -> list[dict[str, Any]]:
+    return [record.data() for record in driver.execute_query(query, params).records]
+
+
+def family(family_id: str, region_id: str = "oak", **changes: Any) -> Family:
+    return Family(
+        id=family_id,
+        name=f"Family {family_id}",
+        region_id=region_id,
+        household_size=4,
+        income_band=2,
+        joined_at=date(2025, 1, 1),
+        **changes,
+    )
+
+
+def help_record(help_id: str, giver: str, receiver: str, **changes: Any) -> Helped:
+    return Helped(id=help_id, from_id=giver, to_id=receiver, kind="food", at=DAY, **changes)
+
+
+def seed_basics(store: Neo4jStore, *family_ids: str) -> None:
+    store.upsert_regions([Region(id="oak", name="Oakland"), Region(id="bos", name="Boston")])
+    store.upsert_goals([Goal(id="health", label="Health")])
+    store.upsert_families([family(family_id) for family_id in family_ids])
+
+
+# schema and life cycle ------------------------------------------------------------------------
+def test_open_is_idempotent_and_creates_constraints_and_indexes(
+    store: Neo4jStore, driver: neo4j.Driver
+) -> None:
+    store.open()
+    constraints = {row["name"]: row for row in cypher_rows(driver, "SHOW CONSTRAINTS")}
+    for name in ("family_id", "cohort_id", "goal_id", "region_id", "meta_key"):
+        assert constraints[name]["type"] == "UNIQUENESS"
+    assert constraints["helped_id"]["type"] == "RELATIONSHIP_UNIQUENESS"
+    indexes = {row["name"]: row for row in cypher_rows(driver, "SHOW INDEXES")}
+    assert indexes["family_region_id"]["properties"] == ["regionId"]
+    assert all(row["state"] == "ONLINE" for row in indexes.values())
+
+
+def test_the_store_satisfies_the_protocol(store: Neo4jStore) -> None:
+    assert isinstance(store, GraphStore)
+    assert store.name == "neo4j"
+
+
+def test_every_query_file_compiles(driver: neo4j.Driver) -> None:
+    for name in available():
+        if name == "schema":
+            continue
+        driver.execute_query("EXPLAIN " + cypher(name))
+
+
+def test_close_closes_only_an_owned_driver(driver: neo4j.Driver) -> None:
+    Neo4jStore(driver).close()
+    assert Neo4jStore(driver).ping()
+
+
+def test_from_settings_connects_and_owns_its_driver(driver: neo4j.Driver) -> None:
+    address = driver.execute_query("RETURN 1").summary.server.address
+    uri = f"bolt://{address.host}:{address.port}"
+    store = Neo4jStore.from_settings(Settings.model_validate({"NEO4J_URI": uri}))
+    assert store.ping()
+    store.close()
+    assert not store.ping()
+
+
+# stored shape ---------------------------------------------------------------------------------
+def test_family_is_stored_flat_with_dates_and_lives_in(
+    store: Neo4jStore, driver: neo4j.Driver
+) -> None:
+    seed_basics(store)
+    store.upsert_families(
+        [family("f1", consent=Consent(matching=True, research=True), strengths=("cooking",))]
+    )
+    [row] = cypher_rows(
+        driver, "MATCH (f:Family)-[:LIVES_IN]->(r:Region) RETURN properties(f) AS p, r.id AS r"
+    )
+    props = row["p"]
+    assert row["r"] == "oak"
+    assert props["regionId"] == "oak"
+    assert props["joinedAt"] == neo4j.time.Date(2025, 1, 1)
+    assert (props["consentMatching"], props["consentCrossRegion"], props["consentResearch"]) == (
+        True,
+        False,
+        True,
+    )
+    assert props["strengths"] == ["cooking"]
+    assert "consent" not in props
+    assert "baselineIncomeBand" not in props  # None is not stored
+
+
+def test_relationship_properties_are_stored_with_dates(
+    store: Neo4jStore, driver: neo4j.Driver
+) -> None:
+    seed_basics(store, "f1", "f2")
+    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
+    store.upsert_memberships([MemberOf(family_id="f1", cohort_id="c1", since=DAY)])
+    store.upsert_pursuits(
+        [
+            Pursues(
+                family_id="f1",
+                goal_id="health",
+                since=DAY,
+                status="achieved",
+                achieved_at=DAY + timedelta(days=3),
+            )
+        ]
+    )
+    store.upsert_help([help_record("h1", "f1", "f2", hours=2.5, confirmed=True)])
+    store.upsert_referrals([Referred(from_id="f1", to_id="f2", at=DAY)])
+    query = "MATCH ()-[r]->() WHERE type(r) <> 'LIVES_IN' RETURN type(r) AS t, properties(r) AS p"
+    stored = {row["t"]: row["p"] for row in cypher_rows(driver, query)}
+    neo_day = neo4j.time.Date(2025, 3, 1)
+    assert stored["MEMBER_OF"] == {"since": neo_day, "status": "active"}
+    assert stored["PURSUES"]["achievedAt"] == neo4j.time.Date(2025, 3, 4)
+    assert stored["HELPED"] == {
+        "id": "h1",
+        "kind": "food",
+        "at": neo_day,
+        "hours": 2.5,
+        "confirmed": True,
+    }
+    assert stored["REFERRED"] == {"at": neo_day}
+
+
+def test_moving_a_family_replaces_its_lives_in(store: Neo4jStore, driver: neo4j.Driver) -> None:
+    seed_basics(store, "f1")
+    store.upsert_families([family("f1", region_id="bos")])
+    rows = cypher_rows(driver, "MATCH (:Family {id: 'f1'})-[:LIVES_IN]->(r) RETURN r.id AS r")
+    assert rows == [{"r": "bos"}]
+
+
+def test_a_repeated_record_in_one_batch_keeps_the_last(store: Neo4jStore) -> None:
+    seed_basics(store)
+    written = store.upsert_families([family("f1"), family("f1", region_id="bos")])
+    assert written == 1
+    assert store.get_families(["f1"])["f1"].region_id == "bos"
+    assert store.counts()["LIVES_IN"] == 1
+
+
+# HELPED: many per pair, merged on id -----------------------------------------------------------
+def test_help_is_many_per_pair_and_merged_on_id(store: Neo4jStore) -> None:
+    seed_basics(store, "f1", "f2", "f3")
+    helps = [help_record("h1", "f1", "f2"), help_record("h2", "f1", "f2", amount=40.0)]
+    store.upsert_help(helps)
+    store.upsert_help(helps)
+    assert store.counts()["HELPED"] == 2
+    store.upsert_help([help_record("h1", "f3", "f2")])  # same exchange, corrected giver
+    assert store.counts()["HELPED"] == 2
+    assert [h.from_id for h in store.help_of(["f2"])["f2"]] == ["f1", "f3"]
+
+
+def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Driver) -> None:
+    seed_basics(store, "f1", "f2")
+    store.upsert_help([help_record("h1", "f1", "f2")])
+    with pytest.raises(neo4j.exceptions.ConstraintError):
+        driver.execute_query(
+            "MATCH (a:Family {id: 'f2'}), (b:Family {id: 'f1'}) CREATE (a)-[:HELPED {id: 'h1'}]->(b)"
+        )
+
+
+# all-or-nothing batches and the version counter --------------------------------------------------
+@pytest.mark.parametrize(
+    ("write", "field"),
+    [
+        (
+            lambda s: s.upsert_families([family("f9"), family("f8", region_id="nowhere")]),
+            "regionId",
+        ),
+        (
+            lambda s: s.upsert_cohorts([Cohort(id="c", name="C", region_id="x", created_at=DAY)]),
+            "regionId",
+        ),
+        (
+            lambda s: s.upsert_memberships([MemberOf(family_id="zz", cohort_id="c1", since=DAY)]),
+            "familyId",
+        ),
+        (
+            lambda s: s.upsert_memberships([MemberOf(family_id="f1", cohort_id="zz", since=DAY)]),
+            "cohortId",
+        ),
+        (
+            lambda s: s.upsert_pursuits([Pursues(family_id="f1", goal_id="buy_home", since=DAY)]),
+            "goalId",
+        ),
+        (
+            lambda s: s.upsert_help([help_record("h", "f1", "f2"), help_record("x", "zz", "f1")]),
+            "fromId",
+        ),
+        (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
+    ],
+)
+def test_a_dangling_reference_rejects_the_whole_batch(
+    store: Neo4jStore, write: Any, field: str
+) -> None:
+    seed_basics(store, "f1", "f2")
+    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
+    before, version = store.counts(), store.data_version()
+    with pytest.raises(NotFound) as caught:
+        write(store)
+    assert caught.value.field == field
+    assert store.counts() == before
+    assert store.data_version() == version
+
+
+def test_every_committed_write_bumps_the_version_and_meta_is_not_counted(
+    store: Neo4jStore,
+) -> None:
+    version = store.data_version()
+    store.upsert_regions([Region(id="oak", name="Oakland")])
+    store.upsert_regions([])  # nothing to write: no transaction
+    assert store.data_version() == version + 1
+    store.delete_family("nobody")
+    assert store.data_version() == version + 2
+    assert store.counts() == {
+        "Family": 0,
+        "Cohort": 0,
+        "Goal": 0,
+        "Region": 1,
+        "LIVES_IN": 0,
+        "MEMBER_OF": 0,
+        "PURSUES": 0,
+        "HELPED": 0,
+        "REFERRED": 0,
+    }
+
+
+# referral rules against the stored graph --------------------------------------------------------
+def test_a_referral_closing_a_stored_cycle_is_rejected(store: Neo4jStore) -> None:
+    seed_basics(store, "a", "b", "c", "d")
+    store.upsert_referrals(
+        [Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="c", at=DAY)]
+    )
+    with pytest.raises(ValidationFailed, match="cycle"):
+        store.upsert_referrals(
+            [Referred(from_id="c", to_id="d", at=DAY), Referred(from_id="d", to_id="a", at=DAY)]
+        )
+    with pytest.raises(ValidationFailed, match="already has referrer"):
+        store.upsert_referrals([Referred(from_id="d", to_id="c", at=DAY)])
+    store.upsert_referrals([Referred(from_id="a", to_id="b", at=DAY)])  # re-sent: fine
+    assert store.counts()["REFERRED"] == 2
+
+
+def test_concurrent_writers_cannot_both_close_a_cycle(store: Neo4jStore) -> None:
+    for _ in range(5):
+        store.clear_all()
+        seed_basics(store, "a", "b")
+        outcomes: list[str] = []
+        start = threading.Barrier(2)
+
+        def refer(giver: str, taker: str) -> None:
+            start.wait()
+            try:
+                store.upsert_referrals([Referred(from_id=giver, to_id=taker, at=DAY)])
+                outcomes.append("ok")
+            except ValidationFailed:
+                outcomes.append("rejected")
+
+        threads = [threading.Thread(target=refer, args=pair) for pair in (("a", "b"), ("b", "a"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["ok", "rejected"]
+        assert store.counts()["REFERRED"] == 1
+
+
+# errors ------------------------------------------------------------------------------------------
+def test_an_unreachable_server_is_store_unavailable_without_credentials() -> None:
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    dead = neo4j.GraphDatabase.driver(
+        uri, auth=("neo4j", "s3cret-pw"), max_transaction_retry_time=0, connection_timeout=1
+    )
+    store = Neo4jStore(dead, uri=uri.replace("bolt://", "bolt://neo4j:s3cret-pw@"))
+    assert store.ping() is False
+    for call in (store.counts, store.data_version, store.open, lambda: store.subgraph()):
+        with pytest.raises(StoreUnavailable) as caught:
+            call()
+        assert uri in caught.value.message
+        assert "s3cret" not in caught.value.message
+    with pytest.raises(StoreUnavailable):
+        store.upsert_regions([Region(id="oak", name="Oakland")])
+    dead.close()
+
+
+# subgraph == build_family_graph -----------------------------------------------------------------
+def random_network(seed: int) -> dict[str, list[Any]]:
+    """A small random network touching every node and relationship kind."""
+    rng = random.Random(seed)
+    regions = [
+        Region(id=r, name=r.upper(), latitude=rng.uniform(-50, 50)) for r in ("r1", "r2", "r3")
+    ]
+    goals = [Goal(id=g, label=g) for g in ("health", "buy_home", "build_credit")]
+    families = [
+        family(
+            f"f{i:02d}",
+            region_id=rng.choice(regions).id,
+            consent=Consent(matching=rng.random() < 0.5),
+            baseline_income_band=rng.choice([None, 1, 3]),
+            languages=tuple(rng.sample(["en", "es", "vi"], rng.randint(1, 2))),
+        )
+        for i in range(24)
+    ]
+    cohorts = [
+        Cohort(id=f"c{i}", name=f"C{i}", region_id=rng.choice(regions).id, created_at=DAY)
+        for i in range(4)
+    ]
+    statuses = ["active", "active", "left", "invited"]
+    memberships = [
+        MemberOf(
+            family_id=f.id, cohort_id=rng.choice(cohorts).id, since=DAY, status=rng.choice(statuses)
+        )
+        for f in rng.sample(families, 16)
+    ]
+    pursuits = [
+        Pursues(family_id=f.id, goal_id=g.id, since=DAY, description=f"{f.id} {g.id}")
+        for f in families
+        for g in goals
+        if rng.random() < 0.4
+    ]
+    helps = []
+    for i in range(60):
+        giver, taker = rng.sample(families, 2)
+        helps.append(help_record(f"h{i:03d}", giver.id, taker.id, hours=rng.choice([None, 1.5])))
+    order = rng.sample(families, len(families))
+    referrals = [
+        Referred(from_id=order[rng.randrange(i)].id, to_id=order[i].id, at=DAY)
+        for i in range(1, len(order))
+        if rng.random() < 0.6
+    ]
+    return {
+        "regions": regions,
+        "goals": goals,
+        "families": families,
+        "cohorts": cohorts,
+        "memberships": memberships,
+        "pursuits": pursuits,
+        "helps": helps,
+        "referrals": referrals,
+    }
+
+
+def load(store: Neo4jStore, data: dict[str, list[Any]]) -> None:
+    store.upsert_regions(data["regions"])
+    store.upsert_goals(data["goals"])
+    store.upsert_families(data["families"])
+    store.upsert_cohorts(data["cohorts"])
+    store.upsert_memberships(data["memberships"])
+    store.upsert_pursuits(data["pursuits"])
+    store.upsert_help(data["helps"])
+    store.upsert_referrals(data["referrals"])
+
+
+def expected_graph(data: dict[str, list[Any]], region_ids: tuple[str, ...] | None) -> Any:
+    families = [f for f in data["families"] if region_ids is None or f.region_id in region_ids]
+    inside = {f.id for f in families}
+    active_cohorts = {
+        m.cohort_id for m in data["memberships"] if m.status == "active" and m.family_id in inside
+    }
+    return build_family_graph(
+        families=families,
+        regions=[r for r in data["regions"] if region_ids is None or r.id in region_ids],
+        cohorts=[
+            c
+            for c in data["cohorts"]
+            if region_ids is None or c.region_id in region_ids or c.id in active_cohorts
+        ],
+        memberships=data["memberships"],
+        pursuits=data["pursuits"],
+        helps=data["helps"],
+        referrals=data["referrals"],
+    )
+
+
+def assert_same_graph(got: Any, want: Any) -> None:
+    assert nx.utils.graphs_equal(got, want)  # nodes, adjacency with edge keys/data, graph attrs
+    assert list(got.nodes) == list(want.nodes)
+    assert list(got.edges(keys=True, data=True)) == list(want.edges(keys=True, data=True))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("region_ids", [None, ("r1",), ("r2", "r3"), ("nowhere",)])
+def test_subgraph_equals_build_family_graph(
+    store: Neo4jStore, seed: int, region_ids: tuple[str, ...] | None
+) -> None:
+    data = random_network(seed)
+    load(store, data)
+    assert_same_graph(store.subgraph(region_ids), expected_graph(data, region_ids))
