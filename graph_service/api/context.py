@@ -8,6 +8,7 @@ Store calls run in a worker thread so the Neo4j driver never blocks the event lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -100,6 +101,11 @@ class Context(BaseContext):
         if self._auth_error is not None:
             raise self._auth_error
         return self._principal
+
+    def forget_memberships(self, family_id: str) -> None:
+        """Drop a cached membership list after a write changed it."""
+        with contextlib.suppress(KeyError):  # not loaded yet in this request
+            self.loaders.memberships.clear(family_id)
 
     async def active_cohorts(self, family_id: str) -> frozenset[str]:
         memberships = await self.loaders.memberships.load(family_id)

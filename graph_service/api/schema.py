@@ -6,8 +6,10 @@ Later features add their fields by extending :class:`Query` / :class:`Mutation` 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from functools import partial
 from typing import Any, TypeVar
 
@@ -74,10 +76,10 @@ def as_record(value: object) -> dict[str, Any]:
     for key, item in vars(value).items():
         if item is None or item is strawberry.UNSET:
             continue
-        if hasattr(item, "__strawberry_definition__"):
-            item = as_record(item)
-        elif isinstance(item, GoalStatus):
+        if isinstance(item, Enum):
             item = item.value
+        elif hasattr(item, "__strawberry_definition__"):
+            item = as_record(item)
         out[to_camel(key)] = item
     return out
 
@@ -168,8 +170,7 @@ async def _run(func: Callable[..., T], *args: Any) -> T:
 
 
 async def _visible_after_write(info: GraphInfo, model: FamilyModel) -> Family:
-    info.context.loaders.family.clear(model.id)
-    info.context.loaders.family.prime(model.id, model)
+    info.context.loaders.family.prime(model.id, model, force=True)
     return await family_or_error(info, model.id)
 
 
@@ -240,11 +241,12 @@ class Query:
         page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
         for model in page.families:
             info.context.loaders.family.prime(model.id, model)
-        edges = []
-        for model in page.families:
-            node = await family_node(info, model.id)
-            if node is not None:
-                edges.append(FamilyEdge(cursor=encode_cursor(model.id), node=node))
+        nodes = await asyncio.gather(*(family_node(info, m.id) for m in page.families))
+        edges = [
+            FamilyEdge(cursor=encode_cursor(node.model.id), node=node)
+            for node in nodes
+            if node is not None
+        ]
         end = encode_cursor(page.families[-1].id) if page.families else None
         return FamilyConnection(
             edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
@@ -401,7 +403,7 @@ class Mutation:
             cohort_service.accept_invitation, info.context.store, info.context.settings,
             principal, str(cohort_id),
         )  # fmt: skip
-        info.context.loaders.memberships.clear(principal.subject)
+        info.context.forget_memberships(principal.subject)
         return Membership(model=model)
 
     @strawberry.mutation
