@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
 from graph_service.api.context import Context, in_thread
+from graph_service.api.pictures import router as pictures_router
 from graph_service.api.schema import build_schema
 from graph_service.auth import check_production_secret, principal_from_header
 from graph_service.errors import DomainError
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         allow_queries_via_get=not production,
     )
     app.include_router(router, prefix="/graphql")
+    app.include_router(pictures_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

@@ -25,11 +25,13 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from graph_service.api.context import Context, in_thread
 from graph_service.api.errors import CodedErrors, ProductionCodedErrors
 from graph_service.api.limits import cost_limit_rule
+from graph_service.api.ripple import RippleQuery
 from graph_service.api.types import (
     Cohort,
     CohortConnection,
@@ -206,7 +208,7 @@ def raise_if_not_family_listing(region: str | None) -> None:
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     @strawberry.field(description="The calling family.")
     async def me(self, info: GraphInfo) -> Family:
         principal = require_role(info.context.principal, Role.FAMILY)
@@ -424,6 +426,9 @@ class Mutation:
 
 
 # ---------------------------------------------------------------------------- schema
+
+# Each feature contributes its own query type; they are merged into one root type.
+Query = merge_types("Query", (CoreQuery, RippleQuery))
 
 
 def schema_extensions(

@@ -1,0 +1,75 @@
+"""Pictures over HTTP, for people who would rather look than read.
+
+``GET /pictures/ripple/{rootId}.png|svg?colorBy=generation|region`` — a cascade tree;
+``GET /pictures/growth/{regionId}.png|svg`` — monthly joins and the cumulative curve
+(``all`` for the whole program). The same bearer token and the same rules as the GraphQL
+fields (``ripple``, ``rippleSummary``) apply; errors come back as JSON with a ``code``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from graph_service.analytics import ripple_plot
+from graph_service.api.context import in_thread
+from graph_service.auth import Principal, principal_from_header
+from graph_service.errors import DomainError
+from graph_service.services import ripple as ripple_service
+from graph_service.services.analysis import analysis_cache
+from graph_service.settings import Settings
+
+router = APIRouter(prefix="/pictures", tags=["pictures"])
+MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
+STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "UNAVAILABLE": 503}
+
+
+def _principal(request: Request) -> Principal | None:
+    settings: Settings = request.app.state.settings
+    return principal_from_header(settings, request.headers.get("authorization"))
+
+
+def _error(error: DomainError) -> JSONResponse:
+    body = {"code": error.code, "message": error.message, "field": error.field}
+    return JSONResponse(body, status_code=STATUS.get(error.code, 400))
+
+
+@router.get("/ripple/{root_id}.{fmt}")
+async def ripple_picture(
+    request: Request,
+    root_id: str,
+    fmt: Literal["png", "svg"],
+    color_by: Literal["generation", "region"] = "generation",
+) -> Response:
+    store = request.app.state.store
+    try:
+        principal = _principal(request)
+        # Same access rule as the GraphQL field (raises if the caller may not see it).
+        await in_thread(ripple_service.cascade, store, principal, root_id, 180)
+        graph = await in_thread(analysis_cache(store).graph)
+        image = await in_thread(
+            lambda: ripple_plot.cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
+        )
+    except DomainError as error:
+        return _error(error)
+    return Response(image, media_type=MEDIA[fmt])
+
+
+@router.get("/growth/{region_id}.{fmt}")
+async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "svg"]) -> Response:
+    store = request.app.state.store
+    region = None if region_id == "all" else region_id
+    try:
+        principal = _principal(request)
+        summary = await in_thread(
+            ripple_service.summary, store, principal, region, None, None, 180, 10
+        )
+        title = f"Ripple growth · {region or 'all regions'}"
+        image = await in_thread(
+            lambda: ripple_plot.growth_curve_png(summary, title=title, format=fmt)
+        )
+    except DomainError as error:
+        return _error(error)
+    return Response(image, media_type=MEDIA[fmt])

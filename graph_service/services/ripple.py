@@ -1,0 +1,98 @@
+"""Ripple growth for callers: who may see which cascade, and the research view of it.
+
+- a family sees its own cascade;
+- organizers see cascades whose seed family lives in a region they serve, and region summaries
+  for those regions; admins everything;
+- researchers get region summaries computed over families who consented to research, with
+  no family ids (the largest cascades come without their root) and small cells suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from graph_service.analytics import ripple as analytics
+from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.auth import Principal, Role
+from graph_service.errors import Forbidden, NotFound
+from graph_service.services.access import require_principal
+from graph_service.services.analysis import analysis_cache
+from graph_service.stores.base import GraphStore
+from models import today
+
+
+def _family_region(graph: FamilyGraph, family_id: str, field: str) -> str:
+    if family_id not in graph:
+        raise NotFound(f"family {family_id!r} does not exist", field=field)
+    region: str = graph.nodes[family_id]["region"]
+    return region
+
+
+def cascade(
+    store: GraphStore, principal: Principal | None, root_id: str, window_days: int
+) -> analytics.CascadeMetrics:
+    who = require_principal(principal)
+    graph = analysis_cache(store).graph()
+    region = _family_region(graph, root_id, "rootId")
+    if who.role is Role.FAMILY:
+        if who.subject != root_id:
+            raise Forbidden("a family sees its own ripple", field="rootId")
+    elif not who.serves(region):
+        raise Forbidden("you do not serve this family's region", field="rootId")
+    return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
+
+
+def cohort(
+    store: GraphStore, principal: Principal | None, cohort_id: str, window_days: int
+) -> analytics.CohortRipple:
+    who = require_principal(principal)
+    graph = analysis_cache(store).graph()
+    info = graph.graph["cohorts"].get(cohort_id)
+    if info is None:
+        raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
+    is_member = who.role is Role.FAMILY and who.subject in info.members
+    if not (is_member or who.serves(info.region)):
+        raise Forbidden(
+            "members and the region's organizers see a cohort's ripple", field="cohortId"
+        )
+    return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
+
+
+def research_graph(graph: FamilyGraph) -> FamilyGraph:
+    """The graph restricted to families who consented to research (a read-only view)."""
+    consenting = [n for n, d in graph.nodes(data=True) if d.get("consent_research")]
+    view: FamilyGraph = graph.subgraph(consenting)
+    return view
+
+
+def summary(
+    store: GraphStore,
+    principal: Principal | None,
+    region: str | None,
+    start: date | None,
+    end: date | None,
+    window_days: int,
+    top: int,
+) -> analytics.RippleSummary:
+    who = require_principal(principal)
+    graph = analysis_cache(store).graph()
+    if who.role is Role.FAMILY:
+        raise Forbidden("ripple summaries are for organizers and researchers")
+    if who.role is Role.ORGANIZER and (region is None or not who.serves(region)):
+        raise Forbidden("organizers ask for one of their regions", field="regionId")
+    if region is not None and region not in graph.graph["regions"]:
+        raise NotFound(f"region {region!r} does not exist", field="regionId")
+    if who.role is Role.RESEARCHER:
+        result = analytics.ripple_summary(
+            research_graph(graph), region=region, start=start, end=end,
+            window_days=window_days, as_of=today(), top=top,
+        )  # fmt: skip
+        # Researchers never receive family ids: the largest cascades lose their roots.
+        return replace(
+            result, largest_cascades=tuple(replace(c, root="") for c in result.largest_cascades)
+        )
+    return analytics.ripple_summary(
+        graph, region=region, start=start, end=end, window_days=window_days, as_of=today(),
+        top=top,
+    )  # fmt: skip
