@@ -1,0 +1,37 @@
+"""Fuzz the running app with schema-generated operations: no 5xx, no unmasked or internal
+errors, and nothing changes that should not (the store stays consistent)."""
+
+from __future__ import annotations
+
+import random
+
+from graph_service.api.schema import build_schema
+from tests.api.conftest import Api
+from tests.api.fuzz import FuzzStats, OperationMaker, check_response
+
+OPERATIONS = 1500
+ROLES = [None, ("family", "ana"), ("family", "eli"), ("organizer", "o", "oakland"),
+         ("researcher", "r"), ("admin", "root")]  # fmt: skip
+
+
+def test_fuzzed_operations_never_fail_the_server(api: Api) -> None:
+    rng = random.Random(20261129)
+    maker = OperationMaker(build_schema(api.settings)._schema, rng)
+    tokens = [None] + [api.token(r[0], r[1], tuple(r[2:])) for r in ROLES[1:]]  # type: ignore[index]  # None handled
+    stats = FuzzStats()
+    for _ in range(OPERATIONS):
+        text, variables = maker.operation()
+        response = api.post(text, variables, rng.choice(tokens))
+        body = (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
+            else None
+        )
+        check_response(response.status_code, body, stats, text)
+    print(f"fuzz: {stats.operations} operations, codes {sorted(stats.codes.items(), key=str)}")
+    assert stats.operations == OPERATIONS
+    assert stats.server_errors == 0, stats.failures[:5]
+    assert stats.unmasked == 0, stats.failures[:5]
+    assert stats.internal_errors == 0, stats.failures[:5]
+    counts = api.store.counts()
+    assert counts["LIVES_IN"] == counts["Family"]
