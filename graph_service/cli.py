@@ -40,7 +40,9 @@ def serve(
     if demo:
         with open_store(settings) as store:
             load_demo(store)
-            console.print(f"[green]store ready[/]: {store.name}, {store.counts()['Family']} families")
+            console.print(
+                f"[green]store ready[/]: {store.name}, {store.counts()['Family']} families"
+            )
     console.print(f"GraphQL at [bold]http://{host}:{port}/graphql[/], health at /health")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from models.errors import DomainError, FieldProblem, ValidationFailed
 
 __all__ = [
+    "ConfigurationError",
     "Conflict",
     "DomainError",
     "FieldProblem",
@@ -16,7 +17,6 @@ __all__ = [
     "StoreUnavailable",
     "Unauthenticated",
     "ValidationFailed",
-    "ConfigurationError",
 ]
 
 

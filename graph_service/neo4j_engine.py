@@ -64,8 +64,16 @@ def ensure_engine_built(cache_dir: Path = CACHE_DIR) -> Path:
         raise EngineError("a Java 17+ JDK ('java' and 'javac') is needed to run Neo4j")
     shutil.rmtree(lib, ignore_errors=True)
     _run(
-        ["mvn", "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
-         f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
+        [
+            "mvn",
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={lib}",
+            "-DincludeScope=runtime",
+        ],
         "fetching Neo4j jars from Maven Central",
     )
     shutil.rmtree(classes, ignore_errors=True)
@@ -130,13 +138,20 @@ def start_engine(
     keep_home = home is not None
     home = home or Path(tempfile.mkdtemp(prefix="neo4j-home-"))
     cmd = [
-        "java", f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC",
+        "java",
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
         # Neo4j 5 needs these opens on Java 17 (as its own launcher sets them).
         "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "--add-opens=java.base/java.lang=ALL-UNNAMED",
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", f"{cache / 'classes'}{os.pathsep}{cache / 'lib'}/*",
-        "Neo4jLauncher", str(home), str(port), str(pagecache_mib),
+        "-cp",
+        f"{cache / 'classes'}{os.pathsep}{cache / 'lib'}/*",
+        "Neo4jLauncher",
+        str(home),
+        str(port),
+        str(pagecache_mib),
     ]
     process = subprocess.Popen(
         cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

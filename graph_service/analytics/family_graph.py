@@ -120,7 +120,8 @@ def build_family_graph(
     for family in sorted(families, key=lambda f: f.id):
         graph.add_node(family.id, **family_attributes(family), cohort=None, goals={})
     graph.graph["regions"] = {
-        r.id: RegionInfo(r.name, r.latitude, r.longitude) for r in sorted(regions, key=lambda r: r.id)
+        r.id: RegionInfo(r.name, r.latitude, r.longitude)
+        for r in sorted(regions, key=lambda r: r.id)
     }
     cohort_infos = {
         c.id: CohortInfo(c.region_id, str(c.status), str(c.origin), c.focus_goals)
@@ -140,8 +141,15 @@ def build_family_graph(
     for h in sorted(helps, key=lambda h: h.id):
         if h.from_id in graph and h.to_id in graph:
             graph.add_edge(
-                h.from_id, h.to_id, key=h.id, kind=HELPED, help_kind=h.kind, at=h.at,
-                hours=h.hours, amount=h.amount, confirmed=h.confirmed,
+                h.from_id,
+                h.to_id,
+                key=h.id,
+                kind=HELPED,
+                help_kind=h.kind,
+                at=h.at,
+                hours=h.hours,
+                amount=h.amount,
+                confirmed=h.confirmed,
             )
     for r in sorted(referrals, key=lambda r: (r.from_id, r.to_id)):
         if r.from_id in graph and r.to_id in graph:
