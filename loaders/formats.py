@@ -51,7 +51,7 @@ class Format(StrEnum):
 class TypeSpec:
     """One node or relationship type of the format."""
 
-    type: str  # the JSON Lines "type" value
+    name: str  # the JSON Lines "type" value
     model: type[DomainModel]
     file: str  # the CSV file name
     columns: tuple[str, ...]  # CSV header, camelCase
@@ -85,7 +85,7 @@ SPECS: tuple[TypeSpec, ...] = (
     _spec("help", Helped, "help.csv", "upsert_help", False),
     _spec("referral", Referred, "referrals.csv", "upsert_referrals", False),
 )
-SPEC_BY_TYPE: dict[str, TypeSpec] = {s.type: s for s in SPECS}
+SPEC_BY_TYPE: dict[str, TypeSpec] = {s.name: s for s in SPECS}
 SPEC_BY_MODEL: dict[type[DomainModel], TypeSpec] = {s.model: s for s in SPECS}
 LIST_FIELDS = frozenset({"languages", "strengths", "needs", "focusGoals"})
 JSONL_FILE = "graph.jsonl"
@@ -146,7 +146,7 @@ def record_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
 def json_line_of(model: DomainModel) -> str:
     """One JSON Lines record (``type`` first, then the camelCase fields)."""
     spec = SPEC_BY_MODEL[type(model)]
-    return json.dumps({"type": spec.type, **model.to_record()}, ensure_ascii=False)
+    return json.dumps({"type": spec.name, **model.to_record()}, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -163,7 +163,7 @@ class RawRow:
 
 def csv_paths(folder: Path) -> dict[str, Path]:
     """The CSV files of ``folder`` that exist, by type."""
-    return {s.type: folder / s.file for s in SPECS if (folder / s.file).is_file()}
+    return {s.name: folder / s.file for s in SPECS if (folder / s.file).is_file()}
 
 
 def jsonl_paths(folder: Path) -> list[Path]:
@@ -180,12 +180,12 @@ def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
         for cells in reader:
             line = reader.line_num
             if None in cells:
-                yield RawRow(spec.type, name, line, None, "more cells than header columns")
+                yield RawRow(spec.name, name, line, None, "more cells than header columns")
                 continue
             record = record_from_cells(spec, cells)
             if unknown:  # keep unknown columns so that validation names them
                 record.update({c: cells[c] for c in unknown})
-            yield RawRow(spec.type, name, line, record)
+            yield RawRow(spec.name, name, line, record)
 
 
 def index_jsonl(path: Path) -> dict[str, list[tuple[int, int]]]:
@@ -239,20 +239,20 @@ class RecordWriter:
         self.format = fmt
         self._handles: dict[str, IO[str]] = {}
         self._csv: dict[str, csv.DictWriter[str]] = {}
-        self.counts: dict[str, int] = {s.type: 0 for s in SPECS}
+        self.counts: dict[str, int] = {s.name: 0 for s in SPECS}
         folder.mkdir(parents=True, exist_ok=True)
         if fmt is Format.CSV:  # every file with its header, even when empty
             for spec in SPECS:
                 self._csv_writer(spec)
 
     def _csv_writer(self, spec: TypeSpec) -> csv.DictWriter[str]:
-        writer = self._csv.get(spec.type)
+        writer = self._csv.get(spec.name)
         if writer is None:
             handle = (self.folder / spec.file).open("w", newline="", encoding="utf-8")
-            self._handles[spec.type] = handle
+            self._handles[spec.name] = handle
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns), lineterminator="\n")
             writer.writeheader()
-            self._csv[spec.type] = writer
+            self._csv[spec.name] = writer
         return writer
 
     def _jsonl_handle(self) -> IO[str]:
@@ -268,7 +268,7 @@ class RecordWriter:
             self._csv_writer(spec).writerow(cells_of(model))
         else:
             self._jsonl_handle().write(json_line_of(model) + "\n")
-        self.counts[spec.type] += 1
+        self.counts[spec.name] += 1
 
     def close(self) -> None:
         for handle in self._handles.values():

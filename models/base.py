@@ -65,8 +65,9 @@ def problems_of(error: ValidationError) -> list[FieldProblem]:
     """Turn pydantic's error list into field problems named by the camelCase field."""
     problems = []
     for item in error.errors():
-        loc = ".".join(to_camel(str(part)) if isinstance(part, str) else str(part)
-                       for part in item["loc"])
+        loc = ".".join(
+            to_camel(str(part)) if isinstance(part, str) else str(part) for part in item["loc"]
+        )
         message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(FieldProblem(field=loc or "(record)", reason=message))
     return problems

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-
-from typing_extensions import LiteralString
+from typing import LiteralString
 
 
 class UnknownQuery(KeyError):

@@ -39,9 +39,11 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         return GraphQLError(
-            original.message, nodes=error.nodes, path=error.path,
+            original.message,
+            nodes=error.nodes,
+            path=error.path,
             extensions=_domain_extensions(original),
-        )  # fmt: skip
+        )
     if original is None or isinstance(original, GraphQLError):
         message = error.message
         if hide_suggestions:
@@ -53,9 +55,11 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})
     log.error("internal error at %s", error.path, exc_info=original)
     return GraphQLError(
-        "Internal server error", nodes=error.nodes, path=error.path,
+        "Internal server error",
+        nodes=error.nodes,
+        path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
-    )  # fmt: skip
+    )
 
 
 class CodedErrors(SchemaExtension):

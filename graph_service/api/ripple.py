@@ -221,9 +221,11 @@ class RippleSummary:
 class RippleQuery:
     @strawberry.field(description="The cascade below a family (its own family, or organizers).")
     async def ripple(
-        self, info: GraphInfo, root_id: strawberry.ID,
+        self,
+        info: GraphInfo,
+        root_id: strawberry.ID,
         window_days: Window = 180,
-    ) -> Ripple:  # fmt: skip
+    ) -> Ripple:
         ctx = info.context
         metrics = await in_thread(
             service.cascade, ctx.store, ctx.principal, str(root_id), window_days
@@ -232,9 +234,11 @@ class RippleQuery:
 
     @strawberry.field(description="Cascades started by a cohort's members.")
     async def cohort_ripple(
-        self, info: GraphInfo, cohort_id: strawberry.ID,
+        self,
+        info: GraphInfo,
+        cohort_id: strawberry.ID,
         window_days: Window = 180,
-    ) -> CohortRipple:  # fmt: skip
+    ) -> CohortRipple:
         ctx = info.context
         result = await in_thread(
             service.cohort, ctx.store, ctx.principal, str(cohort_id), window_days

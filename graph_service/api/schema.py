@@ -236,9 +236,11 @@ class CoreQuery:
         viewer = await info.context.viewer()
         if viewer.family is not None:
             flt = FamilyFilter(
-                region_ids=(viewer.family.region_id,), goal_id=flt.goal_id,
-                cohort_id=flt.cohort_id, consent_matching=True,
-            )  # fmt: skip
+                region_ids=(viewer.family.region_id,),
+                goal_id=flt.goal_id,
+                cohort_id=flt.cohort_id,
+                consent_matching=True,
+            )
         info.context.counter.calls.append("list_families")
         page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
         for model in page.families:
@@ -251,9 +253,10 @@ class CoreQuery:
         ]
         end = encode_cursor(page.families[-1].id) if page.families else None
         return FamilyConnection(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=end),
             count_filter=flt,
-        )  # fmt: skip
+        )
 
     @strawberry.field
     async def cohort(self, info: GraphInfo, id: strawberry.ID) -> Cohort:
@@ -309,9 +312,13 @@ class CoreQuery:
     async def stats(self, info: GraphInfo) -> Stats:
         c = await _run(info.context.store.counts)
         return Stats(
-            families=c["Family"], cohorts=c["Cohort"], goals=c["Goal"], regions=c["Region"],
-            help_exchanges=c["HELPED"], referrals=c["REFERRED"],
-        )  # fmt: skip
+            families=c["Family"],
+            cohorts=c["Cohort"],
+            goals=c["Goal"],
+            regions=c["Region"],
+            help_exchanges=c["HELPED"],
+            referrals=c["REFERRED"],
+        )
 
 
 # ---------------------------------------------------------------------------- mutation
@@ -391,9 +398,13 @@ class Mutation:
     ) -> Membership:
         principal = require_principal(info.context.principal)
         model = await _run(
-            cohort_service.invite_family, info.context.store, info.context.settings, principal,
-            str(cohort_id), str(family_id),
-        )  # fmt: skip
+            cohort_service.invite_family,
+            info.context.store,
+            info.context.settings,
+            principal,
+            str(cohort_id),
+            str(family_id),
+        )
         return Membership(model=model)
 
     @strawberry.mutation(
@@ -402,9 +413,12 @@ class Mutation:
     async def accept_invitation(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
         principal = require_principal(info.context.principal)
         model = await _run(
-            cohort_service.accept_invitation, info.context.store, info.context.settings,
-            principal, str(cohort_id),
-        )  # fmt: skip
+            cohort_service.accept_invitation,
+            info.context.store,
+            info.context.settings,
+            principal,
+            str(cohort_id),
+        )
         info.context.forget_memberships(principal.subject)
         return Membership(model=model)
 

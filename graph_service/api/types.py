@@ -125,9 +125,12 @@ class Region:
     @staticmethod
     def of(model: RegionModel) -> Region:
         return Region(
-            id=strawberry.ID(model.id), name=model.name, state=model.state,
-            latitude=model.latitude, longitude=model.longitude,
-        )  # fmt: skip
+            id=strawberry.ID(model.id),
+            name=model.name,
+            state=model.state,
+            latitude=model.latitude,
+            longitude=model.longitude,
+        )
 
 
 async def region_by_id(info: GraphInfo, region_id: str) -> Region:
@@ -140,8 +143,9 @@ async def region_by_id(info: GraphInfo, region_id: str) -> Region:
         info.context.regions_cache = regions
     model = regions.get(region_id)
     if model is None:
-        return Region(id=strawberry.ID(region_id), name=region_id, state="", latitude=None,
-                      longitude=None)  # fmt: skip
+        return Region(
+            id=strawberry.ID(region_id), name=region_id, state="", latitude=None, longitude=None
+        )
     return Region.of(model)
 
 
@@ -163,9 +167,12 @@ class FamilyGoal:
     @staticmethod
     def of(p: Pursues) -> FamilyGoal:
         return FamilyGoal(
-            goal=goal_by_id(p.goal_id), status=GoalStatus(p.status.value), since=p.since,
-            achieved_at=p.achieved_at, description=p.description,
-        )  # fmt: skip
+            goal=goal_by_id(p.goal_id),
+            status=GoalStatus(p.status.value),
+            since=p.since,
+            achieved_at=p.achieved_at,
+            description=p.description,
+        )
 
 
 # ---------------------------------------------------------------------------- family

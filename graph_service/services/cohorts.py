@@ -99,9 +99,12 @@ def invite_family(
             field="cohortId",
         )
     invitation = MemberOf(
-        family_id=invitee_id, cohort_id=cohort_id, since=today(),
-        status=MembershipStatus.INVITED, invited_by=inviter,
-    )  # fmt: skip
+        family_id=invitee_id,
+        cohort_id=cohort_id,
+        since=today(),
+        status=MembershipStatus.INVITED,
+        invited_by=inviter,
+    )
     store.write(ChangeSet(memberships=[invitation]))
     return invitation
 

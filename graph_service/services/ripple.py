@@ -85,14 +85,24 @@ def summary(
         raise NotFound(f"region {region!r} does not exist", field="regionId")
     if who.role is Role.RESEARCHER:
         result = analytics.ripple_summary(
-            research_graph(graph), region=region, start=start, end=end,
-            window_days=window_days, as_of=today(), top=top,
-        )  # fmt: skip
+            research_graph(graph),
+            region=region,
+            start=start,
+            end=end,
+            window_days=window_days,
+            as_of=today(),
+            top=top,
+        )
         # Researchers never receive family ids: the largest cascades lose their roots.
         return replace(
             result, largest_cascades=tuple(replace(c, root="") for c in result.largest_cascades)
         )
     return analytics.ripple_summary(
-        graph, region=region, start=start, end=end, window_days=window_days, as_of=today(),
+        graph,
+        region=region,
+        start=start,
+        end=end,
+        window_days=window_days,
+        as_of=today(),
         top=top,
-    )  # fmt: skip
+    )

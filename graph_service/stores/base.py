@@ -48,9 +48,17 @@ class ChangeSet:
 
     def is_empty(self) -> bool:
         return not any(
-            (self.regions, self.goals, self.families, self.cohorts, self.memberships,
-             self.pursuits, self.helps, self.referrals)
-        )  # fmt: skip
+            (
+                self.regions,
+                self.goals,
+                self.families,
+                self.cohorts,
+                self.memberships,
+                self.pursuits,
+                self.helps,
+                self.referrals,
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ def from_record(model_type: type[M], record: Mapping[str, Any]) -> M:
     return parse(model_type, data, record=f"stored {model_type.__name__}")
 
 
-def split_relationship(model: DomainModel, *, iso_dates: bool = False) -> tuple[str, str, dict[str, Any]]:
+def split_relationship(
+    model: DomainModel, *, iso_dates: bool = False
+) -> tuple[str, str, dict[str, Any]]:
     """``(start id, end id, properties)`` of a relationship model (see :data:`ENDPOINTS`)."""
     start_field, end_field = ENDPOINTS[type(model)]
     props = to_record(model, iso_dates=iso_dates)

@@ -196,12 +196,20 @@ def test_unknown_family_and_bad_window_are_clear_errors() -> None:
 
 def test_works_on_a_graph_built_from_the_domain_model() -> None:
     families = [
-        Family(id=f, name=f.upper(), region_id="oak", household_size=3, income_band=2,
-               joined_at=date(2024, 1, 1))
+        Family(
+            id=f,
+            name=f.upper(),
+            region_id="oak",
+            household_size=3,
+            income_band=2,
+            joined_at=date(2024, 1, 1),
+        )
         for f in ("a", "b", "c")
-    ]  # fmt: skip
-    referrals = [Referred(from_id="a", to_id="b", at=date(2024, 2, 1)),
-                 Referred(from_id="a", to_id="c", at=date(2024, 3, 1))]  # fmt: skip
+    ]
+    referrals = [
+        Referred(from_id="a", to_id="b", at=date(2024, 2, 1)),
+        Referred(from_id="a", to_id="c", at=date(2024, 3, 1)),
+    ]
     graph = build_family_graph(families=families, referrals=referrals)
     metrics = cascade_metrics(graph, "a", as_of=AS_OF)
     assert (metrics.size, metrics.wiener_index, metrics.median_days_to_first_recruit) == (3, 4, 31)
@@ -266,8 +274,14 @@ def test_summary_of_every_region() -> None:
     assert (summary.families, summary.cascades) == (7, 3)
     assert summary.invited_share == pytest.approx(4 / 7)
     assert summary.size_distribution == {
-        "1": 1, "2": 1, "3-5": 1, "6-10": 0, "11-20": 0, "21-50": 0, "51+": 0,
-    }  # fmt: skip
+        "1": 1,
+        "2": 1,
+        "3-5": 1,
+        "6-10": 0,
+        "11-20": 0,
+        "21-50": 0,
+        "51+": 0,
+    }
     assert summary.largest_cascades == (
         CascadeSummary("s1", 4, 2, pytest.approx(5 / 3)),  # type: ignore[arg-type]  # approx compares equal to a float
         CascadeSummary("s3", 2, 1, 1.0),
@@ -374,9 +388,14 @@ def random_forest(n: int, seed: int, *, regions: int = 3, seed_share: float = 0.
     top=st.integers(0, 5),
 )
 def test_one_pass_summary_equals_baseline(
-    n: int, seed: int, region: str | None, start: date | None, end: date | None,
-    window_days: int, top: int,
-) -> None:  # fmt: skip
+    n: int,
+    seed: int,
+    region: str | None,
+    start: date | None,
+    end: date | None,
+    window_days: int,
+    top: int,
+) -> None:
     graph = random_forest(n, seed)
     options = {"region": region, "start": start, "end": end, "window_days": window_days}
     fast = ripple_summary(graph, **options, as_of=date(2025, 1, 1), top=top)  # type: ignore[arg-type]  # mixed-type options dict

@@ -37,9 +37,10 @@ class Api:
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.http.post(
-            f"{self.base}/graphql", json={"query": query, "variables": variables or {}},
+            f"{self.base}/graphql",
+            json={"query": query, "variables": variables or {}},
             headers=headers,
-        )  # fmt: skip
+        )
 
     def gql(
         self,
@@ -67,9 +68,12 @@ def _free_port() -> int:
 def serve(settings: Settings, store: GraphStore) -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(
-        create_app(settings, store=store), host="127.0.0.1", port=port, log_level="warning",
+        create_app(settings, store=store),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
         lifespan="on",
-    )  # fmt: skip
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

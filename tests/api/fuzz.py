@@ -26,12 +26,46 @@ from graphql import (
     get_named_type,
 )
 
-KNOWN_IDS = ["ana", "ben", "eli", "gus", "lu", "oak-1", "bos-1", "oakland", "boston", "h01",
-             "buy_home", "health", "zzz", ""]  # fmt: skip
-NASTY = ["", " ", "'; DROP TABLE families; --", "MATCH (n) DETACH DELETE n", "\u0000", "é" * 300,
-         "{{ }}", "-1", "2099-01-01", "null", "x" * 5000]  # fmt: skip
-CODES = {"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "CONFLICT", "UNAVAILABLE",
-         "GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_COMPLEX", "INTERNAL_SERVER_ERROR"}  # fmt: skip
+KNOWN_IDS = [
+    "ana",
+    "ben",
+    "eli",
+    "gus",
+    "lu",
+    "oak-1",
+    "bos-1",
+    "oakland",
+    "boston",
+    "h01",
+    "buy_home",
+    "health",
+    "zzz",
+    "",
+]
+NASTY = [
+    "",
+    " ",
+    "'; DROP TABLE families; --",
+    "MATCH (n) DETACH DELETE n",
+    "\u0000",
+    "é" * 300,
+    "{{ }}",
+    "-1",
+    "2099-01-01",
+    "null",
+    "x" * 5000,
+]
+CODES = {
+    "BAD_USER_INPUT",
+    "NOT_FOUND",
+    "FORBIDDEN",
+    "UNAUTHENTICATED",
+    "CONFLICT",
+    "UNAVAILABLE",
+    "GRAPHQL_VALIDATION_FAILED",
+    "QUERY_TOO_COMPLEX",
+    "INTERNAL_SERVER_ERROR",
+}
 
 
 @dataclass
@@ -118,8 +152,11 @@ class OperationMaker:
         root = self.schema.mutation_type if mutation else self.schema.query_type
         assert root is not None
         name, f = self.rng.choice(list(root.fields.items()))
-        variables = {arg: self.value(a.type) for arg, a in f.args.items()
-                     if isinstance(a.type, GraphQLNonNull) or self.rng.random() < 0.5}  # fmt: skip
+        variables = {
+            arg: self.value(a.type)
+            for arg, a in f.args.items()
+            if isinstance(a.type, GraphQLNonNull) or self.rng.random() < 0.5
+        }
         decl = ", ".join(f"${arg}: {f.args[arg].type}" for arg in variables)
         call = ", ".join(f"{arg}: ${arg}" for arg in variables)
         body = self.selection(f.type, 1)

@@ -10,12 +10,28 @@ import pytest
 
 from tests.api.conftest import Api
 
-PUBLIC_FIELDS = ["id", "name", "region { id }", "languages", "strengths", "needs", "joinedAt",
-                 "goals { status }", "cohort { id }"]  # fmt: skip
-PRIVATE_FIELDS = ["contact", "householdSize", "incomeBand", "baselineIncomeBand",
-                  "consent { research }", "memberships { status }",
-                  "helpGiven { totalCount }", "helpReceived { totalCount }",
-                  "referredBy { at }"]  # fmt: skip
+PUBLIC_FIELDS = [
+    "id",
+    "name",
+    "region { id }",
+    "languages",
+    "strengths",
+    "needs",
+    "joinedAt",
+    "goals { status }",
+    "cohort { id }",
+]
+PRIVATE_FIELDS = [
+    "contact",
+    "householdSize",
+    "incomeBand",
+    "baselineIncomeBand",
+    "consent { research }",
+    "memberships { status }",
+    "helpGiven { totalCount }",
+    "helpReceived { totalCount }",
+    "referredBy { at }",
+]
 
 # (who, target family) -> expected level: "none", "public" or "private"
 ROLES = {
@@ -90,8 +106,9 @@ def test_help_path_hides_families_the_viewer_may_not_see(api: Api) -> None:
     )
     edges = body["data"]["family"]["helpGiven"]["edges"]
     assert {(e["node"]["kind"], (e["node"]["receiver"] or {}).get("id")) for e in edges} == {
-        ("repairs", "hal"), ("advice", None),
-    }  # fmt: skip
+        ("repairs", "hal"),
+        ("advice", None),
+    }
 
 
 def test_referral_path_applies_the_policy(api: Api) -> None:
@@ -145,8 +162,12 @@ def test_organizer_cannot_list_another_region(api: Api) -> None:
 
 
 def test_researcher_gets_no_family_by_any_path(api: Api) -> None:
-    for query in ('{ family(id: "ana") { id } }', '{ cohort(id: "oak-1") { members { id } } }',
-                  "{ cohorts { edges { node { id } } } }", "{ me { id } }"):  # fmt: skip
+    for query in (
+        '{ family(id: "ana") { id } }',
+        '{ cohort(id: "oak-1") { members { id } } }',
+        "{ cohorts { edges { node { id } } } }",
+        "{ me { id } }",
+    ):
         body = api.gql(query, as_=ROLES["researcher"])
         assert body.get("data") in (None, {}) or not any(body["data"].values()), query
         assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND")

@@ -15,9 +15,13 @@ def test_health_reports_the_store(api: Api) -> None:
 def test_stats_are_public(api: Api) -> None:
     body = api.gql("{ stats { families cohorts goals regions helpExchanges referrals } }")
     assert body["data"]["stats"] == {
-        "families": 12, "cohorts": 2, "goals": 12, "regions": 2, "helpExchanges": 12,
+        "families": 12,
+        "cohorts": 2,
+        "goals": 12,
+        "regions": 2,
+        "helpExchanges": 12,
         "referrals": 9,
-    }  # fmt: skip
+    }
 
 
 def test_family_reads_own_profile_with_nested_cohort(api: Api) -> None:

@@ -12,10 +12,16 @@ from tests.api.test_limits import CountingStore, counted  # noqa: F401  # fixtur
 
 def _grow(api: Api, n: int) -> None:
     families = [
-        Family(id=f"x{i:03d}", name=f"X {i}", region_id="oakland", household_size=3,
-               income_band=2, joined_at=date(2024, 5, 1))
+        Family(
+            id=f"x{i:03d}",
+            name=f"X {i}",
+            region_id="oakland",
+            household_size=3,
+            income_band=2,
+            joined_at=date(2024, 5, 1),
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
     api.store.write(
         ChangeSet(
             families=families,

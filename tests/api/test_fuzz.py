@@ -10,8 +10,14 @@ from tests.api.conftest import Api
 from tests.api.fuzz import FuzzStats, OperationMaker, check_response
 
 OPERATIONS = 1500
-ROLES = [None, ("family", "ana"), ("family", "eli"), ("organizer", "o", "oakland"),
-         ("researcher", "r"), ("admin", "root")]  # fmt: skip
+ROLES = [
+    None,
+    ("family", "ana"),
+    ("family", "eli"),
+    ("organizer", "o", "oakland"),
+    ("researcher", "r"),
+    ("admin", "root"),
+]
 
 
 def test_fuzzed_operations_never_fail_the_server(api: Api) -> None:

@@ -13,8 +13,15 @@ mutation($input: RegisterFamilyInput!) { registerFamily(input: $input) { id name
 
 
 def _family_input(**overrides: Any) -> dict[str, Any]:
-    base = {"id": "new-1", "name": "New family", "regionId": "oakland", "householdSize": 3,
-            "incomeBand": 2, "strengths": ["cooking"], "needs": ["driving"]}  # fmt: skip
+    base = {
+        "id": "new-1",
+        "name": "New family",
+        "regionId": "oakland",
+        "householdSize": 3,
+        "incomeBand": 2,
+        "strengths": ["cooking"],
+        "needs": ["driving"],
+    }
     return {**base, **overrides}
 
 

@@ -25,9 +25,16 @@ from models import (
 )
 
 DEMO_COUNTS = {
-    "Family": 12, "Cohort": 2, "Goal": 12, "Region": 2, "LIVES_IN": 12,
-    "MEMBER_OF": 12, "PURSUES": 14, "HELPED": 12, "REFERRED": 9,
-}  # fmt: skip
+    "Family": 12,
+    "Cohort": 2,
+    "Goal": 12,
+    "Region": 2,
+    "LIVES_IN": 12,
+    "MEMBER_OF": 12,
+    "PURSUES": 14,
+    "HELPED": 12,
+    "REFERRED": 9,
+}
 
 
 @pytest.fixture
@@ -151,8 +158,12 @@ def test_pursuits_help_and_referrer(demo: GraphStore) -> None:
 def test_referral_subtree_breadth_first(demo: GraphStore) -> None:
     edges = demo.referral_subtree("ana")
     assert [(e.from_id, e.to_id) for e in edges] == [
-        ("ana", "ben"), ("ana", "cruz"), ("ben", "dee"), ("ben", "eli"), ("cruz", "fay"),
-    ]  # fmt: skip
+        ("ana", "ben"),
+        ("ana", "cruz"),
+        ("ben", "dee"),
+        ("ben", "eli"),
+        ("cruz", "fay"),
+    ]
     assert len(demo.referral_subtree("ana", max_depth=1)) == 2
     assert demo.referral_subtree("fay") == []
     with pytest.raises(NotFound):
@@ -170,10 +181,14 @@ def test_neighbourhood(demo: GraphStore) -> None:
 def test_subgraph_matches_build_family_graph(demo: GraphStore) -> None:
     net = demo_network()
     expected = build_family_graph(
-        families=net.families, regions=net.regions, cohorts=net.cohorts,
-        memberships=net.memberships, pursuits=net.pursuits, helps=net.helps,
+        families=net.families,
+        regions=net.regions,
+        cohorts=net.cohorts,
+        memberships=net.memberships,
+        pursuits=net.pursuits,
+        helps=net.helps,
         referrals=net.referrals,
-    )  # fmt: skip
+    )
     got = demo.subgraph()
     assert nx.utils.graphs_equal(got, expected)
     assert got.graph == expected.graph
@@ -272,8 +287,9 @@ def test_help_upsert_by_id_replaces(demo: GraphStore) -> None:
 def test_cohort_focus_goal_must_exist(store: GraphStore) -> None:
     net = demo_network()
     store.upsert_regions(net.regions)
-    cohort = Cohort(id="c1", name="C", region_id="oakland", created_at=date(2024, 1, 1),
-                    focus_goals=("health",))  # fmt: skip
+    cohort = Cohort(
+        id="c1", name="C", region_id="oakland", created_at=date(2024, 1, 1), focus_goals=("health",)
+    )
     with pytest.raises(NotFound) as caught:
         store.upsert_cohorts([cohort])
     assert caught.value.field == "focusGoals"
@@ -290,13 +306,20 @@ def test_families_round_trip_all_fields(store: GraphStore) -> None:
     store.upsert_regions(net.regions)
     family = Family.model_validate(
         {
-            "id": "x-1", "name": "Zoë Ñandú", "regionId": "oakland", "householdSize": 20,
-            "languages": ["vi", "en"], "incomeBand": 5, "baselineIncomeBand": 1,
-            "strengths": ["sewing"], "needs": ["driving", "childcare"], "joinedAt": "2020-02-29",
+            "id": "x-1",
+            "name": "Zoë Ñandú",
+            "regionId": "oakland",
+            "householdSize": 20,
+            "languages": ["vi", "en"],
+            "incomeBand": 5,
+            "baselineIncomeBand": 1,
+            "strengths": ["sewing"],
+            "needs": ["driving", "childcare"],
+            "joinedAt": "2020-02-29",
             "contact": "+1 555 0100",
             "consent": {"matching": True, "crossRegion": False, "research": True},
         }
-    )  # fmt: skip
+    )
     store.upsert_families([family])
     assert store.get_families(["x-1"])["x-1"] == family
 

@@ -63,8 +63,10 @@ def test_killed_writer_leaves_whole_batches_only(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), str(batch_size)],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     committed = 0
     deadline = time.monotonic() + 120

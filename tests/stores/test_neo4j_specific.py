@@ -3,14 +3,13 @@ schema, the stored shape (labels, relationship types, flat camelCase properties,
 values), idempotent MERGE, all-or-nothing batches, the data-version counter and its write lock,
 error mapping, and ``subgraph`` == ``build_family_graph`` on the same data.
 
-Runs against a real Neo4j 5 engine started once for this module.
+Runs against the one real Neo4j engine of the test run (``neo4j_driver`` in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,9 +19,9 @@ import pytest
 
 from graph_service.analytics.family_graph import build_family_graph
 from graph_service.errors import NotFound, StoreUnavailable
-from graph_service.neo4j_engine import free_port, start_engine
+from graph_service.neo4j_engine import free_port
 from graph_service.settings import Settings
-from graph_service.stores.base import GraphStore
+from graph_service.stores.base import ChangeSet
 from graph_service.stores.neo4j_store import Neo4jStore
 from models import (
     Cohort,
@@ -36,22 +35,15 @@ from models import (
     Region,
     ValidationFailed,
 )
-from queries import available, cypher
 
 pytestmark = pytest.mark.neo4j
 
 DAY = date(2025, 3, 1)
 
 
-@pytest.fixture(scope="module")
-def driver() -> Iterator[neo4j.Driver]:
-    engine = start_engine()
-    the_driver = neo4j.GraphDatabase.driver(engine.uri, auth=("neo4j", "unused"))
-    try:
-        yield the_driver
-    finally:
-        the_driver.close()
-        engine.stop()
+@pytest.fixture
+def driver(neo4j_driver: neo4j.Driver) -> neo4j.Driver:
+    return neo4j_driver
 
 
 @pytest.fixture
@@ -100,18 +92,6 @@ def test_open_is_idempotent_and_creates_constraints_and_indexes(
     indexes = {row["name"]: row for row in cypher_rows(driver, "SHOW INDEXES")}
     assert indexes["family_region_id"]["properties"] == ["regionId"]
     assert all(row["state"] == "ONLINE" for row in indexes.values())
-
-
-def test_the_store_satisfies_the_protocol(store: Neo4jStore) -> None:
-    assert isinstance(store, GraphStore)
-    assert store.name == "neo4j"
-
-
-def test_every_query_file_compiles(driver: neo4j.Driver) -> None:
-    for name in available():
-        if name == "schema":
-            continue
-        driver.execute_query("EXPLAIN " + cypher(name))
 
 
 def test_close_closes_only_an_owned_driver(driver: neo4j.Driver) -> None:
@@ -196,8 +176,7 @@ def test_moving_a_family_replaces_its_lives_in(store: Neo4jStore, driver: neo4j.
 
 def test_a_repeated_record_in_one_batch_keeps_the_last(store: Neo4jStore) -> None:
     seed_basics(store)
-    written = store.upsert_families([family("f1"), family("f1", region_id="bos")])
-    assert written == 1
+    store.upsert_families([family("f1"), family("f1", region_id="bos")])
     assert store.get_families(["f1"])["f1"].region_id == "bos"
     assert store.counts()["LIVES_IN"] == 1
 
@@ -211,7 +190,8 @@ def test_help_is_many_per_pair_and_merged_on_id(store: Neo4jStore) -> None:
     assert store.counts()["HELPED"] == 2
     store.upsert_help([help_record("h1", "f3", "f2")])  # same exchange, corrected giver
     assert store.counts()["HELPED"] == 2
-    assert [h.from_id for h in store.help_of(["f2"])["f2"]] == ["f1", "f3"]
+    got = [(h.id, h.from_id) for h in store.help_of(["f2"])["f2"]]
+    assert got == [("h1", "f3"), ("h2", "f1")]  # same day: by id
 
 
 def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Driver) -> None:
@@ -219,7 +199,8 @@ def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Dri
     store.upsert_help([help_record("h1", "f1", "f2")])
     with pytest.raises(neo4j.exceptions.ConstraintError):
         driver.execute_query(
-            "MATCH (a:Family {id: 'f2'}), (b:Family {id: 'f1'}) CREATE (a)-[:HELPED {id: 'h1'}]->(b)"
+            "MATCH (a:Family {id: 'f2'}), (b:Family {id: 'f1'}) "
+            "CREATE (a)-[:HELPED {id: 'h1'}]->(b)"
         )
 
 
@@ -252,6 +233,16 @@ def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Dri
             "fromId",
         ),
         (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
+        (
+            lambda s: s.write(
+                ChangeSet(
+                    regions=[Region(id="new", name="New")],
+                    families=[family("f7", region_id="new")],
+                    helps=[help_record("h7", "f7", "f8")],
+                )
+            ),
+            "toId",
+        ),
     ],
 )
 def test_a_dangling_reference_rejects_the_whole_batch(
@@ -305,22 +296,30 @@ def test_a_referral_closing_a_stored_cycle_is_rejected(store: Neo4jStore) -> Non
     assert store.counts()["REFERRED"] == 2
 
 
+def refer_after(
+    start: threading.Barrier, store: Neo4jStore, edge: Referred, outcomes: list[str]
+) -> None:
+    start.wait()
+    try:
+        store.upsert_referrals([edge])
+        outcomes.append("ok")
+    except ValidationFailed:
+        outcomes.append("rejected")
+
+
 def test_concurrent_writers_cannot_both_close_a_cycle(store: Neo4jStore) -> None:
+    # Each edge alone is fine; together they close a cycle. The version bump locks the Meta
+    # node first, so the second transaction checks against the first one's committed edge.
     for _ in range(5):
         store.clear_all()
         seed_basics(store, "a", "b")
         outcomes: list[str] = []
         start = threading.Barrier(2)
-
-        def refer(giver: str, taker: str) -> None:
-            start.wait()
-            try:
-                store.upsert_referrals([Referred(from_id=giver, to_id=taker, at=DAY)])
-                outcomes.append("ok")
-            except ValidationFailed:
-                outcomes.append("rejected")
-
-        threads = [threading.Thread(target=refer, args=pair) for pair in (("a", "b"), ("b", "a"))]
+        edges = (Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="a", at=DAY))
+        threads = [
+            threading.Thread(target=refer_after, args=(start, store, edge, outcomes))
+            for edge in edges
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -416,19 +415,10 @@ def load(store: Neo4jStore, data: dict[str, list[Any]]) -> None:
 
 
 def expected_graph(data: dict[str, list[Any]], region_ids: tuple[str, ...] | None) -> Any:
-    families = [f for f in data["families"] if region_ids is None or f.region_id in region_ids]
-    inside = {f.id for f in families}
-    active_cohorts = {
-        m.cohort_id for m in data["memberships"] if m.status == "active" and m.family_id in inside
-    }
     return build_family_graph(
-        families=families,
-        regions=[r for r in data["regions"] if region_ids is None or r.id in region_ids],
-        cohorts=[
-            c
-            for c in data["cohorts"]
-            if region_ids is None or c.region_id in region_ids or c.id in active_cohorts
-        ],
+        families=[f for f in data["families"] if region_ids is None or f.region_id in region_ids],
+        regions=data["regions"],
+        cohorts=data["cohorts"],
         memberships=data["memberships"],
         pursuits=data["pursuits"],
         helps=data["helps"],
@@ -443,10 +433,8 @@ def assert_same_graph(got: Any, want: Any) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("region_ids", [None, ("r1",), ("r2", "r3"), ("nowhere",)])
-def test_subgraph_equals_build_family_graph(
-    store: Neo4jStore, seed: int, region_ids: tuple[str, ...] | None
-) -> None:
+def test_subgraph_equals_build_family_graph(store: Neo4jStore, seed: int) -> None:
     data = random_network(seed)
     load(store, data)
-    assert_same_graph(store.subgraph(region_ids), expected_graph(data, region_ids))
+    for region_ids in (None, ("r1",), ("r2", "r3"), ("nowhere",), ()):
+        assert_same_graph(store.subgraph(region_ids), expected_graph(data, region_ids))
