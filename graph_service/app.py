@@ -14,8 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from graph_service.api.context import Context, in_thread
+from graph_service.api.errors import code_remaining
 from graph_service.api.pictures import router as pictures_router
 from graph_service.api.schema import build_schema
 from graph_service.auth import check_production_secret, principal_from_header
@@ -26,6 +29,19 @@ from graph_service.stores.base import GraphStore
 from models import extend_vocabulary
 
 log = logging.getLogger("graph_service")
+
+
+class CodedRouter(GraphQLRouter[Context, None]):
+    """Strawberry's router plus a final pass that gives every error an ``extensions.code``."""
+
+    hide_suggestions = False
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = code_remaining(result.errors, hide_suggestions=self.hide_suggestions)
+        return await super().process_result(request, result)
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -71,12 +87,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             auth_error = error
         return Context(request.app.state.store, settings, principal, auth_error)
 
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
+    router = CodedRouter(
         build_schema(settings),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,
     )
+    router.hide_suggestions = production
     app.include_router(router, prefix="/graphql")
     app.include_router(pictures_router)
 

@@ -97,6 +97,9 @@ def _register_optional_commands() -> None:
     except ImportError:  # pragma: no cover - during development of the loaders
         return
     register_loaders(app, open_store)
+    from graph_service.bench.cli import register_bench
+
+    register_bench(app)
 
 
 _register_optional_commands()

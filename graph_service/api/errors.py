@@ -83,3 +83,12 @@ class CodedErrors(SchemaExtension):
 
 class ProductionCodedErrors(CodedErrors):
     hide_suggestions = True
+
+
+def code_remaining(errors: list[GraphQLError], *, hide_suggestions: bool) -> list[GraphQLError]:
+    """A last pass for errors raised where no schema extension sees them (e.g. the parser's
+    token limit aborts before the operation hooks run): give each one a code."""
+    return [
+        e if (e.extensions or {}).get("code") else classify(e, hide_suggestions=hide_suggestions)
+        for e in errors
+    ]

@@ -1,0 +1,503 @@
+"""``Neo4jStore``: the production :class:`~graph_service.stores.base.GraphStore` on Neo4j 5.
+
+Every statement is a named file in ``queries/`` (loaded with :func:`queries.cypher`), always
+parameterised. Writes run in managed write transactions: the first statement bumps the
+``(:Meta {key: 'dataVersion'})`` counter, which also takes that node's lock, so write
+transactions run one at a time and the checks of a batch (dangling references, referral rules)
+see exactly the graph the batch is written into. Then the whole batch is validated, then
+written with one ``UNWIND $rows ... MERGE`` per statement. Reads run as read transactions
+(routed to readers on a cluster).
+
+Stored shape (``graph_service.stores.records``): nodes ``Family``, ``Cohort``, ``Goal``,
+``Region`` with flat camelCase properties (Family consent as ``consentMatching``,
+``consentCrossRegion``, ``consentResearch``; ``regionId`` kept on Family and Cohort for
+indexed lookups); dates as Neo4j ``date`` values; relationships ``LIVES_IN``,
+``MEMBER_OF {since, status}``, ``PURSUES {since, status, achievedAt, description}``,
+``HELPED {id, kind, at, hours, amount, confirmed}`` and ``REFERRED {at}``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from graph_service.analytics.family_graph import FamilyGraph, build_family_graph
+from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
+from graph_service.settings import Settings
+from graph_service.stores.base import (
+    NODE_LABELS,
+    RELATIONSHIP_TYPES,
+    ChangeSet,
+    FamilyFilter,
+    FamilyPage,
+)
+from graph_service.stores.records import from_record, split_relationship, to_record
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    FieldProblem,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+    ValidationFailed,
+    check_referrals,
+)
+from queries import cypher, statements
+
+T = TypeVar("T")
+M = TypeVar("M", bound=DomainModel)
+Rows = list[dict[str, Any]]
+
+INDEX_WAIT_S = 120
+# How long a managed transaction is retried on transient/unavailable errors (driver default 30 s:
+# too long for an API request; enough for a cluster to elect a new leader in most cases).
+RETRY_BUDGET_S = 10.0
+# Records per round trip when streaming a subgraph (driver default 1000: many more trips).
+BULK_FETCH_SIZE = 10_000
+UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
+
+
+class Neo4jStore:
+    """The family graph in Neo4j. Thread-safe: the driver pools connections, each call opens
+    its own session. The driver is made once per process and passed in (or made by
+    :meth:`from_settings`, in which case :meth:`close` closes it)."""
+
+    name = "neo4j"
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str = "neo4j",
+        *,
+        uri: str | None = None,
+        owns_driver: bool = False,
+    ) -> None:
+        self._driver = driver
+        self._database = database
+        self._owns_driver = owns_driver
+        # Named in error messages; the driver has no public accessor for its address.
+        self._where = _without_credentials(uri) if uri else str(getattr(driver, "_address", "?"))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        """A store on ``settings.neo4j_uri`` with its own driver (closed by :meth:`close`)."""
+        if not settings.neo4j_uri:
+            raise ConfigurationError("NEO4J_URI is not set", field="neo4jUri")
+        try:
+            driver = GraphDatabase.driver(
+                settings.neo4j_uri,
+                auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+                connection_timeout=settings.neo4j_connect_timeout_s,
+                max_transaction_retry_time=RETRY_BUDGET_S,
+            )
+        except (ValueError, neo4j.exceptions.ConfigurationError) as error:
+            where = _without_credentials(settings.neo4j_uri)
+            raise ConfigurationError(f"bad Neo4j URI {where}: {error}", field="neo4jUri") from None
+        return cls(driver, settings.neo4j_database, uri=settings.neo4j_uri, owns_driver=True)
+
+    # life cycle -------------------------------------------------------------------------
+    def open(self) -> None:
+        """Create constraints and indexes (idempotent), wait until they are online, and
+        create the data-version counter."""
+        with self._translated_errors():
+            for statement in statements("schema"):
+                self._driver.execute_query(statement, database_=self._database)
+            self._driver.execute_query(
+                cypher("schema_await"), {"seconds": INDEX_WAIT_S}, database_=self._database
+            )
+            self._driver.execute_query(cypher("meta_init"), database_=self._database)
+
+    def close(self) -> None:
+        if self._owns_driver:
+            self._driver.close()
+
+    def ping(self) -> bool:
+        try:
+            with self._driver.session(
+                database=self._database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                answer = session.run(cypher("ping")).single(strict=True)["ok"]
+            return bool(answer == 1)
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):
+            return False
+
+    def data_version(self) -> int:
+        return int(self._read("data_version")[0]["value"])
+
+    def clear_all(self) -> None:
+        """TEST/ADMIN ONLY: delete every family, cohort, goal and region (one transaction)."""
+        self._write(lambda tx: _run(tx, "admin_clear_all"))
+
+    # batched upserts --------------------------------------------------------------------
+    def write(self, changes: ChangeSet) -> None:
+        """Validate and write every part of ``changes`` in one transaction, in dependency
+        order (each part is checked against the graph including the parts before it)."""
+        if changes.is_empty():
+            return
+        parts: list[tuple[PartWriter, Sequence[Any]]] = [
+            (_write_regions, changes.regions),
+            (_write_goals, changes.goals),
+            (_write_families, changes.families),
+            (_write_cohorts, changes.cohorts),
+            (_write_memberships, changes.memberships),
+            (_write_pursuits, changes.pursuits),
+            (_write_helps, changes.helps),
+            (_write_referrals, changes.referrals),
+        ]
+
+        def work(tx: ManagedTransaction) -> None:
+            for write_part, batch in parts:
+                if batch:
+                    write_part(tx, batch)
+
+        self._write(work)
+
+    def upsert_regions(self, regions: Sequence[Region]) -> int:
+        self.write(ChangeSet(regions=regions))
+        return len(regions)
+
+    def upsert_goals(self, goals: Sequence[Goal]) -> int:
+        self.write(ChangeSet(goals=goals))
+        return len(goals)
+
+    def upsert_families(self, families: Sequence[Family]) -> int:
+        self.write(ChangeSet(families=families))
+        return len(families)
+
+    def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
+        self.write(ChangeSet(cohorts=cohorts))
+        return len(cohorts)
+
+    def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
+        self.write(ChangeSet(memberships=memberships))
+        return len(memberships)
+
+    def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
+        self.write(ChangeSet(pursuits=pursuits))
+        return len(pursuits)
+
+    def upsert_help(self, helps: Sequence[Helped]) -> int:
+        self.write(ChangeSet(helps=helps))
+        return len(helps)
+
+    def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
+        self.write(ChangeSet(referrals=referrals))
+        return len(referrals)
+
+    # reads ------------------------------------------------------------------------------
+    def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
+        found = self._read_models(Family, "get_families", ids=_unique(ids))
+        return {family.id: family for family in found}
+
+    def list_families(self, filter: FamilyFilter, *, after: str | None, limit: int) -> FamilyPage:
+        _check_limit(limit)
+        params = {**_filter_params(filter), "after": after or "", "limit": limit}
+        found = self._read_models(Family, "family_page", **params)
+        return FamilyPage(families=found[:limit], has_next=len(found) > limit)
+
+    def count_families(self, filter: FamilyFilter) -> int:
+        return int(self._read("count_families", **_filter_params(filter))[0]["total"])
+
+    def get_cohorts(self, ids: Sequence[str]) -> dict[str, Cohort]:
+        found = self._read_models(Cohort, "get_cohorts", ids=_unique(ids))
+        return {cohort.id: cohort for cohort in found}
+
+    def list_cohorts(
+        self, region_ids: tuple[str, ...] | None, *, after: str | None, limit: int
+    ) -> list[Cohort]:
+        _check_limit(limit)
+        params = {"regionIds": _list_or_none(region_ids), "after": after or "", "limit": limit}
+        return self._read_models(Cohort, "cohort_page", **params)
+
+    def list_goals(self) -> list[Goal]:
+        return self._read_models(Goal, "list_goals")
+
+    def list_regions(self) -> list[Region]:
+        return self._read_models(Region, "list_regions")
+
+    def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
+        """Memberships (any status) of each existing family, in cohort-id order."""
+        return self._read_groups(
+            MemberOf, "memberships_of_families", family_ids, lambda m: m.cohort_id
+        )
+
+    def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
+        """Memberships (any status) of each existing cohort, in family-id order."""
+        return self._read_groups(MemberOf, "members_of_cohorts", cohort_ids, lambda m: m.family_id)
+
+    def pursuits_of(self, family_ids: Sequence[str]) -> dict[str, list[Pursues]]:
+        """Goals pursued by each existing family, in goal-id order."""
+        return self._read_groups(Pursues, "pursuits_of", family_ids, lambda p: p.goal_id)
+
+    def help_of(self, family_ids: Sequence[str]) -> dict[str, list[Helped]]:
+        """Every help exchange given or received by each existing family, by (at, id)."""
+        return self._read_groups(Helped, "help_of", family_ids, lambda h: (h.at, h.id))
+
+    def referrer_of(self, family_ids: Sequence[str]) -> dict[str, Referred]:
+        """The referral of each family that has a referrer (others are absent)."""
+        found = self._read_models(Referred, "referrer_of", ids=_unique(family_ids))
+        return {referral.to_id: referral for referral in found}
+
+    def referral_subtree(self, root_id: str, *, max_depth: int | None = None) -> list[Referred]:
+        """REFERRED edges below ``root_id``, breadth-first: level by level, and within a
+        level by the position of the referrer in the previous level, then referred id.
+        :class:`NotFound` (``rootId``) if there is no such family."""
+
+        def work(tx: ManagedTransaction) -> list[Referred]:
+            _require(tx, "missing_families", [root_id], "rootId", "family")
+            levels: dict[int, list[Referred]] = defaultdict(list)
+            params = {"rootId": root_id, "maxDepth": max_depth}
+            for row in tx.run(cypher("referral_subtree"), params):
+                levels[row["depth"]].append(from_record(Referred, row["record"]))
+            return _breadth_first(root_id, levels)
+
+        return self._read_transaction(work)
+
+    def neighbourhood(self, family_id: str, *, hops: int = 1) -> set[str]:
+        """Families within ``hops`` help/referral/active-cohort ties of ``family_id``
+        (excluded); :class:`NotFound` (``familyId``) if there is no such family."""
+
+        def work(tx: ManagedTransaction) -> set[str]:
+            _require(tx, "missing_families", [family_id], "familyId", "family")
+            seen, frontier = {family_id}, [family_id]
+            for _ in range(hops):
+                reached = {row["id"] for row in tx.run(cypher("neighbours"), ids=frontier)}
+                frontier = sorted(reached - seen)
+                seen.update(frontier)
+                if not frontier:
+                    break
+            return seen - {family_id}
+
+        return self._read_transaction(work)
+
+    def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
+        """The :data:`FamilyGraph` of the families of ``region_ids`` (None: everyone), read
+        in one transaction: ``build_family_graph`` fed with those families, every region,
+        every cohort, the families' memberships and pursuits, and the help and referrals
+        among them (streamed, a few set-based queries)."""
+        params = {"regionIds": _list_or_none(region_ids)}
+
+        def work(tx: ManagedTransaction) -> FamilyGraph:
+            def stream(model_type: type[M], name: str) -> Iterator[M]:
+                for row in tx.run(cypher(name), params):
+                    yield from_record(model_type, row["record"])
+
+            return build_family_graph(
+                families=stream(Family, "subgraph_families"),
+                regions=stream(Region, "subgraph_regions"),
+                cohorts=stream(Cohort, "subgraph_cohorts"),
+                memberships=stream(MemberOf, "subgraph_memberships"),
+                pursuits=stream(Pursues, "subgraph_pursuits"),
+                helps=stream(Helped, "subgraph_help"),
+                referrals=stream(Referred, "subgraph_referrals"),
+            )
+
+        return self._read_transaction(work, fetch_size=BULK_FETCH_SIZE)
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per label and relationships per type, every label and type present."""
+        row = self._read("counts")[0]
+        return {key: int(row[key]) for key in (*NODE_LABELS, *RELATIONSHIP_TYPES)}
+
+    def delete_family(self, family_id: str) -> bool:
+        deleted = self._write(
+            lambda tx: tx.run(cypher("delete_family"), id=family_id).single(strict=True)[0]
+        )
+        return bool(deleted)
+
+    # plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except UNAVAILABLE_ERRORS as error:
+            raise StoreUnavailable(
+                f"Neo4j at {self._where} is unavailable ({type(error).__name__})"
+            ) from error
+
+    def _read(self, name: str, **params: Any) -> list[neo4j.Record]:
+        """Run the read statement ``name`` (routed to a reader) and return all its rows."""
+        return self._read_transaction(lambda tx: list(tx.run(cypher(name), params)))
+
+    def _read_models(self, model_type: type[M], name: str, **params: Any) -> list[M]:
+        """Run a read whose rows have a ``record`` column and turn each into a model."""
+        return [from_record(model_type, row["record"]) for row in self._read(name, **params)]
+
+    def _session(self, fetch_size: int = 1000) -> neo4j.Session:
+        # Labels and types that do not exist yet are normal (an empty graph): no warnings.
+        return self._driver.session(
+            database=self._database,
+            fetch_size=fetch_size,
+            notifications_disabled_classifications=[
+                neo4j.NotificationDisabledClassification.UNRECOGNIZED
+            ],
+        )
+
+    def _read_groups(
+        self, model_type: type[M], name: str, ids: Sequence[str], order: Callable[[M], Any]
+    ) -> dict[str, list[M]]:
+        """Rows ``(id, records)`` of the existing ids among ``ids``, each list sorted."""
+        groups: dict[str, list[M]] = {}
+        for row in self._read(name, ids=_unique(ids)):
+            models = [from_record(model_type, record) for record in row["records"]]
+            groups[row["id"]] = sorted(models, key=order)
+        return groups
+
+    def _read_transaction(
+        self, work: Callable[[ManagedTransaction], T], *, fetch_size: int = 1000
+    ) -> T:
+        with self._translated_errors(), self._session(fetch_size) as session:
+            return session.execute_read(work)
+
+    def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` in one write transaction that first bumps (and locks) the version."""
+
+        def bumped(tx: ManagedTransaction) -> T:
+            _run(tx, "data_version_bump")
+            return work(tx)
+
+        with self._translated_errors(), self._session() as session:
+            return session.execute_write(bumped)
+
+
+# writing one part of a change set (inside the write transaction) ------------------------------
+PartWriter = Callable[[ManagedTransaction, Sequence[Any]], None]
+
+
+def _write_regions(tx: ManagedTransaction, regions: Sequence[Region]) -> None:
+    _run(tx, "upsert_regions", rows=[to_record(r) for r in _last_per_key(regions, _id_of)])
+
+
+def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal]) -> None:
+    _run(tx, "upsert_goals", rows=[to_record(g) for g in _last_per_key(goals, _id_of)])
+
+
+def _write_families(tx: ManagedTransaction, families: Sequence[Family]) -> None:
+    batch = _last_per_key(families, _id_of)
+    _require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
+    _run(tx, "upsert_families", rows=[to_record(f) for f in batch])
+
+
+def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
+    batch = _last_per_key(cohorts, _id_of)
+    _require(tx, "missing_regions", (c.region_id for c in batch), "regionId", "region")
+    focus = (goal for c in batch for goal in c.focus_goals)
+    _require(tx, "missing_goals", focus, "focusGoals", "goal")
+    _run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
+
+
+def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf]) -> None:
+    batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
+    _require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
+    _require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
+    _run(tx, "upsert_memberships", rows=_relationship_rows(batch))
+
+
+def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues]) -> None:
+    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
+    _require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
+    _require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
+    _run(tx, "upsert_pursuits", rows=_relationship_rows(batch))
+
+
+def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped]) -> None:
+    batch = _last_per_key(helps, _id_of)
+    _require_pair_ends(tx, batch)
+    rows = _relationship_rows(batch)
+    _run(tx, "help_detach_moved", rows=rows)
+    _run(tx, "upsert_help", rows=rows)
+
+
+def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> None:
+    batch = _last_per_key(referrals, lambda r: (r.from_id, r.to_id))
+    _require_pair_ends(tx, batch)
+    ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
+    chains = tx.run(cypher("referral_chains"), ids=ids)
+    check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
+    _run(tx, "upsert_referrals", rows=_relationship_rows(batch))
+
+
+# helpers --------------------------------------------------------------------------------------
+def _run(tx: ManagedTransaction, name: str, **params: Any) -> None:
+    """Run the write statement ``name`` to completion."""
+    tx.run(cypher(name), params).consume()
+
+
+def _require(tx: ManagedTransaction, name: str, ids: Iterable[str], field: str, what: str) -> None:
+    """Raise :class:`NotFound` (``field``) if any of ``ids`` is missing (query ``name``)."""
+    missing = [row["id"] for row in tx.run(cypher(name), ids=sorted(set(ids)))]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise NotFound(f"{what} {missing[0]!r} does not exist{more}", field=field)
+
+
+def _require_pair_ends(tx: ManagedTransaction, batch: Sequence[Helped | Referred]) -> None:
+    _require(tx, "missing_families", (e.from_id for e in batch), "fromId", "family")
+    _require(tx, "missing_families", (e.to_id for e in batch), "toId", "family")
+
+
+def _relationship_rows(batch: Iterable[DomainModel]) -> Rows:
+    rows = []
+    for model in batch:
+        start, end, props = split_relationship(model)
+        rows.append({"start": start, "end": end, "props": props})
+    return rows
+
+
+def _id_of(model: Region | Goal | Family | Cohort | Helped) -> str:
+    return model.id
+
+
+def _last_per_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """One item per key, the last one given (a batch may repeat a record; the last wins)."""
+    return list({key(item): item for item in items}.values())
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return sorted(set(ids))
+
+
+def _list_or_none(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
+def _check_limit(limit: int) -> None:
+    if limit < 0:
+        raise ValidationFailed([FieldProblem("limit", "must be 0 or more")])
+
+
+def _filter_params(filter: FamilyFilter) -> dict[str, Any]:
+    return {
+        "regionIds": _list_or_none(filter.region_ids),
+        "goalId": filter.goal_id,
+        "cohortId": filter.cohort_id,
+        "consentMatching": filter.consent_matching,
+    }
+
+
+def _breadth_first(root_id: str, levels: dict[int, list[Referred]]) -> list[Referred]:
+    rank = {root_id: 0}
+    ordered: list[Referred] = []
+    for depth in sorted(levels):
+        for edge in sorted(levels[depth], key=lambda e: (rank[e.from_id], e.to_id)):
+            rank[edge.to_id] = len(rank)
+            ordered.append(edge)
+    return ordered
+
+
+def _without_credentials(uri: str) -> str:
+    """``uri`` without any ``user:password@`` part."""
+    parts = urlsplit(uri)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))

@@ -1,0 +1,149 @@
+"""CLI commands of the loaders: ``generate``, ``load`` and ``export``.
+
+``graph_service.cli`` calls :func:`register` with its ``typer`` app and a function that opens
+the configured store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph_service.stores.base import GraphStore
+from loaders.exporter import export_graphml, export_store
+from loaders.formats import Format
+from loaders.importer import ImportFailed, ImportReport, import_folder
+from loaders.synthetic import generate, write_network
+
+OpenStore = Callable[[], AbstractContextManager[GraphStore]]
+console = Console(stderr=True)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+    GRAPHML = "graphml"
+
+
+def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column("type")
+    table.add_column("records", justify="right")
+    for kind, number in counts.items():
+        table.add_row(kind, f"{number:,}")
+    table.add_row("[bold]total", f"[bold]{sum(counts.values()):,}")
+    return table
+
+
+def _report_table(report: ImportReport) -> Table:
+    table = Table(title=f"imported in {report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s)")
+    table.add_column("type")
+    table.add_column("written", justify="right")
+    table.add_column("rejected", justify="right")
+    for kind, number in report.rows.items():
+        table.add_row(kind, f"{number:,}", f"{report.rejected.get(kind, 0):,}")
+    return table
+
+
+def register(app: typer.Typer, open_store: OpenStore) -> None:
+    """Add ``generate``, ``load`` and ``export`` to ``app``."""
+
+    @app.command("generate")
+    def generate_command(
+        out: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")],
+        families: Annotated[
+            int, typer.Option("--families", "-n", min=1, help="Number of families.")
+        ] = 1_000,
+        seed: Annotated[int, typer.Option(help="Random seed; same seed, same network.")] = 42,
+        fmt: Annotated[
+            Format, typer.Option("--format", help="csv (one file per type) or jsonl.")
+        ] = Format.CSV,
+    ) -> None:
+        """Generate a synthetic network (see loaders/README-synthetic.md) in the import format.
+
+        Load it with `graph-service load OUT`."""
+        began = time.monotonic()
+        network = generate(families, seed)
+        made = time.monotonic() - began
+        counts = write_network(network, out, fmt)
+        console.print(_counts_table(f"{out} ({fmt})", counts))
+        console.print(
+            f"generated in {made:.1f}s, written in {time.monotonic() - began - made:.1f}s"
+        )
+
+    @app.command("load")
+    def load_command(
+        folder: Annotated[
+            Path,
+            typer.Argument(
+                exists=True,
+                file_okay=False,
+                help="Folder with regions.csv, families.csv, ... and/or *.jsonl files.",
+            ),
+        ],
+        batch_size: Annotated[
+            int | None,
+            typer.Option(min=1, help="Rows per transaction (default: GS_BATCH_SIZE)."),
+        ] = None,
+        skip_invalid: Annotated[
+            bool,
+            typer.Option(
+                help="Write the valid rows and put rejected ones in REPORT_DIR/rejected.jsonl "
+                "(default: stop at the first bad batch, writing nothing of it)."
+            ),
+        ] = False,
+        report_dir: Annotated[
+            Path | None,
+            typer.Option(
+                help="Where rejected.jsonl and import-summary.json go (default: FOLDER/_import)."
+            ),
+        ] = None,
+    ) -> None:
+        """Import a folder in the import format into the configured store.
+
+        Nodes are loaded before relationships; every row is validated and a bad row is
+        reported with file, line, field and reason. Safe to run again: loading is idempotent,
+        so an interrupted load completes without duplicates."""
+        with open_store() as store:
+            try:
+                report = import_folder(
+                    store,
+                    folder,
+                    batch_size=batch_size,
+                    skip_invalid=skip_invalid,
+                    report_dir=report_dir,
+                )
+            except ImportFailed as error:
+                console.print(f"[red]{error.message}[/]", highlight=False)
+                raise typer.Exit(1) from None
+        console.print(_report_table(report))
+        if report.rejected_path:
+            console.print(f"[yellow]rejected rows:[/] {report.rejected_path}")
+
+    @app.command("export")
+    def export_command(
+        out: Annotated[Path, typer.Option("--out", help="Folder (or .graphml file) to write.")],
+        fmt: Annotated[
+            ExportFormat,
+            typer.Option("--format", help="csv or jsonl (the import format), or graphml."),
+        ] = ExportFormat.CSV,
+    ) -> None:
+        """Export the whole store (admin only: it contains names and ids).
+
+        csv/jsonl give the import format, so `graph-service load OUT` rebuilds the same graph;
+        graphml gives the family graph with cohort and region nodes for Gephi or networkx."""
+        with open_store() as store:
+            if fmt is ExportFormat.GRAPHML:
+                path = export_graphml(store, out)
+                console.print(f"wrote {path}")
+                return
+            counts = export_store(store, out, Format(fmt.value))
+        console.print(_counts_table(f"exported to {out} ({fmt})", counts))

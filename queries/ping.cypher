@@ -1,0 +1,2 @@
+// A trivial read: the store answers.
+RETURN 1 AS ok

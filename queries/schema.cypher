@@ -1,0 +1,11 @@
+// Constraints and indexes of the family graph, created at start-up (Neo4jStore.open()).
+// Uniqueness constraints also give the id lookups their range index.
+CREATE CONSTRAINT family_id IF NOT EXISTS FOR (f:Family) REQUIRE f.id IS UNIQUE;
+CREATE CONSTRAINT cohort_id IF NOT EXISTS FOR (c:Cohort) REQUIRE c.id IS UNIQUE;
+CREATE CONSTRAINT goal_id IF NOT EXISTS FOR (g:Goal) REQUIRE g.id IS UNIQUE;
+CREATE CONSTRAINT region_id IF NOT EXISTS FOR (r:Region) REQUIRE r.id IS UNIQUE;
+CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (m:Meta) REQUIRE m.key IS UNIQUE;
+// Relationship property uniqueness: Neo4j 5.7+ (Community included).
+CREATE CONSTRAINT helped_id IF NOT EXISTS FOR ()-[h:HELPED]-() REQUIRE h.id IS UNIQUE;
+CREATE INDEX family_region_id IF NOT EXISTS FOR (f:Family) ON (f.regionId);
+CREATE INDEX cohort_region_id IF NOT EXISTS FOR (c:Cohort) ON (c.regionId);

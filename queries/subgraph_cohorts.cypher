@@ -1,0 +1,3 @@
+// Every cohort (the subgraph's graph["cohorts"] lists them all, members among its families).
+MATCH (c:Cohort)
+RETURN c {.*} AS record

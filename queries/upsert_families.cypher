@@ -1,0 +1,12 @@
+// Create or replace families and their LIVES_IN; a family that moved loses its old LIVES_IN.
+// $rows are flat Family records (one per id); every regionId names an existing Region.
+UNWIND $rows AS row
+MATCH (r:Region {id: row.regionId})
+MERGE (f:Family {id: row.id})
+SET f = row
+WITH f, r
+OPTIONAL MATCH (f)-[old:LIVES_IN]->(elsewhere:Region)
+WHERE elsewhere <> r
+DELETE old
+WITH DISTINCT f, r
+MERGE (f)-[:LIVES_IN]->(r)
