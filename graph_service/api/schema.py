@@ -31,6 +31,7 @@ from strawberry.types import Info
 from graph_service.api.context import Context, in_thread
 from graph_service.api.errors import CodedErrors, ProductionCodedErrors
 from graph_service.api.limits import cost_limit_rule
+from graph_service.api.proposals import ProposalMutation
 from graph_service.api.ripple import RippleQuery
 from graph_service.api.types import (
     Cohort,
@@ -325,7 +326,7 @@ class CoreQuery:
 
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     @strawberry.mutation(description="Organizers (their regions) and admins register a family.")
     async def register_family(self, info: GraphInfo, input: RegisterFamilyInput) -> Family:
         principal = require_role(info.context.principal, Role.ORGANIZER, Role.ADMIN)
@@ -443,6 +444,7 @@ class Mutation:
 
 # Each feature contributes its own query type; they are merged into one root type.
 Query = merge_types("Query", (CoreQuery, RippleQuery))
+Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
 
 
 def schema_extensions(
