@@ -67,7 +67,7 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
             Format, typer.Option("--format", help="csv (one file per type) or jsonl.")
         ] = Format.CSV,
     ) -> None:
-        """Generate a synthetic network (see loaders/README-synthetic.md) in the import format.
+        """Generate a synthetic network (see the README, "Synthetic data") in the import format.
 
         Load it with `graph-service load OUT`."""
         began = time.monotonic()
