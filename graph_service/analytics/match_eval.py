@@ -1,0 +1,494 @@
+r"""Offline evaluation of peer matching, and the floors the benchmark compares it with.
+
+Protocol (link prediction with hidden ties, Liben-Nowell & Kleinberg 2007)
+-------------------------------------------------------------------------
+1. The observed help ties are the unordered pairs ``{u, v}`` with at least one ``helped``
+   edge. A share ``hide_fraction`` of them, drawn with ``seed``, is *hidden*: every help
+   edge of a hidden pair is removed, and :class:`MatchIndex` is rebuilt on what remains.
+2. Every family that may ask (matching consent) and has at least one hidden partner it
+   could be shown is evaluated. Its candidates are :meth:`MatchIndex.eligible_mask` with
+   ``scope="any"`` and ``include_cohort=True``: hidden help often runs inside a cohort, and
+   leaving cohort mates out would make those ties unrecoverable for every method alike,
+   which measures the filter, not the ranking. (``include_cohort=False`` evaluates the
+   product's default instead: only ties to families outside one's cohort count.) Families it still has help ties with are
+   excluded (the usual protocol: rank non-neighbours). Partners that consent rules hide
+   (no matching consent, cross-region without both consents) are not part of the truth.
+3. Every method ranks the *same* candidates of the *same* split, keeping its top ``k``:
+
+   - ``matcher``: :meth:`MatchIndex.matches`;
+   - ``random``: ``k`` candidates drawn uniformly (seeded);
+   - ``goal_jaccard``: Jaccard of the goal sets (pursued now or achieved),
+     ``|G_u ∩ G_v| / |G_u ∪ G_v|``;
+   - ``adamic_adar``: ``sum 1/ln deg(z)`` over common neighbours in the remaining tie graph
+     (help + cohort).
+
+   The baselines rank only candidates with a positive score (a zero is no prediction);
+   ties by family id.
+4. With ``T`` the hidden partners and ``R`` the top-``k`` list:
+   ``precision@k = |R ∩ T| / k``, ``recall@k = |R ∩ T| / |T|``,
+   ``NDCG@k = sum_{i: R_i in T} 1/log2(i + 1) / sum_{i=1}^{min(|T|, k)} 1/log2(i + 1)``
+   (Järvelin & Kekäläinen 2002), averaged over evaluated families (macro average).
+
+Only aggregates leave this module; no family id appears in an :class:`EvalReport`.
+
+Example
+-------
+>>> graph = random_family_graph(300, seed=1)
+>>> report = evaluate(graph, seed=2)
+>>> [row.method for row in report.rows]
+['matcher', 'random', 'goal_jaccard', 'adamic_adar']
+>>> report.rows[0].families == report.rows[1].families > 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from graph_service.analytics.family_graph import (
+    HELPED,
+    CohortInfo,
+    FamilyGraph,
+    GoalState,
+)
+from graph_service.analytics.matching import (
+    BoolArray,
+    IntArray,
+    MatchIndex,
+    MatchWeights,
+    Scope,
+)
+from models import GoalStatus, vocabulary
+
+METHODS = ("matcher", "random", "goal_jaccard", "adamic_adar")
+
+Ranker = Callable[[int, BoolArray], IntArray]
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    """One method's averages over the evaluated families."""
+
+    method: str
+    precision_at_k: float
+    recall_at_k: float
+    ndcg_at_k: float
+    families: int
+    ms_per_query: float
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    rows: tuple[EvalRow, ...]
+    k: int
+    hide_fraction: float
+    seed: int
+    hidden_pairs: int
+    ceiling_precision_at_k: float  # a perfect ranker: mean of min(|T|, k) / k
+
+    def row(self, method: str) -> EvalRow:
+        return next(r for r in self.rows if r.method == method)
+
+    @property
+    def best_baseline(self) -> EvalRow:
+        """The baseline with the highest precision@k (then NDCG@k, then listed first)."""
+        baselines = [r for r in self.rows if r.method != "matcher"]
+        return max(baselines, key=lambda r: (r.precision_at_k, r.ndcg_at_k))
+
+    @property
+    def lift(self) -> float:
+        """Relative precision@k gain of the matcher over the best baseline (0.2 = +20%)."""
+        best = self.best_baseline.precision_at_k
+        return self.row("matcher").precision_at_k / best - 1.0 if best > 0 else math.inf
+
+    def table(self) -> str:
+        k = self.k
+        lines = [
+            f"{'method':<14}{'p@' + str(k):>9}{'r@' + str(k):>9}{'ndcg@' + str(k):>10}"
+            f"{'families':>10}{'ms/query':>10}"
+        ]
+        for r in self.rows:
+            lines.append(
+                f"{r.method:<14}{r.precision_at_k:>9.4f}{r.recall_at_k:>9.4f}"
+                f"{r.ndcg_at_k:>10.4f}{r.families:>10}{r.ms_per_query:>10.3f}"
+            )
+        lines.append(
+            f"hidden pairs {self.hidden_pairs}, ceiling p@{k} {self.ceiling_precision_at_k:.4f}, "
+            f"best baseline {self.best_baseline.method}, matcher lift on p@{k}: {self.lift:+.1%}"
+        )
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Splitting and metrics
+
+
+def help_pairs(graph: FamilyGraph) -> list[tuple[str, str]]:
+    """Observed help ties as sorted unordered pairs, in a stable order."""
+    pairs = {
+        (min(u, v), max(u, v))
+        for u, v, kind in graph.edges(data="kind")
+        if kind == HELPED and u != v
+    }
+    return sorted(pairs)
+
+
+def hide_help_ties(
+    graph: FamilyGraph, *, hide_fraction: float, seed: int
+) -> tuple[FamilyGraph, list[tuple[str, str]]]:
+    """A copy of ``graph`` without every help edge of a seeded random share of help pairs,
+    and the hidden pairs."""
+    if not 0 < hide_fraction < 1:
+        raise ValueError("hide_fraction must be in (0, 1)")
+    pairs = help_pairs(graph)
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(pairs), size=round(hide_fraction * len(pairs)), replace=False)
+    hidden = sorted(pairs[i] for i in chosen)
+    hidden_set = set(hidden)
+    remaining = graph.copy()
+    remaining.remove_edges_from(
+        [
+            (u, v, key)
+            for u, v, key, kind in graph.edges(keys=True, data="kind")
+            if kind == HELPED and (min(u, v), max(u, v)) in hidden_set
+        ]
+    )
+    return remaining, hidden
+
+
+def precision_recall_ndcg(ranked: Sequence[int], truth: set[int], k: int) -> tuple[float, ...]:
+    """``(precision@k, recall@k, NDCG@k)`` of one ranked list against a non-empty truth.
+
+    >>> precision_recall_ndcg([5, 7, 9], {7}, 2)
+    (0.5, 1.0, 0.6309297535714575)
+    """
+    top = list(ranked)[:k]
+    gains = [1.0 / math.log2(i + 2) for i, item in enumerate(top) if item in truth]
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(truth), k)))
+    return len(gains) / k, len(gains) / len(truth), sum(gains) / ideal
+
+
+# ---------------------------------------------------------------------------------------
+# Rankers
+
+
+def _top_positive(scores: npt.NDArray[np.float64], rows: IntArray, k: int) -> IntArray:
+    """The ``k`` rows with the best positive scores, ties by row."""
+    positive = scores > 0
+    rows, scores = rows[positive], scores[positive]
+    return rows[np.lexsort((rows, -scores))[:k]]
+
+
+def _goal_matrix(index: MatchIndex) -> sp.csr_matrix:
+    goals = sorted(index.goal_holders)
+    sets = [p.active | {g for g, _ in p.achieved} for p in index.profiles]
+    encoded = MultiLabelBinarizer(classes=goals, sparse_output=True).fit_transform(sets)
+    return sp.csr_matrix(encoded, dtype=np.float64)
+
+
+def _rankers(index: MatchIndex, k: int, seed: int, include_cohort: bool) -> dict[str, Ranker]:
+    rng = np.random.default_rng(seed)
+    goals = _goal_matrix(index)
+    sizes = np.asarray(goals.sum(axis=1)).ravel()
+
+    def matcher(me: int, _: BoolArray) -> IntArray:
+        found = index.matches(
+            index.family_ids[me], first=k, scope="any", include_cohort=include_cohort
+        )
+        return np.array([index.position[m.family_id] for m in found], dtype=np.int64)
+
+    def random(_: int, eligible: BoolArray) -> IntArray:
+        rows = np.flatnonzero(eligible)
+        return rng.choice(rows, size=min(k, len(rows)), replace=False).astype(np.int64)
+
+    def goal_jaccard(me: int, eligible: BoolArray) -> IntArray:
+        rows = np.flatnonzero(eligible)
+        overlap = np.asarray(goals[rows] @ goals[me].T.toarray()).ravel()
+        union = sizes[rows] + sizes[me] - overlap
+        jaccard = np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
+        return _top_positive(jaccard, rows.astype(np.int64), k)
+
+    def adamic_adar(me: int, eligible: BoolArray) -> IntArray:
+        nodes, _, scores = index.two_hop(me)
+        keep = eligible[nodes]
+        return _top_positive(scores[keep], nodes[keep], k)
+
+    return {
+        "matcher": matcher,
+        "random": random,
+        "goal_jaccard": goal_jaccard,
+        "adamic_adar": adamic_adar,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation
+
+
+def evaluate(
+    graph: FamilyGraph,
+    *,
+    hide_fraction: float = 0.2,
+    seed: int,
+    k: int = 10,
+    weights: MatchWeights | None = None,
+    include_cohort: bool = True,
+) -> EvalReport:
+    """Hide help ties, rebuild, and score the matcher and the baselines (module docstring)."""
+    remaining, hidden = hide_help_ties(graph, hide_fraction=hide_fraction, seed=seed)
+    index = MatchIndex.build(remaining, weights=weights)
+    partners: dict[int, set[int]] = {}
+    for u, v in hidden:
+        a, b = index.position[u], index.position[v]
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+    rankers = _rankers(index, k, seed + 1, include_cohort)
+    totals = {m: np.zeros(3) for m in METHODS}
+    seconds = dict.fromkeys(METHODS, 0.0)
+    evaluated = 0
+    ceiling = 0.0
+    for me in sorted(partners):
+        if not index.matchable[me]:
+            continue
+        eligible = index.eligible_mask(me, scope="any", include_cohort=include_cohort)
+        truth = {p for p in partners[me] if eligible[p]}
+        if not truth:
+            continue
+        evaluated += 1
+        ceiling += min(len(truth), k) / k
+        for method, ranker in rankers.items():
+            began = time.perf_counter()
+            ranked = ranker(me, eligible)
+            seconds[method] += time.perf_counter() - began
+            totals[method] += precision_recall_ndcg(ranked.tolist(), truth, k)
+    per_family = max(evaluated, 1)
+    rows = tuple(
+        EvalRow(
+            method=method,
+            precision_at_k=float(totals[method][0] / per_family),
+            recall_at_k=float(totals[method][1] / per_family),
+            ndcg_at_k=float(totals[method][2] / per_family),
+            families=evaluated,
+            ms_per_query=1000.0 * seconds[method] / per_family,
+        )
+        for method in METHODS
+    )
+    return EvalReport(rows, k, hide_fraction, seed, len(hidden), ceiling / per_family)
+
+
+# ---------------------------------------------------------------------------------------
+# Benchmark floors
+
+
+def numpy_floor(index: MatchIndex, family_id: str) -> npt.NDArray[np.float32]:
+    """The least any retrieval over this index must do: one sparse mat-vec ``X q_u``."""
+    return index.content_scores(index.family_position(family_id))
+
+
+def fit_sklearn_floor(index: MatchIndex) -> NearestNeighbors:
+    """scikit-learn's exact cosine search over the same matrix (fit once, outside timing)."""
+    return NearestNeighbors(metric="cosine", algorithm="brute").fit(index.matrix)
+
+
+def sklearn_bruteforce_floor(
+    model: NearestNeighbors, index: MatchIndex, family_id: str, *, k: int = 10
+) -> IntArray:
+    """Rows of the ``k`` nearest neighbours of ``q_u`` by cosine (no masks, no graph)."""
+    query = index.query_vector(index.family_position(family_id)).reshape(1, -1)
+    _, rows = model.kneighbors(query, n_neighbors=k)
+    return np.asarray(rows[0], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Latency percentiles of one operation, milliseconds."""
+
+    name: str
+    p50_ms: float
+    p99_ms: float
+
+
+def time_queries(
+    index: MatchIndex,
+    family_ids: Sequence[str],
+    *,
+    scope: Scope = "any",
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Timing, Timing, Timing]:
+    """p50/p99 of :meth:`MatchIndex.matches` and of the two floors over ``family_ids``.
+
+    Each operation runs over all families in its own pass (interleaving them per family
+    would let sklearn's large temporaries evict the matrix from cache before the next
+    operation), in the order matches, numpy, sklearn and then again in reverse, so that a
+    drift in machine load hits all three alike."""
+    model = fit_sklearn_floor(index)
+    operations: dict[str, Callable[[str], object]] = {
+        "matches": lambda f: index.matches(f, scope=scope),
+        "numpy_floor": lambda f: numpy_floor(index, f),
+        "sklearn_floor": lambda f: sklearn_bruteforce_floor(model, index, f),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in operations}
+    for name in [*operations, *reversed(operations)]:
+        operation = operations[name]
+        for family_id in family_ids:
+            began = time.perf_counter()
+            operation(family_id)
+            samples[name].append(1000.0 * (time.perf_counter() - began))
+        if progress is not None:
+            progress(name)
+    timings = [
+        Timing(name, float(np.percentile(values, 50)), float(np.percentile(values, 99)))
+        for name, values in samples.items()
+    ]
+    return timings[0], timings[1], timings[2]
+
+
+# ---------------------------------------------------------------------------------------
+# A random network for the benchmark (and for tests until loaders.synthetic exists)
+
+_REGIONS = ("oakland", "boston", "detroit", "new_orleans", "albuquerque", "san_antonio")
+_START = date(2023, 1, 1)
+
+
+def random_family_graph(n: int, *, seed: int, cohort_share: float = 0.6) -> FamilyGraph:
+    """A random :data:`FamilyGraph` with ``n`` families: 6 regions, cohorts of 7 families of
+    one region formed around a shared goal, skewed goal popularity, ~1.5 help exchanges per
+    family (60% inside the cohort, else with a same-region family sharing a goal, else
+    anyone in the region). Built for timing and smoke tests; it is *not* the project's
+    calibrated synthetic generator.
+    """
+    rng = np.random.default_rng(seed)
+    goals = sorted(vocabulary().goal_categories)
+    skills = sorted(vocabulary().skills)
+    popularity = 1.0 / np.arange(1, len(goals) + 1)
+    popularity /= popularity.sum()
+    graph: FamilyGraph = nx.MultiDiGraph(regions={}, cohorts={})
+    ids = [f"f{i:06d}" for i in range(n)]
+    regions = rng.integers(0, len(_REGIONS), size=n)
+    for row, fid in enumerate(ids):
+        graph.add_node(
+            fid, **_random_attributes(rng, str(_REGIONS[regions[row]]), goals, skills, popularity)
+        )
+    by_region = {r: np.flatnonzero(regions == r) for r in range(len(_REGIONS))}
+    cohort_of = _form_cohorts(graph, ids, by_region, rng, cohort_share)
+    _add_help(graph, ids, regions, by_region, cohort_of, rng)
+    return graph
+
+
+def _random_attributes(
+    rng: np.random.Generator,
+    region: str,
+    goals: list[str],
+    skills: list[str],
+    popularity: npt.NDArray[np.float64],
+) -> dict[str, object]:
+    chosen = rng.choice(len(goals), size=int(rng.integers(1, 4)), replace=False, p=popularity)
+    states = {}
+    for g in chosen:
+        since = _START + timedelta(days=int(rng.integers(0, 365)))
+        if rng.random() < 0.2:
+            achieved = since + timedelta(days=int(rng.integers(30, 400)))
+            states[goals[g]] = GoalState(GoalStatus.ACHIEVED, since, achieved)
+        else:
+            states[goals[g]] = GoalState(GoalStatus.ACTIVE, since)
+    picks = rng.choice(len(skills), size=5, replace=False)
+    languages = ("en", "es") if rng.random() < 0.2 else ("en",)
+    return {
+        "region": region,
+        "cohort": None,
+        "household_size": int(rng.integers(1, 9)),
+        "languages": languages,
+        "income_band": int(rng.integers(1, 6)),
+        "baseline_income_band": None,
+        "joined_at": _START,
+        "strengths": tuple(sorted(skills[i] for i in picks[: int(rng.integers(1, 4))])),
+        "needs": tuple(sorted(skills[i] for i in picks[3 : 3 + int(rng.integers(1, 3))])),
+        "consent_matching": bool(rng.random() < 0.85),
+        "consent_cross_region": bool(rng.random() < 0.5),
+        "consent_research": True,
+        "goals": states,
+    }
+
+
+def _form_cohorts(
+    graph: FamilyGraph,
+    ids: list[str],
+    by_region: dict[int, npt.NDArray[np.int64]],
+    rng: np.random.Generator,
+    share: float,
+) -> dict[int, list[int]]:
+    """Cohorts of 7 in each region, grouped by a goal the members pursue; row -> members."""
+    cohort_of: dict[int, list[int]] = {}
+    for region, rows in by_region.items():
+        joining = rows[rng.random(len(rows)) < share]
+        first_goal = [min(graph.nodes[ids[r]]["goals"]) for r in joining]
+        ordered = joining[np.lexsort((rng.random(len(joining)), first_goal))]
+        for start in range(0, len(ordered) - 6, 7):
+            members = sorted(int(r) for r in ordered[start : start + 7])
+            cohort_id = f"c{region}-{start // 7}"
+            info = CohortInfo(
+                _REGIONS[region], "active", "self_formed", (), [ids[m] for m in members]
+            )
+            graph.graph["cohorts"][cohort_id] = info
+            for m in members:
+                graph.nodes[ids[m]]["cohort"] = cohort_id
+                cohort_of[m] = members
+    return cohort_of
+
+
+def _add_help(
+    graph: FamilyGraph,
+    ids: list[str],
+    regions: npt.NDArray[np.int64],
+    by_region: dict[int, npt.NDArray[np.int64]],
+    cohort_of: dict[int, list[int]],
+    rng: np.random.Generator,
+) -> None:
+    exchanges = rng.poisson(1.5, size=len(ids))
+    for giver, count in enumerate(exchanges):
+        for number in range(int(count)):
+            receiver = _pick_receiver(graph, ids, giver, regions, by_region, cohort_of, rng)
+            if receiver is not None and receiver != giver:
+                graph.add_edge(
+                    ids[giver],
+                    ids[receiver],
+                    key=f"h{giver}-{number}",
+                    kind=HELPED,
+                    help_kind="advice",
+                    at=_START,
+                    hours=None,
+                    amount=None,
+                    confirmed=True,
+                )
+
+
+def _pick_receiver(
+    graph: FamilyGraph,
+    ids: list[str],
+    giver: int,
+    regions: npt.NDArray[np.int64],
+    by_region: dict[int, npt.NDArray[np.int64]],
+    cohort_of: dict[int, list[int]],
+    rng: np.random.Generator,
+) -> int | None:
+    draw = rng.random()
+    if draw < 0.6 and giver in cohort_of:
+        return int(rng.choice(cohort_of[giver]))
+    local = by_region[int(regions[giver])]
+    if draw < 0.85:
+        mine = set(graph.nodes[ids[giver]]["goals"])
+        for candidate in rng.choice(local, size=min(20, len(local)), replace=False):
+            if mine & set(graph.nodes[ids[int(candidate)]]["goals"]):
+                return int(candidate)
+    return int(rng.choice(local)) if len(local) else None
