@@ -31,6 +31,7 @@ from strawberry.types import Info
 from graph_service.api.context import Context, in_thread
 from graph_service.api.errors import CodedErrors, ProductionCodedErrors
 from graph_service.api.limits import cost_limit_rule
+from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
 from graph_service.api.ripple import RippleQuery
 from graph_service.api.types import (
@@ -443,7 +444,7 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, RippleQuery))
+Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery))
 Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
 
 

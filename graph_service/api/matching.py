@@ -1,0 +1,222 @@
+"""GraphQL for peer matching: ``peerMatches``, ``crossRegionPeers``, ``suggestBridges``."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph_service.analytics import matching as analytics
+from graph_service.api.context import Context, in_thread
+from graph_service.api.types import Family, Goal, check_page_size, family_node, goal_by_id
+from graph_service.auth import Role
+from graph_service.services import matching as service
+from graph_service.services.access import require_principal
+
+GraphInfo = Info[Context, None]
+
+
+@strawberry.enum(description="Where to look for peers.")
+class MatchScope(Enum):
+    SAME_REGION = "same_region"
+    OTHER_REGIONS = "other_regions"
+    ANY = "any"
+
+
+@strawberry.type(description="Goals both families are working on now.")
+class SharedGoalsReason:
+    goals: list[Goal]
+    text: str
+
+
+@strawberry.type(description="Strengths that meet needs, in either direction.")
+class ComplementaryStrengthsReason:
+    their_strengths_meeting_my_needs: list[str]
+    my_strengths_meeting_their_needs: list[str]
+    text: str
+
+
+@strawberry.type(description="They already reached a goal this family is working on.")
+class RoleModelReason:
+    goal: Goal
+    achieved_at: date
+    text: str
+
+
+@strawberry.type(description="Families both know (counts only, never who).")
+class TrustProximityReason:
+    common_neighbours: int
+    via_help: int
+    via_cohort: int
+    text: str
+
+
+@strawberry.type(description="Similar household and shared languages.")
+class SimilarSituationReason:
+    household_size_difference: int
+    shared_languages: list[str]
+    text: str
+
+
+MatchReason = Annotated[
+    SharedGoalsReason
+    | ComplementaryStrengthsReason
+    | RoleModelReason
+    | TrustProximityReason
+    | SimilarSituationReason,
+    strawberry.union("MatchReason"),
+]
+
+
+def reason_of(
+    r: analytics.MatchReason,
+) -> (
+    SharedGoalsReason
+    | ComplementaryStrengthsReason
+    | RoleModelReason
+    | TrustProximityReason
+    | SimilarSituationReason
+):
+    if isinstance(r, analytics.SharedGoals):
+        return SharedGoalsReason(goals=[goal_by_id(g) for g in r.goals], text=r.text)
+    if isinstance(r, analytics.ComplementaryStrengths):
+        return ComplementaryStrengthsReason(
+            their_strengths_meeting_my_needs=list(r.their_strengths_meeting_my_needs),
+            my_strengths_meeting_their_needs=list(r.my_strengths_meeting_their_needs),
+            text=r.text,
+        )
+    if isinstance(r, analytics.RoleModel):
+        return RoleModelReason(goal=goal_by_id(r.goal), achieved_at=r.achieved_at, text=r.text)
+    if isinstance(r, analytics.TrustProximity):
+        return TrustProximityReason(
+            common_neighbours=r.common_neighbours,
+            via_help=r.via_help,
+            via_cohort=r.via_cohort,
+            text=r.text,
+        )
+    return SimilarSituationReason(
+        household_size_difference=r.household_size_difference,
+        shared_languages=list(r.shared_languages),
+        text=r.text,
+    )
+
+
+@strawberry.type(description="A suggested peer, with the score and the reasons behind it.")
+class PeerMatch:
+    match: strawberry.Private[analytics.PeerMatch]
+
+    @strawberry.field(description="The peer, if the caller may see it.")
+    async def peer(self, info: GraphInfo) -> Family | None:
+        return await family_node(info, self.match.family_id)
+
+    @strawberry.field
+    def score(self) -> float:
+        return self.match.score
+
+    @strawberry.field(description="Why, ordered by their share of the score.")
+    def reasons(self) -> list[MatchReason]:
+        return [reason_of(r) for r in self.match.reasons]
+
+
+@strawberry.type(description="Two families in two regions whose connection would serve both.")
+class BridgeSuggestion:
+    bridge: strawberry.Private[service.Bridge]
+
+    @strawberry.field
+    async def family_a(self, info: GraphInfo) -> Family | None:
+        return await family_node(info, self.bridge.family_a)
+
+    @strawberry.field
+    async def family_b(self, info: GraphInfo) -> Family | None:
+        return await family_node(info, self.bridge.family_b)
+
+    @strawberry.field(description="Mean of both directions' match scores.")
+    def score(self) -> float:
+        return self.bridge.score
+
+    @strawberry.field(description="Why B would help A.")
+    def reasons_for_a(self) -> list[MatchReason]:
+        return [reason_of(r) for r in self.bridge.a_to_b.reasons] if self.bridge.a_to_b else []
+
+    @strawberry.field(description="Why A would help B.")
+    def reasons_for_b(self) -> list[MatchReason]:
+        return [reason_of(r) for r in self.bridge.b_to_a.reasons] if self.bridge.b_to_a else []
+
+
+def _target(info: GraphInfo, family_id: strawberry.ID | None) -> str:
+    principal = require_principal(info.context.principal)
+    if family_id is not None:
+        return str(family_id)
+    if principal.role is Role.FAMILY:
+        return principal.subject
+    from graph_service.errors import NotFound
+
+    raise NotFound(
+        "give familyId (only family tokens have a family of their own)", field="familyId"
+    )
+
+
+@strawberry.type
+class MatchingQuery:
+    @strawberry.field(
+        description="Peers for a family: shared goals, complementary strengths, role models, "
+        "trust. Only families who consented to matching (and to cross-region contact, for "
+        "other regions) appear."
+    )
+    async def peer_matches(
+        self,
+        info: GraphInfo,
+        family_id: strawberry.ID | None = None,
+        first: int = 10,
+        scope: MatchScope = MatchScope.SAME_REGION,
+        goal: strawberry.ID | None = None,
+        include_cohort: bool = False,
+    ) -> list[PeerMatch]:
+        ctx = info.context
+        check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
+        target = _target(info, family_id)
+        matches = await in_thread(
+            lambda: service.peer_matches(
+                ctx.store,
+                ctx.principal,
+                target,
+                first=first,
+                scope=scope.value,
+                goal=str(goal) if goal is not None else None,
+                include_cohort=include_cohort,
+            )
+        )
+        return [PeerMatch(match=m) for m in matches]
+
+    @strawberry.field(
+        description="Families in other regions who reached the goals this family pursues or "
+        "have strengths it needs, and consented to cross-region contact."
+    )
+    async def cross_region_peers(
+        self, info: GraphInfo, family_id: strawberry.ID | None = None, first: int = 10
+    ) -> list[PeerMatch]:
+        ctx = info.context
+        check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
+        target = _target(info, family_id)
+        matches = await in_thread(
+            lambda: service.cross_region_peers(ctx.store, ctx.principal, target, first=first)
+        )
+        return [PeerMatch(match=m) for m in matches]
+
+    @strawberry.field(
+        description="Organizers: pairs of consenting families to connect across two regions."
+    )
+    async def suggest_bridges(
+        self, info: GraphInfo, region_a: strawberry.ID, region_b: strawberry.ID, first: int = 10
+    ) -> list[BridgeSuggestion]:
+        ctx = info.context
+        check_page_size(first, ctx.settings.max_page_size)
+        bridges = await in_thread(
+            lambda: service.suggest_bridges(
+                ctx.store, ctx.principal, str(region_a), str(region_b), first=first
+            )
+        )
+        return [BridgeSuggestion(bridge=b) for b in bridges]

@@ -1,0 +1,146 @@
+"""Peer matching for callers: access rules, the cached index, cross-region peers and bridges.
+
+- ``peer_matches``: a family asks for itself; organizers for any family of their regions;
+  admins for anyone. The matcher itself enforces consent (:mod:`graph_service.analytics.matching`).
+- ``cross_region_peers``: the matcher with scope ``other_regions``, kept to peers who achieved
+  a goal the family pursues (role models) or whose strengths meet its needs.
+- ``suggest_bridges``: for organizers serving both regions: pairs of consenting families, one in
+  each region, ranked by the mean of the two directions' match scores (a pair that only one
+  side would be suggested gets half its score), with the reasons of both directions.
+
+The index is built from the cached analytics graph and rebuilt when the store's data version
+moves, so a write is visible to the next match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph_service.analytics.matching import (
+    ComplementaryStrengths,
+    MatchIndex,
+    PeerMatch,
+    RoleModel,
+    Scope,
+)
+from graph_service.auth import Principal, Role
+from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from graph_service.services.access import require_principal, require_role
+from graph_service.services.analysis import analysis_cache
+from graph_service.stores.base import GraphStore
+
+# Families per side considered by suggest_bridges (keeps one call within seconds at scale).
+BRIDGE_CANDIDATES_PER_REGION = 400
+BRIDGE_MATCHES_PER_FAMILY = 25
+
+
+def match_index(store: GraphStore) -> MatchIndex:
+    return analysis_cache(store).derived("match_index", MatchIndex.build)
+
+
+def _family_region(index_store: GraphStore, family_id: str) -> str:
+    graph = analysis_cache(index_store).graph()
+    if family_id not in graph:
+        raise NotFound(f"family {family_id!r} does not exist", field="familyId")
+    region: str = graph.nodes[family_id]["region"]
+    return region
+
+
+def _may_match_for(store: GraphStore, principal: Principal | None, family_id: str) -> None:
+    who = require_principal(principal)
+    if who.role is Role.FAMILY:
+        if who.subject != family_id:
+            raise Forbidden("a family asks for its own matches", field="familyId")
+        return
+    if who.role is Role.RESEARCHER or not who.serves(_family_region(store, family_id)):
+        raise Forbidden("you may not ask for this family's matches", field="familyId")
+
+
+def peer_matches(
+    store: GraphStore,
+    principal: Principal | None,
+    family_id: str,
+    *,
+    first: int,
+    scope: Scope,
+    goal: str | None,
+    include_cohort: bool,
+) -> list[PeerMatch]:
+    _may_match_for(store, principal, family_id)
+    return match_index(store).matches(
+        family_id, first=first, scope=scope, goal=goal, include_cohort=include_cohort
+    )
+
+
+def _serves_me_across(match: PeerMatch) -> bool:
+    for reason in match.reasons:
+        if isinstance(reason, RoleModel):
+            return True
+        if isinstance(reason, ComplementaryStrengths) and reason.their_strengths_meeting_my_needs:
+            return True
+    return False
+
+
+def cross_region_peers(
+    store: GraphStore, principal: Principal | None, family_id: str, *, first: int
+) -> list[PeerMatch]:
+    _may_match_for(store, principal, family_id)
+    index = match_index(store)
+    # Ask for more than needed, then keep the peers who have done or can do what I need.
+    wide = index.matches(family_id, first=min(100, first * 5), scope="other_regions")
+    return [m for m in wide if _serves_me_across(m)][:first]
+
+
+@dataclass(frozen=True)
+class Bridge:
+    family_a: str
+    family_b: str
+    score: float
+    a_to_b: PeerMatch | None  # b as suggested to a
+    b_to_a: PeerMatch | None  # a as suggested to b
+
+
+def _consenting(store: GraphStore, region: str) -> list[str]:
+    graph = analysis_cache(store).graph()
+    return sorted(
+        f
+        for f, d in graph.nodes(data=True)
+        if d["region"] == region and d["consent_matching"] and d["consent_cross_region"]
+    )[:BRIDGE_CANDIDATES_PER_REGION]
+
+
+def _directional(
+    index: MatchIndex, families: list[str], other: str, store: GraphStore
+) -> dict[tuple[str, str], PeerMatch]:
+    graph = analysis_cache(store).graph()
+    found: dict[tuple[str, str], PeerMatch] = {}
+    for family in families:
+        for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope="other_regions"):
+            if graph.nodes[m.family_id]["region"] == other:
+                found[(family, m.family_id)] = m
+    return found
+
+
+def suggest_bridges(
+    store: GraphStore, principal: Principal | None, region_a: str, region_b: str, *, first: int
+) -> list[Bridge]:
+    who = require_role(principal, Role.ORGANIZER, Role.ADMIN)
+    if region_a == region_b:
+        raise ValidationFailed([FieldProblem("regionB", "must differ from regionA")])
+    graph = analysis_cache(store).graph()
+    for field, region in (("regionA", region_a), ("regionB", region_b)):
+        if region not in graph.graph["regions"]:
+            raise NotFound(f"region {region!r} does not exist", field=field)
+        if not who.serves(region):
+            raise Forbidden(f"you do not serve region {region!r}", field=field)
+    index = match_index(store)
+    forward = _directional(index, _consenting(store, region_a), region_b, store)
+    backward = _directional(index, _consenting(store, region_b), region_a, store)
+    pairs = set(forward) | {(a, b) for b, a in backward}
+    bridges = []
+    for a, b in pairs:
+        ab, ba = forward.get((a, b)), backward.get((b, a))
+        score = ((ab.score if ab else 0.0) + (ba.score if ba else 0.0)) / 2
+        bridges.append(Bridge(a, b, score, ab, ba))
+    bridges.sort(key=lambda x: (-x.score, x.family_a, x.family_b))
+    return bridges[:first]
