@@ -161,7 +161,8 @@ def run_cases(
     workdir: Path | None = None,
 ) -> list[Measurement]:
     """Run the named cases (all if ``names`` is empty), print a table, write ``out_json``."""
-    console = console or Console(stderr=True)
+    # Wide enough for the table when the output is not a terminal (CI logs, files).
+    console = console or Console(stderr=True, width=None if sys.stderr.isatty() else 160)
     cases = discover_cases()
     unknown = [n for n in names if n not in cases]
     if unknown:
@@ -180,6 +181,11 @@ def run_cases(
     return results
 
 
+def _figure(value: float) -> str:
+    """Four significant figures, with thousands separators for large values."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def results_table(results: Sequence[Measurement], families: int, seed: int) -> Table:
     table = Table(title=f"benchmarks: {families:,} synthetic families, seed {seed}")
     for column in ("case", "subject", "metric", "value", "baseline", "ratio", "extra"):
@@ -189,13 +195,13 @@ def results_table(results: Sequence[Measurement], families: int, seed: int) -> T
     for m in results:
         better = m.ratio >= 1 if m.higher_is_better else m.ratio <= 1
         colour = "green" if better else "red"
-        extra = ", ".join(f"{k}={v:,.1f}" for k, v in m.extra.items())
+        extra = ", ".join(f"{k}={_figure(v)}" for k, v in m.extra.items())
         table.add_row(
             m.case,
             m.subject,
             m.metric,
-            f"{m.value:,.1f}",
-            f"{m.baseline:,.1f} ({m.baseline_label})",
+            _figure(m.value),
+            f"{_figure(m.baseline)} ({m.baseline_label})",
             f"[{colour}]{m.ratio:,.2f}x[/]",
             extra,
         )

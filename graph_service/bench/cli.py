@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -108,7 +109,7 @@ def register_bench(app: typer.Typer, open_store_factory: StoreFactory | None = N
     ) -> None:
         """Run benchmarks on synthetic data: each case prints its figures, a baseline measured
         in the same process, and the ratio. Speed is reported, never asserted."""
-        console = Console(stderr=True)
+        console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
         if list_cases:
             for name, case in discover_cases().items():
                 console.print(f"[bold]{name}[/]: {case.help}")

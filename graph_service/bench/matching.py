@@ -1,0 +1,179 @@
+"""Peer-matching benchmarks.
+
+- ``matching``: p50/p99 of one match on the synthetic network, in process against two floors
+  measured in the same run (one NumPy/SciPy matrix-vector product over the same matrix, and
+  scikit-learn's brute-force cosine ``NearestNeighbors``), and through ``/graphql`` on a server
+  (its own process) holding the same network in the embedded store.
+- ``matching-eval``: hide 20% of help ties, match, and score precision@10, recall@10 and
+  NDCG@10 against random, goal-overlap Jaccard and Adamic-Adar baselines, under the product's
+  protocol (cohort-mates excluded, the default of ``peerMatches``) and with cohort-mates
+  included. Runs on at most ``EVAL_FAMILIES`` families (every family is queried).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from graph_service.analytics.family_graph import build_family_graph
+from graph_service.analytics.match_eval import evaluate, time_queries
+from graph_service.analytics.matching import MatchIndex
+from graph_service.auth import Role, issue_token
+from graph_service.bench import BenchContext, Measurement, bench_case
+from graph_service.bench.graphs import family_graph
+from graph_service.neo4j_engine import free_port
+from graph_service.settings import Settings
+from graph_service.stores.embedded import EmbeddedStore
+from loaders.formats import Format
+from loaders.importer import import_folder
+from loaders.synthetic import generate
+
+QUERIES = 1_000
+HTTP_QUERIES = 400
+EVAL_FAMILIES = 5_000
+MATCH = "query($f: ID) { peerMatches(familyId: $f, scope: ANY, first: 10) { score peer { id } } }"
+
+
+def _sample(ids: list[str], n: int, seed: int) -> list[str]:
+    return random.Random(seed).sample(ids, min(n, len(ids)))
+
+
+def _serve(db: Path, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "GS_EMBEDDED_PATH": str(db), "GS_SECRET_KEY": secret, "NEO4J_URI": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the API server did not start")
+
+
+def _http_latencies(ctx: BenchContext, asking: list[str]) -> list[float]:
+    secret = "bench-" + "m" * 40
+    token = issue_token(Settings(secret_key=SecretStr(secret)), Role.ADMIN, "bench")
+    with tempfile.TemporaryDirectory(prefix="bench-match-") as scratch:
+        db = Path(scratch) / "graph.sqlite"
+        store = EmbeddedStore(db)
+        store.open()
+        import_folder(store, ctx.data_folder(Format.CSV))
+        store.close()
+        server, base = _serve(db, secret)
+        latencies = []
+        try:
+            with httpx.Client(timeout=600, headers={"Authorization": f"Bearer {token}"}) as http:
+                http.post(f"{base}/graphql", json={"query": MATCH, "variables": {"f": asking[0]}})
+                for family in asking:
+                    began = time.perf_counter()
+                    body = http.post(
+                        f"{base}/graphql", json={"query": MATCH, "variables": {"f": family}}
+                    ).json()
+                    latencies.append(1000 * (time.perf_counter() - began))
+                    assert "errors" not in body, body
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    return latencies
+
+
+@bench_case("matching", help="p50/p99 of one match: in process and over HTTP vs two floors")
+def matching(ctx: BenchContext) -> list[Measurement]:
+    graph = family_graph(ctx)
+    began = time.perf_counter()
+    index = MatchIndex.build(graph)
+    build_s = time.perf_counter() - began
+    asking = _sample(
+        [f for f, d in graph.nodes(data=True) if d["consent_matching"]], QUERIES, ctx.seed
+    )
+    matches, numpy_floor, sklearn_floor = time_queries(index, asking, scope="any")
+    results = []
+    for q, attr in ((50, "p50_ms"), (99, "p99_ms")):
+        for floor in (numpy_floor, sklearn_floor):
+            results.append(
+                Measurement(
+                    "matching",
+                    f"in process p{q}",
+                    "ms",
+                    getattr(matches, attr),
+                    baseline=getattr(floor, attr),
+                    baseline_label=floor.name,
+                    higher_is_better=False,
+                    extra={"families": float(graph.number_of_nodes()), "index_build_s": build_s},
+                )
+            )
+    http = _http_latencies(ctx, asking[:HTTP_QUERIES])
+    for q, attr in ((50, "p50_ms"), (99, "p99_ms")):
+        value = statistics.quantiles(http, n=100, method="inclusive")[q - 1]
+        results.append(
+            Measurement(
+                "matching",
+                f"/graphql p{q}",
+                "ms",
+                value,
+                baseline=getattr(numpy_floor, attr),
+                baseline_label="numpy_floor",
+                higher_is_better=False,
+                extra={"requests": float(len(http))},
+            )
+        )
+    return results
+
+
+@bench_case("matching-eval", help="precision/recall/NDCG@10 on held-out help ties vs baselines")
+def matching_eval(ctx: BenchContext) -> list[Measurement]:
+    n = min(ctx.families, EVAL_FAMILIES)
+    net = generate(n, ctx.seed)
+    graph = build_family_graph(
+        families=net.families,
+        regions=net.regions,
+        cohorts=net.cohorts,
+        memberships=net.memberships,
+        pursuits=net.pursuits,
+        helps=net.helps,
+        referrals=net.referrals,
+    )
+    results = []
+    for protocol, include_cohort in (("cohort excluded", False), ("cohort included", True)):
+        report = evaluate(graph, seed=ctx.seed, include_cohort=include_cohort)
+        ctx.console.print(f"[bold]matching evaluation, {n:,} families, {protocol}[/]")
+        ctx.console.print(report.table())
+        matcher = report.row("matcher")
+        for row in report.rows:
+            if row.method == "matcher":
+                continue
+            results.append(
+                Measurement(
+                    "matching-eval",
+                    f"{protocol} vs {row.method}",
+                    "precision@10",
+                    matcher.precision_at_k,
+                    baseline=row.precision_at_k,
+                    baseline_label=row.method,
+                    extra={
+                        "recall@10": matcher.recall_at_k,
+                        "ndcg@10": matcher.ndcg_at_k,
+                        "baseline_ndcg@10": row.ndcg_at_k,
+                        "families": float(n),
+                    },
+                )
+            )
+    return results
