@@ -31,6 +31,18 @@ from models import extend_vocabulary
 log = logging.getLogger("graph_service")
 
 
+def _try_open(app: FastAPI) -> None:
+    """Open the store (create its schema) if it answers. A store that is down at start-up
+    does not stop the service: requests answer UNAVAILABLE until it is back, and the first
+    request after that opens it."""
+    try:
+        app.state.store.open()
+    except DomainError as error:
+        log.warning("store not ready yet (%s); will retry on the next request", error.message)
+        return
+    app.state.store_opened = True
+
+
 class CodedRouter(GraphQLRouter[Context, None]):
     """Strawberry's router plus a final pass that gives every error an ``extensions.code``."""
 
@@ -57,8 +69,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store if store is not None else create_store(settings)
+        app.state.store_opened = not owns_store
         if owns_store:
-            app.state.store.open()
+            await in_thread(_try_open, app)
         try:
             yield
         finally:
@@ -79,6 +92,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.store = store
 
     async def context_getter(request: Request) -> Context:
+        if not request.app.state.store_opened:
+            await in_thread(_try_open, request.app)
         principal = None
         auth_error: Exception | None = None
         try:

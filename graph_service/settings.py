@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default="neo4j", validation_alias=AliasChoices("GS_NEO4J_DATABASE", "NEO4J_DATABASE")
     )
     neo4j_connect_timeout_s: float = 3.0
+    # How long the driver retries a transaction on a transient failure before the API answers
+    # UNAVAILABLE (the driver's own default of 30 s is too long for an interactive API).
+    neo4j_retry_s: float = Field(default=2.0, ge=0)
     embedded_path: Path = Path("data/graph.sqlite")
 
     batch_size: int = Field(default=5_000, ge=1, le=100_000)

@@ -62,7 +62,6 @@ Rows = list[dict[str, Any]]
 INDEX_WAIT_S = 120
 # How long a managed transaction is retried on transient/unavailable errors (driver default 30 s:
 # too long for an API request; enough for a cluster to elect a new leader in most cases).
-RETRY_BUDGET_S = 10.0
 # Records per round trip when streaming a subgraph (driver default 1000: many more trips).
 BULK_FETCH_SIZE = 10_000
 UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
@@ -99,7 +98,7 @@ class Neo4jStore:
                 settings.neo4j_uri,
                 auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
                 connection_timeout=settings.neo4j_connect_timeout_s,
-                max_transaction_retry_time=RETRY_BUDGET_S,
+                max_transaction_retry_time=settings.neo4j_retry_s,
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as error:
             where = _without_credentials(settings.neo4j_uri)

@@ -65,7 +65,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(settings: Settings, store: GraphStore) -> Iterator[str]:
+def serve(settings: Settings, store: GraphStore | None) -> Iterator[str]:
+    """Serve the app on a free port; ``store=None``: the app opens the configured store."""
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings, store=store),

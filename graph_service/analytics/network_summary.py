@@ -1,0 +1,362 @@
+"""Research summary of the support network (issue 9): structure and social capital.
+
+**Population.** Only families with ``consent_research`` are ever counted: the graph is first cut
+to those families (:func:`research_graph`), so ties to families without consent vanish
+before anything is computed. ``region`` narrows the *population* to one region's consenting
+families; their ties to consenting families of other regions are still seen (that is what
+bridging means), but structural measures (clustering, reciprocity, communities) use only the
+ties among the population.
+
+**Period.** Help ties count if ``start <= at <= end`` and referrals likewise by ``at``; cohort
+ties (shared active membership) are treated as present throughout. To keep overlapping queries
+from differencing out a single day, ``start`` is widened to the first day of its calendar
+quarter and ``end`` to the last day of its quarter; the summary reports the period used.
+
+**Figures** (every count-bearing figure is a :class:`~graph_service.analytics.disclosure.Cell`):
+
+- families; ties by kind: undirected family pairs with a help tie (either direction), a
+  referral, a shared cohort, any tie (a pair with several kinds counts once per kind);
+- degree distribution (ties of any kind), binned 0, 1, 2, 3-5, 6-10, 11+;
+- average clustering ``C = 1/n Σ_v 2T(v)/(deg(v)(deg(v)-1))`` (``nx.average_clustering``);
+- reciprocity of help on the simple directed help graph: the share of directed pairs whose
+  reverse also exists (``nx.reciprocity``);
+- Louvain communities (``nx.community.louvain_communities`` with ``seed``) and their
+  modularity ``Q = Σ_c [L_c/m - (d_c/2m)^2]``: the number and a binned size distribution,
+  never members;
+- bonding vs bridging: *exchange* ties (help or referral) inside vs across cohorts (both ends
+  in a cohort; cohort co-membership ties are left out here, being internal by construction)
+  and inside vs across regions, with Krackhardt & Stern's E-I index
+  ``(E - I) / (E + I)`` (-1: all ties inside, +1: all ties across);
+- help exchanged by kind: number of exchanges, total hours, total dollar value (sums of the
+  recorded estimates; missing estimates add nothing), for exchanges touching the population;
+- economic connectedness (Chetty et al., *Nature* 608, 2022): for families below the median
+  income, the share of their ties to families above the median, averaged, times two (1 = ties
+  as if made at random, 0 = none across). Income is the program-internal ``income_band``
+  (1..5) and the median is taken over all consenting families of the program. Because bands
+  are coarse, the median band ``m`` is split in expectation, as if ranks inside it were drawn
+  at random: with ``N`` families, ``B`` below ``m`` and ``A`` in it, a share
+  ``q = (B + A - N/2) / A`` of band ``m`` lies above the median. A family in band ``m`` counts
+  as *low* with weight ``1 - q`` and a tie to it counts as *above* with weight ``q``; bands
+  below ``m`` count fully low, above ``m`` fully high. Families with no tie are left out.
+
+Sources: Krackhardt & Stern, *Soc. Psych. Q.* 51 (1988); Blondel et al., *J. Stat. Mech.*
+(2008); Newman, *PNAS* 103 (2006); Chetty et al., *Nature* 608, 108-121 (2022).
+
+>>> from graph_service.analytics.family_graph import build_family_graph
+>>> summary = network_summary(build_family_graph(families=[]))
+>>> summary.families.count, summary.average_clustering.value("value")
+(0, None)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import networkx as nx
+
+from graph_service.analytics.disclosure import Cell, Table, figures_table, make_table
+from graph_service.analytics.family_graph import HELPED, REFERRED, FamilyGraph, tie_graph
+from models import vocabulary
+
+COHORT = "cohort"
+TIE_KINDS = (("help", HELPED), ("referral", REFERRED), ("cohort", COHORT))
+Bin = tuple[str, int, int | None]
+DEGREE_BINS: tuple[Bin, ...] = (
+    ("0", 0, 0),
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3-5", 3, 5),
+    ("6-10", 6, 10),
+    ("11+", 11, None),
+)
+COMMUNITY_SIZE_BINS: tuple[Bin, ...] = (
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3-5", 3, 5),
+    ("6-10", 6, 10),
+    ("11-50", 11, 50),
+    ("51+", 51, None),
+)
+VALUE = "value"
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """Aggregates only; scalar figures carry their count and ``derived["value"]``."""
+
+    region: str | None
+    start: date | None
+    end: date | None
+    families: Cell
+    ties_by_kind: Table
+    degree_distribution: Table
+    average_clustering: Cell  # count: families
+    help_reciprocity: Cell  # count: directed help pairs (u helped v)
+    communities: Cell  # count: communities; value: modularity
+    community_sizes: Table
+    boundary_ties: Table  # rows cohort/region, columns bonding/bridging, E-I on row totals
+    help_by_kind: Table
+    economic_connectedness: Cell  # count: below-median families with ties
+
+    def tables(self) -> list[Table]:
+        figures = figures_table(
+            "network_figures",
+            [
+                ("families", self.families),
+                ("average_clustering", self.average_clustering),
+                ("help_reciprocity", self.help_reciprocity),
+                ("communities_modularity", self.communities),
+                ("economic_connectedness", self.economic_connectedness),
+            ],
+        )
+        return [
+            figures,
+            self.ties_by_kind,
+            self.degree_distribution,
+            self.community_sizes,
+            self.boundary_ties,
+            self.help_by_kind,
+        ]
+
+
+# --- shared helpers (also used by outcomes) ----------------------------------------------
+
+
+def research_graph(graph: FamilyGraph) -> FamilyGraph:
+    """The subgraph of families that consented to research use (graph attributes kept)."""
+    consenting = [n for n, d in graph.nodes(data=True) if d.get("consent_research")]
+    view: FamilyGraph = graph.subgraph(consenting)
+    return view
+
+
+def population(graph: FamilyGraph, region: str | None) -> list[str]:
+    return sorted(n for n, d in graph.nodes(data=True) if region is None or d["region"] == region)
+
+
+def quarter_period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """Widen ``[start, end]`` to whole calendar quarters.
+
+    >>> quarter_period(date(2025, 2, 14), date(2025, 5, 1))
+    (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
+    """
+    first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1) if start else None
+    if end is None:
+        return first, None
+    next_quarter_month = 3 * ((end.month - 1) // 3) + 4
+    year = end.year + (next_quarter_month > 12)
+    last = date(year, (next_quarter_month - 1) % 12 + 1, 1) - timedelta(days=1)
+    return first, last
+
+
+def in_period(at: date | None, start: date | None, end: date | None) -> bool:
+    if at is None:
+        return start is None and end is None
+    return (start is None or at >= start) and (end is None or at <= end)
+
+
+def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> FamilyGraph:
+    """A copy of ``graph`` without help and referral edges dated outside ``[start, end]``."""
+    kept: FamilyGraph = nx.MultiDiGraph()
+    kept.graph.update(graph.graph)
+    kept.add_nodes_from(graph.nodes(data=True))
+    kept.add_edges_from(
+        (u, v, k, d)
+        for u, v, k, d in graph.edges(keys=True, data=True)
+        if in_period(d.get("at"), start, end)
+    )
+    return kept
+
+
+def bin_of(value: int, bins: Sequence[Bin]) -> str:
+    for label, low, high in bins:
+        if value >= low and (high is None or value <= high):
+            return label
+    raise ValueError(f"{value} is in no bin")
+
+
+def ei_index(external: int, internal: int) -> float | None:
+    """Krackhardt & Stern's E-I index; ``None`` with no ties.
+
+    >>> ei_index(3, 1)
+    0.5
+    """
+    total = external + internal
+    return None if total == 0 else (external - internal) / total
+
+
+def binned_table(name: str, header: str, values: Iterable[int], bins: Sequence[Bin]) -> Table:
+    counts = Counter(bin_of(v, bins) for v in values)
+    rows = [(label, [Cell(counts[label])]) for label, _, _ in bins]
+    return make_table(name, header, "measure", rows, ["count"], margins="columns")
+
+
+# --- the figures -------------------------------------------------------------------------
+
+
+def network_summary(
+    graph: FamilyGraph,
+    *,
+    region: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    seed: int = 0,
+) -> NetworkSummary:
+    """Summarise the research population's network (see the module doc for definitions)."""
+    start, end = quarter_period(start, end)
+    research = dated_graph(research_graph(graph), start, end)
+    ties = tie_graph(research)
+    members = population(research, region)
+    inside = set(members)
+    incident = [(u, v, d) for u, v, d in ties.edges(data=True) if u in inside or v in inside]
+    local = ties if region is None else ties.subgraph(members).copy()  # a copy: views are slow
+    communities, community_sizes = _communities(local, seed)
+    return NetworkSummary(
+        region=region,
+        start=start,
+        end=end,
+        families=Cell(len(members)),
+        ties_by_kind=_ties_by_kind(incident),
+        degree_distribution=binned_table(
+            "degree_distribution", "ties", (ties.degree(n) for n in members), DEGREE_BINS
+        ),
+        average_clustering=Cell(
+            len(members), {VALUE: nx.average_clustering(local) if members else None}
+        ),
+        help_reciprocity=_help_reciprocity(research, members),
+        communities=communities,
+        community_sizes=community_sizes,
+        boundary_ties=_boundary_ties(research, incident),
+        help_by_kind=_help_by_kind(research, inside),
+        economic_connectedness=economic_connectedness(research, ties, members),
+    )
+
+
+def _ties_by_kind(incident: list[tuple[str, str, dict[str, Any]]]) -> Table:
+    rows = [
+        (label, [Cell(sum(1 for _, _, d in incident if kind in d["kinds"]))])
+        for label, kind in TIE_KINDS
+    ]
+    rows.append(("any", [Cell(len(incident))]))
+    return make_table("ties_by_kind", "tie_kind", "measure", rows, ["ties"])
+
+
+def _help_reciprocity(research: FamilyGraph, members: list[str]) -> Cell:
+    helps: nx.DiGraph[str] = nx.DiGraph()
+    helps.add_nodes_from(members)
+    inside = set(members)
+    helps.add_edges_from(
+        (u, v)
+        for u, v, kind in research.edges(data="kind")
+        if kind == HELPED and u != v and u in inside and v in inside
+    )
+    pairs = helps.number_of_edges()
+    value = float(nx.reciprocity(helps)) if pairs else None
+    return Cell(pairs, {VALUE: value})
+
+
+def _communities(local: nx.Graph[str], seed: int) -> tuple[Cell, Table]:
+    found: list[set[str]] = (
+        nx.community.louvain_communities(local, seed=seed) if local.number_of_nodes() else []
+    )
+    modularity = float(nx.community.modularity(local, found)) if local.number_of_edges() else None
+    sizes = binned_table(
+        "community_sizes", "families_in_community", (len(c) for c in found), COMMUNITY_SIZE_BINS
+    )
+    return Cell(len(found), {VALUE: modularity}), sizes
+
+
+def _boundary_ties(research: FamilyGraph, incident: list[tuple[str, str, dict[str, Any]]]) -> Table:
+    nodes = research.nodes
+    exchange = [(u, v) for u, v, d in incident if d["kinds"] & {HELPED, REFERRED}]
+    counts: dict[str, list[int]] = {}
+    for attribute in ("cohort", "region"):
+        pairs = [(nodes[u][attribute], nodes[v][attribute]) for u, v in exchange]
+        known = [(a, b) for a, b in pairs if a is not None and b is not None]
+        internal = sum(1 for a, b in known if a == b)
+        counts[attribute] = [internal, len(known) - internal]
+    rows = [(a, [Cell(internal), Cell(external)]) for a, (internal, external) in counts.items()]
+    derived = {a: {"ei_index": ei_index(ext, inn)} for a, (inn, ext) in counts.items()}
+    return make_table(
+        "boundary_ties",
+        "boundary",
+        "tie",
+        rows,
+        ["bonding", "bridging"],
+        margins="rows",
+        row_total_derived=derived,
+    )
+
+
+def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
+    exchanges = [
+        d
+        for u, v, d in research.edges(data=True)
+        if d["kind"] == HELPED and (u in inside or v in inside)
+    ]
+    kinds = list(vocabulary().help_kinds)
+    kinds += sorted({d["help_kind"] for d in exchanges} - set(kinds))
+
+    def cell(selected: list[dict[str, Any]]) -> Cell:
+        hours = float(sum(d.get("hours") or 0.0 for d in selected))
+        dollars = float(sum(d.get("amount") or 0.0 for d in selected))
+        return Cell(len(selected), {"hours": hours, "dollars": dollars})
+
+    rows = [(k, [cell([d for d in exchanges if d["help_kind"] == k])]) for k in kinds]
+    total = cell(exchanges)
+    return make_table(
+        "help_by_kind",
+        "help_kind",
+        "measure",
+        rows,
+        ["exchanges"],
+        margins="columns",
+        column_total_derived={"exchanges": total.derived},
+        total_derived=total.derived,
+    )
+
+
+def median_split(bands: Iterable[int]) -> tuple[int, float]:
+    """The median band ``m`` and the share ``q`` of band ``m`` lying above the median.
+
+    >>> median_split([1, 2, 2, 3])  # N=4, m=2, B=1, A=2: q = (1 + 2 - 2) / 2
+    (2, 0.5)
+    """
+    counts = Counter(bands)
+    half = sum(counts.values()) / 2
+    below = 0
+    for band in sorted(counts):
+        if below + counts[band] >= half:
+            return band, (below + counts[band] - half) / counts[band]
+        below += counts[band]
+    raise ValueError("no families")
+
+
+def economic_connectedness(
+    research: FamilyGraph, ties: nx.Graph[str], members: Sequence[str]
+) -> Cell:
+    """EC of ``members`` (see module doc); count = below-median families with a tie."""
+    if research.number_of_nodes() == 0:
+        return Cell(0, {VALUE: None})
+    median, above_share = median_split(b for _, b in research.nodes(data="income_band"))
+
+    def high(node: str) -> float:
+        band = research.nodes[node]["income_band"]
+        return 1.0 if band > median else above_share if band == median else 0.0
+
+    weights = 0.0
+    weighted_share = 0.0
+    families = 0
+    for node in members:
+        low_weight = 1.0 - high(node)
+        degree = ties.degree(node)
+        if low_weight <= 0 or degree == 0:
+            continue
+        families += 1
+        weights += low_weight
+        weighted_share += low_weight * sum(high(v) for v in ties[node]) / degree
+    value = 2 * weighted_share / weights if weights else None
+    return Cell(families, {VALUE: value})

@@ -1,0 +1,26 @@
+"""The doctest examples in the research and region analytics modules run and hold."""
+
+from __future__ import annotations
+
+import doctest
+from types import ModuleType
+
+import pytest
+
+from graph_service.analytics import (
+    bridging,
+    disclosure,
+    network_summary,
+    outcomes,
+    region_graph,
+    region_plot,
+)
+
+MODULES = [network_summary, outcomes, disclosure, region_graph, region_plot, bridging]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_doctests(module: ModuleType) -> None:
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
