@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -88,6 +89,52 @@ def export_schema(
     with open(out, "w", encoding="utf-8") as handle:
         handle.write(schema_sdl())
     console.print(f"wrote {out}")
+
+
+@app.command("research-export")
+def research_export(
+    report: Annotated[str, typer.Argument(help="network, outcomes, ripple or regions.")],
+    out: Annotated[Path, typer.Option(help="Folder for the tables.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    region: Annotated[str | None, typer.Option(help="One region (default: all).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="YYYY-MM-DD (widened to a quarter).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="YYYY-MM-DD (widened to a quarter).")
+    ] = None,
+    by: Annotated[
+        str, typer.Option(help="outcomes: help_tie_tercile, bridging or cohort_size.")
+    ] = "help_tie_tercile",
+) -> None:
+    """Write a de-identified research report as CSV or Parquet tables, with the same
+    disclosure control as the API (consenting families only, small cells suppressed)."""
+    from datetime import date
+
+    from graph_service.auth import Principal
+    from graph_service.services import research
+
+    if report not in research.REPORTS:
+        raise typer.BadParameter(f"report must be one of {', '.join(research.REPORTS)}")
+    if fmt not in ("csv", "parquet"):
+        raise typer.BadParameter("format must be csv or parquet")
+    settings = get_settings()
+    admin = Principal(Role.ADMIN, "cli")
+    with open_store(settings) as store:
+        paths = research.export(
+            store,
+            settings,
+            admin,
+            report,
+            out,
+            fmt,  # type: ignore[arg-type]  # checked above
+            region=region,
+            start=date.fromisoformat(start) if start else None,
+            end=date.fromisoformat(end) if end else None,
+            by=by,  # type: ignore[arg-type]  # validated by the analytic (field "by")
+        )
+    for path in paths:
+        console.print(f"wrote {path}")
 
 
 def _register_optional_commands() -> None:

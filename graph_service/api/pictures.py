@@ -2,7 +2,7 @@
 
 ``GET /pictures/ripple/{rootId}.png|svg?colorBy=generation|region`` — a cascade tree;
 ``GET /pictures/growth/{regionId}.png|svg`` — monthly joins and the cumulative curve
-(``all`` for the whole program). The same bearer token and the same rules as the GraphQL
+(``all`` for the whole program); ``GET /pictures/regions.png|svg`` — the region graph. The same bearer token and the same rules as the GraphQL
 fields (``ripple``, ``rippleSummary``) apply; errors come back as JSON with a ``code``.
 """
 
@@ -13,10 +13,11 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from graph_service.analytics import ripple_plot
+from graph_service.analytics import region_plot, ripple_plot
 from graph_service.api.context import in_thread
 from graph_service.auth import Principal, principal_from_header
 from graph_service.errors import DomainError
+from graph_service.services import regions as regions_service
 from graph_service.services import ripple as ripple_service
 from graph_service.services.analysis import analysis_cache
 from graph_service.settings import Settings
@@ -70,6 +71,21 @@ async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "
         image = await in_thread(
             lambda: ripple_plot.growth_curve_png(summary, title=title, format=fmt)
         )
+    except DomainError as error:
+        return _error(error)
+    return Response(image, media_type=MEDIA[fmt])
+
+
+@router.get("/regions.{fmt}")
+async def regions_picture(request: Request, fmt: Literal["png", "svg"]) -> Response:
+    """The region graph on a map-like layout (organizers and admins)."""
+    store = request.app.state.store
+    try:
+        principal = _principal(request)
+        graph_of_regions = await in_thread(regions_service.regions_graph, store, principal)
+        regions_info = (await in_thread(analysis_cache(store).graph)).graph["regions"]
+        render = region_plot.region_graph_png if fmt == "png" else region_plot.region_graph_svg
+        image = await in_thread(render, graph_of_regions, regions_info)
     except DomainError as error:
         return _error(error)
     return Response(image, media_type=MEDIA[fmt])

@@ -33,6 +33,7 @@ from graph_service.api.errors import CodedErrors, ProductionCodedErrors
 from graph_service.api.limits import cost_limit_rule
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
+from graph_service.api.research import ResearchQuery
 from graph_service.api.ripple import RippleQuery
 from graph_service.api.types import (
     Cohort,
@@ -444,7 +445,7 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery))
+Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery))
 Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
 
 

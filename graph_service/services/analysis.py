@@ -24,7 +24,8 @@ class AnalysisCache:
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-        self._lock = threading.Lock()
+        # Re-entrant: a derived value's builder may itself read the cached graph.
+        self._lock = threading.RLock()
         self._version: int | None = None
         self._graph: FamilyGraph | None = None
         self._derived: dict[str, Any] = {}

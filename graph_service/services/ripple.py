@@ -3,13 +3,12 @@
 - a family sees its own cascade;
 - organizers see cascades whose seed family lives in a region they serve, and region summaries
   for those regions; admins everything;
-- researchers get region summaries computed over families who consented to research, with
-  no family ids (the largest cascades come without their root) and small cells suppressed.
+- researchers get the same measures as tables, over consenting families, with small cells
+  suppressed and no individual cascade (:func:`graph_service.services.research.ripple_research_tables`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from graph_service.analytics import ripple as analytics
@@ -59,13 +58,6 @@ def cohort(
     return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
 
 
-def research_graph(graph: FamilyGraph) -> FamilyGraph:
-    """The graph restricted to families who consented to research (a read-only view)."""
-    consenting = [n for n, d in graph.nodes(data=True) if d.get("consent_research")]
-    view: FamilyGraph = graph.subgraph(consenting)
-    return view
-
-
 def summary(
     store: GraphStore,
     principal: Principal | None,
@@ -78,25 +70,13 @@ def summary(
     who = require_principal(principal)
     graph = analysis_cache(store).graph()
     if who.role is Role.FAMILY:
-        raise Forbidden("ripple summaries are for organizers and researchers")
+        raise Forbidden("ripple summaries are for organizers")
+    if who.role is Role.RESEARCHER:
+        raise Forbidden("researchers: use rippleResearch (tables with small cells suppressed)")
     if who.role is Role.ORGANIZER and (region is None or not who.serves(region)):
         raise Forbidden("organizers ask for one of their regions", field="regionId")
     if region is not None and region not in graph.graph["regions"]:
         raise NotFound(f"region {region!r} does not exist", field="regionId")
-    if who.role is Role.RESEARCHER:
-        result = analytics.ripple_summary(
-            research_graph(graph),
-            region=region,
-            start=start,
-            end=end,
-            window_days=window_days,
-            as_of=today(),
-            top=top,
-        )
-        # Researchers never receive family ids: the largest cascades lose their roots.
-        return replace(
-            result, largest_cascades=tuple(replace(c, root="") for c in result.largest_cascades)
-        )
     return analytics.ripple_summary(
         graph,
         region=region,
