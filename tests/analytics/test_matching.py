@@ -58,10 +58,12 @@ from graph_service.analytics.matching import (
     TrustProximity,
 )
 from graph_service.errors import Forbidden, NotFound, ValidationFailed
+from graph_service.stores.base import ChangeSet
 from models import (
     Cohort,
     Consent,
     Family,
+    Goal,
     GoalStatus,
     Helped,
     MemberOf,
@@ -103,7 +105,8 @@ def _active(fid: str, *goals: str) -> list[Pursues]:
     return [Pursues(family_id=fid, goal_id=g, since=JOINED) for g in goals]
 
 
-def hand_network() -> FamilyGraph:
+def hand_records() -> ChangeSet:
+    """The hand network as records (the store tests load it into each store)."""
     families = [
         _family("ana", strengths=("cooking",), needs=("tax_paperwork",), cross=True),
         _family("bo", strengths=("tax_paperwork",)),
@@ -137,15 +140,28 @@ def hand_network() -> FamilyGraph:
         Helped(id="h1", from_id="ana", to_id="fay", kind="food", at=JOINED),
         Helped(id="h2", from_id="eli", to_id="fay", kind="transport", at=JOINED),
     ]
-    return build_family_graph(
-        families=families,
+    return ChangeSet(
         regions=[Region(id="oak", name="Oakland"), Region(id="bos", name="Boston")],
+        goals=[Goal(id=g, label=g) for g in ("buy_home", "emergency_savings", "health")],
+        families=families,
         cohorts=[Cohort(id="c1", name="C1", region_id="oak", created_at=JOINED)],
         memberships=[
             MemberOf(family_id=f, cohort_id="c1", since=JOINED) for f in ("ana", "dee", "jo")
         ],
         pursuits=pursuits,
         helps=helps,
+    )
+
+
+def hand_network() -> FamilyGraph:
+    r = hand_records()
+    return build_family_graph(
+        families=r.families,
+        regions=r.regions,
+        cohorts=r.cohorts,
+        memberships=r.memberships,
+        pursuits=r.pursuits,
+        helps=r.helps,
     )
 
 

@@ -25,6 +25,18 @@ def test_export_then_import_gives_an_identical_graph(tmp_path: Path, fmt: Format
     assert counts == network.counts()
 
 
+def test_export_imported_into_an_empty_store_of_each_kind(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    write_small(tmp_path / "in", families=40)
+    with embedded(tmp_path / "source.sqlite") as source:
+        import_folder(source, tmp_path / "in", progress=False)
+        expected = graph_data(source)
+        export_store(source, tmp_path / "out", Format.CSV)
+    import_folder(store, tmp_path / "out", progress=False)
+    assert graph_data(store) == expected
+
+
 def test_round_trip_on_each_store(store: GraphStore, tmp_path: Path) -> None:
     """The exporter only uses the GraphStore protocol, so it works on every store."""
     write_small(tmp_path / "in", families=30)

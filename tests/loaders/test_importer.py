@@ -32,15 +32,14 @@ def write_files(folder: Path, **files: str) -> Path:
 
 
 def test_bad_row_names_file_line_and_field_and_writes_nothing_of_its_batch(
-    tmp_path: Path,
+    tmp_path: Path, store: GraphStore
 ) -> None:
     rows = family_row("a") + family_row("b", size="0") + family_row("c")
     folder = write_files(tmp_path / "in", regions=REGIONS, families=FAMILY_HEADER + rows)
-    with embedded(tmp_path / "g.sqlite") as store:
-        with pytest.raises(ImportFailed) as raised:
-            import_folder(store, folder, batch_size=10, progress=False)
-        assert store.counts()["Family"] == 0  # not even the good rows of the bad batch
-        assert store.counts()["Region"] == 1  # earlier batches stay written
+    with pytest.raises(ImportFailed) as raised:
+        import_folder(store, folder, batch_size=10, progress=False)
+    assert store.counts()["Family"] == 0  # not even the good rows of the bad batch
+    assert store.counts()["Region"] == 1  # earlier batches stay written
     (problem,) = raised.value.rows
     assert (problem.file, problem.line, problem.field) == ("families.csv", 3, "householdSize")
     assert "greater than or equal to 1" in problem.reason
@@ -158,13 +157,12 @@ def test_skip_invalid_writes_valid_rows_and_reports_rejected(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("fmt", [Format.CSV, Format.JSONL])
-def test_import_is_idempotent(tmp_path: Path, fmt: Format) -> None:
+def test_import_is_idempotent(tmp_path: Path, fmt: Format, store: GraphStore) -> None:
     network = write_small(tmp_path / "in", fmt)
-    with embedded(tmp_path / "g.sqlite") as store:
-        first = import_folder(store, tmp_path / "in", batch_size=50, progress=False)
-        once = graph_data(store)
-        import_folder(store, tmp_path / "in", batch_size=50, progress=False)
-        assert graph_data(store) == once
+    first = import_folder(store, tmp_path / "in", batch_size=50, progress=False)
+    once = graph_data(store)
+    import_folder(store, tmp_path / "in", batch_size=50, progress=False)
+    assert graph_data(store) == once
     assert first.rows == network.counts()
     assert once["counts"]["Family"] == len(network.families)
 
@@ -194,19 +192,22 @@ class DiesAfter:
         return upsert
 
 
-def test_killed_import_run_again_completes_without_duplicates(tmp_path: Path) -> None:
+def test_killed_import_run_again_completes_without_duplicates(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    """On each store: an import that dies after 9 batches, run again, ends exactly like an
+    uninterrupted import (here, into a separate embedded store)."""
     write_small(tmp_path / "in")
-    with embedded(tmp_path / "full.sqlite") as store:
-        import_folder(store, tmp_path / "in", batch_size=40, progress=False)
-        expected = graph_data(store)
-    with embedded(tmp_path / "resumed.sqlite") as store:
-        dying: Any = DiesAfter(store, batches=9)
-        with pytest.raises(Killed):
-            import_folder(dying, tmp_path / "in", batch_size=40, progress=False)
-        partial = store.counts()
-        assert partial["Family"] > 0 and partial["HELPED"] < expected["counts"]["HELPED"]
-        import_folder(store, tmp_path / "in", batch_size=40, progress=False)
-        assert graph_data(store) == expected
+    with embedded(tmp_path / "full.sqlite") as uninterrupted:
+        import_folder(uninterrupted, tmp_path / "in", batch_size=40, progress=False)
+        expected = graph_data(uninterrupted)
+    dying: Any = DiesAfter(store, batches=9)
+    with pytest.raises(Killed):
+        import_folder(dying, tmp_path / "in", batch_size=40, progress=False)
+    partial = store.counts()
+    assert partial["Family"] > 0 and partial["HELPED"] < expected["counts"]["HELPED"]
+    import_folder(store, tmp_path / "in", batch_size=40, progress=False)
+    assert graph_data(store) == expected
 
 
 def test_progress_bar_import_gives_the_same_report(tmp_path: Path) -> None:
