@@ -1,8 +1,8 @@
 """A schema-driven operation fuzzer: random (seeded) queries and mutations built from the
 live GraphQL schema, with random arguments, sent over HTTP with random roles.
 
-Used by ``tests/api/test_fuzz.py`` (a few thousand operations per store); run it longer with
-``python -m tests.api.fuzz --operations 20000`` against a server you started.
+Used by ``tests/api/test_fuzz.py``: 1,500 operations per store by default; set
+``GS_FUZZ_OPERATIONS`` for a longer run (``GS_FUZZ_OPERATIONS=10000 scripts/test -k fuzz``).
 """
 
 from __future__ import annotations

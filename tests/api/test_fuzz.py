@@ -3,13 +3,15 @@ errors, and nothing changes that should not (the store stays consistent)."""
 
 from __future__ import annotations
 
+import os
 import random
 
 from graph_service.api.schema import build_schema
 from tests.api.conftest import Api
 from tests.api.fuzz import FuzzStats, OperationMaker, check_response
 
-OPERATIONS = 1500
+# A longer run: GS_FUZZ_OPERATIONS=10000 scripts/test -k fuzz
+OPERATIONS = int(os.environ.get("GS_FUZZ_OPERATIONS", "1500"))
 ROLES = [
     None,
     ("family", "ana"),
