@@ -5,10 +5,7 @@ the baseline (what the HTTP + GraphQL stack costs with no store work)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,8 +15,8 @@ from pydantic import SecretStr
 
 from graph_service.auth import Role, issue_token
 from graph_service.bench import BenchContext, Measurement, bench_case
+from graph_service.bench.server import start_api
 from graph_service.demo import demo_network, load_network
-from graph_service.neo4j_engine import free_port
 from graph_service.settings import Settings
 from graph_service.stores.embedded import EmbeddedStore
 
@@ -54,34 +51,6 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _start_server(db: Path, secret: str) -> tuple[subprocess.Popen[bytes], str]:
-    """``graph-service serve`` in its own process, so client and server do not share a GIL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "GS_EMBEDDED_PATH": str(db),
-        "GS_SECRET_KEY": secret,
-        "NEO4J_URI": "",
-        "GS_NEO4J_URI": "",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the API server did not start")
-
-
 @bench_case("api-latency", help="p50/p99 of family(id) with cohort members vs { __typename }")
 def api_latency(ctx: BenchContext) -> list[Measurement]:
     """Request latency over HTTP at moderate concurrency, against the demo data."""
@@ -93,7 +62,7 @@ def api_latency(ctx: BenchContext) -> list[Measurement]:
         store.open()
         load_network(store, demo_network())
         store.close()
-        server, base = _start_server(db, secret)
+        server, base = start_api(db, secret)
         try:
             url = f"{base}/graphql"
             token = issue_token(settings, Role.ADMIN, "bench")

@@ -12,11 +12,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,13 +21,13 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from graph_service.analytics.family_graph import build_family_graph
+from graph_service.analytics.family_graph import graph_of
 from graph_service.analytics.match_eval import evaluate, time_queries
 from graph_service.analytics.matching import MatchIndex
 from graph_service.auth import Role, issue_token
 from graph_service.bench import BenchContext, Measurement, bench_case
 from graph_service.bench.graphs import family_graph
-from graph_service.neo4j_engine import free_port
+from graph_service.bench.server import start_api
 from graph_service.settings import Settings
 from graph_service.stores.embedded import EmbeddedStore
 from loaders.formats import Format
@@ -47,27 +44,6 @@ def _sample(ids: list[str], n: int, seed: int) -> list[str]:
     return random.Random(seed).sample(ids, min(n, len(ids)))
 
 
-def _serve(db: Path, secret: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "GS_EMBEDDED_PATH": str(db), "GS_SECRET_KEY": secret, "NEO4J_URI": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the API server did not start")
-
-
 def _http_latencies(ctx: BenchContext, asking: list[str]) -> list[float]:
     secret = "bench-" + "m" * 40
     token = issue_token(Settings(secret_key=SecretStr(secret)), Role.ADMIN, "bench")
@@ -77,7 +53,7 @@ def _http_latencies(ctx: BenchContext, asking: list[str]) -> list[float]:
         store.open()
         import_folder(store, ctx.data_folder(Format.CSV))
         store.close()
-        server, base = _serve(db, secret)
+        server, base = start_api(db, secret)
         latencies = []
         try:
             with httpx.Client(timeout=600, headers={"Authorization": f"Bearer {token}"}) as http:
@@ -142,15 +118,7 @@ def matching(ctx: BenchContext) -> list[Measurement]:
 def matching_eval(ctx: BenchContext) -> list[Measurement]:
     n = min(ctx.families, EVAL_FAMILIES)
     net = generate(n, ctx.seed)
-    graph = build_family_graph(
-        families=net.families,
-        regions=net.regions,
-        cohorts=net.cohorts,
-        memberships=net.memberships,
-        pursuits=net.pursuits,
-        helps=net.helps,
-        referrals=net.referrals,
-    )
+    graph = graph_of(net)
     results = []
     for protocol, include_cohort in (("cohort excluded", False), ("cohort included", True)):
         report = evaluate(graph, seed=ctx.seed, include_cohort=include_cohort)

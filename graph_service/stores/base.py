@@ -156,3 +156,43 @@ class GraphStore(Protocol):
 
     def delete_family(self, family_id: str) -> bool:
         """Remove a family and every relationship attached to it; False if it did not exist."""
+
+
+class UpsertsViaWrite:
+    """The eight ``upsert_*`` methods of the contract, each one :meth:`GraphStore.write` of a
+    one-part change set (so every store validates and writes them the same way)."""
+
+    def write(self, changes: ChangeSet) -> None:
+        raise NotImplementedError
+
+    def upsert_regions(self, regions: Sequence[Region]) -> int:
+        self.write(ChangeSet(regions=regions))
+        return len(regions)
+
+    def upsert_goals(self, goals: Sequence[Goal]) -> int:
+        self.write(ChangeSet(goals=goals))
+        return len(goals)
+
+    def upsert_families(self, families: Sequence[Family]) -> int:
+        self.write(ChangeSet(families=families))
+        return len(families)
+
+    def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
+        self.write(ChangeSet(cohorts=cohorts))
+        return len(cohorts)
+
+    def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
+        self.write(ChangeSet(memberships=memberships))
+        return len(memberships)
+
+    def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
+        self.write(ChangeSet(pursuits=pursuits))
+        return len(pursuits)
+
+    def upsert_help(self, helps: Sequence[Helped]) -> int:
+        self.write(ChangeSet(helps=helps))
+        return len(helps)
+
+    def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
+        self.write(ChangeSet(referrals=referrals))
+        return len(referrals)

@@ -28,6 +28,7 @@ from graph_service.stores.base import (
     ChangeSet,
     FamilyFilter,
     FamilyPage,
+    UpsertsViaWrite,
 )
 from models import (
     Cohort,
@@ -99,7 +100,7 @@ def _json(record: DomainModel) -> str:
     return json.dumps(record.to_record(), separators=(",", ":"), sort_keys=True)
 
 
-class EmbeddedStore:
+class EmbeddedStore(UpsertsViaWrite):
     """SQLite-backed :class:`~graph_service.stores.base.GraphStore` with in-memory traversal."""
 
     name = "embedded"
@@ -218,38 +219,6 @@ class EmbeddedStore:
             self._write_tables(rows)
             for table, records in _parts(changes):
                 self._apply(table, records)
-
-    def upsert_regions(self, regions: Sequence[Region]) -> int:
-        self.write(ChangeSet(regions=regions))
-        return len(regions)
-
-    def upsert_goals(self, goals: Sequence[Goal]) -> int:
-        self.write(ChangeSet(goals=goals))
-        return len(goals)
-
-    def upsert_families(self, families: Sequence[Family]) -> int:
-        self.write(ChangeSet(families=families))
-        return len(families)
-
-    def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
-        self.write(ChangeSet(cohorts=cohorts))
-        return len(cohorts)
-
-    def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
-        self.write(ChangeSet(memberships=memberships))
-        return len(memberships)
-
-    def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
-        self.write(ChangeSet(pursuits=pursuits))
-        return len(pursuits)
-
-    def upsert_help(self, helps: Sequence[Helped]) -> int:
-        self.write(ChangeSet(helps=helps))
-        return len(helps)
-
-    def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
-        self.write(ChangeSet(referrals=referrals))
-        return len(referrals)
 
     # ------------------------------------------------------------------ memory
     def _apply(self, table: str, records: Sequence[Any]) -> None:

@@ -37,6 +37,7 @@ from graph_service.stores.base import (
     ChangeSet,
     FamilyFilter,
     FamilyPage,
+    UpsertsViaWrite,
 )
 from graph_service.stores.records import from_record, split_relationship, to_record
 from models import (
@@ -67,7 +68,7 @@ BULK_FETCH_SIZE = 10_000
 UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
 
 
-class Neo4jStore:
+class Neo4jStore(UpsertsViaWrite):
     """The family graph in Neo4j. Thread-safe: the driver pools connections, each call opens
     its own session. The driver is made once per process and passed in (or made by
     :meth:`from_settings`, in which case :meth:`close` closes it)."""
@@ -161,38 +162,6 @@ class Neo4jStore:
                     write_part(tx, batch)
 
         self._write(work)
-
-    def upsert_regions(self, regions: Sequence[Region]) -> int:
-        self.write(ChangeSet(regions=regions))
-        return len(regions)
-
-    def upsert_goals(self, goals: Sequence[Goal]) -> int:
-        self.write(ChangeSet(goals=goals))
-        return len(goals)
-
-    def upsert_families(self, families: Sequence[Family]) -> int:
-        self.write(ChangeSet(families=families))
-        return len(families)
-
-    def upsert_cohorts(self, cohorts: Sequence[Cohort]) -> int:
-        self.write(ChangeSet(cohorts=cohorts))
-        return len(cohorts)
-
-    def upsert_memberships(self, memberships: Sequence[MemberOf]) -> int:
-        self.write(ChangeSet(memberships=memberships))
-        return len(memberships)
-
-    def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int:
-        self.write(ChangeSet(pursuits=pursuits))
-        return len(pursuits)
-
-    def upsert_help(self, helps: Sequence[Helped]) -> int:
-        self.write(ChangeSet(helps=helps))
-        return len(helps)
-
-    def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
-        self.write(ChangeSet(referrals=referrals))
-        return len(referrals)
 
     # reads ------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:

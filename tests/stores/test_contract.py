@@ -8,7 +8,7 @@ from datetime import date
 import networkx as nx
 import pytest
 
-from graph_service.analytics.family_graph import build_family_graph
+from graph_service.analytics.family_graph import graph_of
 from graph_service.demo import demo_network, load_network
 from graph_service.errors import NotFound
 from graph_service.stores.base import NODE_LABELS, RELATIONSHIP_TYPES, FamilyFilter, GraphStore
@@ -180,15 +180,7 @@ def test_neighbourhood(demo: GraphStore) -> None:
 
 def test_subgraph_matches_build_family_graph(demo: GraphStore) -> None:
     net = demo_network()
-    expected = build_family_graph(
-        families=net.families,
-        regions=net.regions,
-        cohorts=net.cohorts,
-        memberships=net.memberships,
-        pursuits=net.pursuits,
-        helps=net.helps,
-        referrals=net.referrals,
-    )
+    expected = graph_of(net)
     got = demo.subgraph()
     assert nx.utils.graphs_equal(got, expected)
     assert got.graph == expected.graph

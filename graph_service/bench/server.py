@@ -1,0 +1,44 @@
+"""The API in its own process for latency benchmarks (client and server must not share a GIL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from graph_service.neo4j_engine import free_port
+
+
+def start_api(
+    db: Path, secret: str, *, timeout_s: float = 900
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``graph-service serve`` on the embedded store ``db``; returns the process and base URL
+    once ``/health`` answers (a large store takes a while to load)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GS_EMBEDDED_PATH": str(db),
+        "GS_SECRET_KEY": secret,
+        "NEO4J_URI": "",
+        "GS_NEO4J_URI": "",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the API server did not start")
