@@ -88,6 +88,7 @@ class Neo4jStore(UpsertsViaWrite):
         self._owns_driver = owns_driver
         # Named in error messages; the driver has no public accessor for its address.
         self._where = _without_credentials(uri) if uri else str(getattr(driver, "_address", "?"))
+        self.uri = _without_credentials(uri) if uri else None  # for tools; no credentials
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:

@@ -1,0 +1,81 @@
+"""Does ``neo4j-rust-ext`` help? The same bulk read (``subgraph()`` of the whole synthetic
+network) and the same batched import, in two fresh processes against one Neo4j: with the
+driver's Rust extension, and with it blocked (pure-Python packstream) as the baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from graph_service.bench import BenchContext, Measurement, bench_case
+from loaders.formats import Format
+
+# Runs in a child process: argv = uri, folder, "rust" | "python".
+CHILD = """
+import json, sys, time
+if sys.argv[3] == "python":
+    sys.modules["neo4j._rust"] = None  # the driver falls back to pure-Python packstream
+import neo4j
+from graph_service.stores.neo4j_store import Neo4jStore
+from loaders.importer import import_folder
+driver = neo4j.GraphDatabase.driver(sys.argv[1], auth=("neo4j", "unused"))
+store = Neo4jStore(driver)
+store.open()
+store.clear_all()
+began = time.perf_counter()
+report = import_folder(store, sys.argv[2], progress=False)
+write_s = time.perf_counter() - began
+began = time.perf_counter()
+graph = store.subgraph()
+read_s = time.perf_counter() - began
+print(json.dumps({"rows": report.total_rows, "write_s": write_s, "read_s": read_s,
+                  "edges": graph.number_of_edges()}))
+driver.close()
+"""
+
+
+def _run(uri: str, folder: Path, mode: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, uri, str(folder), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@bench_case("neo4j-driver", help="Neo4j import and bulk read with vs without neo4j-rust-ext")
+def neo4j_driver(ctx: BenchContext) -> list[Measurement]:
+    if "neo4j" not in ctx.stores:
+        return []
+    folder = ctx.data_folder(Format.CSV)
+    with tempfile.TemporaryDirectory(), ctx.stores["neo4j"]() as store:
+        uri = getattr(store, "uri", None)
+        if not uri:
+            return []
+        rust = _run(uri, folder, "rust")
+        python = _run(uri, folder, "python")
+    return [
+        Measurement(
+            "neo4j-driver",
+            "import (rust ext)",
+            "rows/s",
+            rust["rows"] / rust["write_s"],
+            baseline=python["rows"] / python["write_s"],
+            baseline_label="pure-Python driver",
+        ),
+        Measurement(
+            "neo4j-driver",
+            "subgraph read (rust ext)",
+            "seconds",
+            rust["read_s"],
+            baseline=python["read_s"],
+            baseline_label="pure-Python driver",
+            higher_is_better=False,
+            extra={"edges": rust["edges"]},
+        ),
+    ]
