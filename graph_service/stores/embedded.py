@@ -70,7 +70,7 @@ _CREATE = [
 ]
 _SELECT = {t: f"SELECT data FROM {t} ORDER BY rowid" for t in _TABLES}  # noqa: S608 - constants
 _UPSERT = {
-    t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * (len(cols) + 1))})"  # noqa: S608
+    t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * (len(cols) + 1))})"  # noqa: S608 - constants
     for t, (cols, _) in _TABLES.items()
 }
 _DELETE_FAMILY = (

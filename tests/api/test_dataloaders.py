@@ -40,7 +40,7 @@ def _grow(api: Api, n: int) -> None:
     )
 
 
-def test_nested_query_over_many_families_is_batched(counted: tuple[Api, CountingStore]) -> None:  # noqa: F811
+def test_nested_query_over_many_families_is_batched(counted: tuple[Api, CountingStore]) -> None:  # noqa: F811 - the fixture imported above
     api, store = counted
     _grow(api, 60)
     query = """{ families(first: 70, filter: {regionId: "oakland"}) { edges { node {
