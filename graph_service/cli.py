@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -135,6 +135,44 @@ def research_export(
         )
     for path in paths:
         console.print(f"wrote {path}")
+
+
+@app.command()
+def picture(
+    kind: Annotated[str, typer.Argument(help="ripple, growth or regions.")],
+    out: Annotated[Path, typer.Option(help="File to write (.png or .svg).")],
+    root: Annotated[
+        str | None, typer.Option(help="ripple: the family whose cascade to draw.")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="growth: a region (default: all).")] = None,
+    color_by: Annotated[str, typer.Option(help="ripple: generation or region.")] = "generation",
+) -> None:
+    """Draw a cascade tree, a growth curve or the region graph from the configured store."""
+    from datetime import date
+
+    from graph_service.analytics import region_plot, ripple_plot
+    from graph_service.analytics.region_graph import region_graph
+    from graph_service.analytics.ripple import ripple_summary
+
+    fmt: Literal["png", "svg"] = "svg" if out.suffix.lower() == ".svg" else "png"
+    with open_store() as store:
+        graph = store.subgraph()
+    if kind == "ripple":
+        if root is None:
+            raise typer.BadParameter("give --root FAMILY_ID")
+        image = ripple_plot.cascade_tree_png(graph, root, color_by=color_by, format=fmt)  # type: ignore[arg-type]  # validated by the plot (field colorBy)
+    elif kind == "growth":
+        summary = ripple_summary(graph, region=region, as_of=date.today())
+        image = ripple_plot.growth_curve_png(
+            summary, title=f"Ripple growth · {region or 'all regions'}", format=fmt
+        )
+    elif kind == "regions":
+        render = region_plot.region_graph_png if fmt == "png" else region_plot.region_graph_svg
+        image = render(region_graph(graph), graph.graph["regions"])
+    else:
+        raise typer.BadParameter("kind must be ripple, growth or regions")
+    out.write_bytes(image)
+    console.print(f"wrote {out}")
 
 
 def _register_optional_commands() -> None:
