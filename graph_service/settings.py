@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-only-secret-change-me"
+DEFAULT_SECRET = "dev-only-secret-change-me-before-production"
 
 
 class Mode(StrEnum):
