@@ -16,6 +16,7 @@ from loaders.formats import Format
 # Runs in a child process: argv = uri, folder, "rust" | "python".
 CHILD = """
 import json, sys, time
+from pathlib import Path
 if sys.argv[3] == "python":
     sys.modules["neo4j._rust"] = None  # the driver falls back to pure-Python packstream
 import neo4j
@@ -26,7 +27,7 @@ store = Neo4jStore(driver)
 store.open()
 store.clear_all()
 began = time.perf_counter()
-report = import_folder(store, sys.argv[2], progress=False)
+report = import_folder(store, Path(sys.argv[2]), progress=False)
 write_s = time.perf_counter() - began
 began = time.perf_counter()
 graph = store.subgraph()
