@@ -43,10 +43,21 @@ def _run(uri: str, folder: Path, mode: str) -> dict[str, float]:
         [sys.executable, "-c", CHILD, uri, str(folder), mode],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"driver benchmark ({mode}) failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _best(results: list[dict[str, float]]) -> dict[str, float]:
+    return {
+        "rows": results[0]["rows"],
+        "edges": results[0]["edges"],
+        "write_s": min(r["write_s"] for r in results),
+        "read_s": min(r["read_s"] for r in results),
+    }
 
 
 @bench_case("neo4j-driver", help="Neo4j import and bulk read with vs without neo4j-rust-ext")
@@ -58,8 +69,11 @@ def neo4j_driver(ctx: BenchContext) -> list[Measurement]:
         uri = getattr(store, "uri", None)
         if not uri:
             return []
-        rust = _run(uri, folder, "rust")
-        python = _run(uri, folder, "python")
+        # Alternate (rust, python, python, rust) and keep each mode's best run, so neither
+        # mode pays alone for a cold server (JIT, page cache).
+        runs = [(mode, _run(uri, folder, mode)) for mode in ("rust", "python", "python", "rust")]
+        rust = _best([r for mode, r in runs if mode == "rust"])
+        python = _best([r for mode, r in runs if mode == "python"])
     return [
         Measurement(
             "neo4j-driver",
