@@ -1,5 +1,8 @@
-// TEST/ADMIN ONLY: delete every node and relationship of the family graph (the data-version
-// counter stays, so versions keep growing).
+// TEST/ADMIN ONLY: delete up to $limit nodes of the family graph with their relationships;
+// run again until it returns 0 (the data-version counter stays, so versions keep growing).
+// In chunks, so that a large graph does not exceed the server's transaction memory.
 MATCH (n)
 WHERE NOT n:Meta
+WITH n LIMIT $limit
 DETACH DELETE n
+RETURN count(*) AS deleted

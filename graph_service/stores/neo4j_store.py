@@ -136,9 +136,15 @@ class Neo4jStore(UpsertsViaWrite):
     def data_version(self) -> int:
         return int(self._read("data_version")[0]["value"])
 
-    def clear_all(self) -> None:
-        """TEST/ADMIN ONLY: delete every family, cohort, goal and region (one transaction)."""
-        self._write(lambda tx: _run(tx, "admin_clear_all"))
+    def clear_all(self, chunk: int = 5_000) -> None:
+        """TEST/ADMIN ONLY: delete every family, cohort, goal and region, ``chunk`` nodes per
+        transaction (one transaction for a large graph would exceed the server's memory)."""
+
+        def delete_chunk(tx: ManagedTransaction) -> int:
+            return int(tx.run(cypher("admin_clear_all"), limit=chunk).single(strict=True)[0])
+
+        while self._write(delete_chunk):
+            pass
 
     # batched upserts --------------------------------------------------------------------
     def write(self, changes: ChangeSet) -> None:
