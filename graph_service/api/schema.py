@@ -58,7 +58,7 @@ from graph_service.api.types import (
     family_or_error,
 )
 from graph_service.auth import Role
-from graph_service.errors import Forbidden, NotFound
+from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
 from graph_service.services import help as help_service
@@ -314,13 +314,23 @@ class CoreQuery:
     @strawberry.field(description="Program-wide totals (public).")
     async def stats(self, info: GraphInfo) -> Stats:
         c = await _run(info.context.store.counts)
+        try:
+            principal = info.context.principal
+        except DomainError:
+            principal = None  # a bad token still sees the public totals
+        trusted = principal is not None and principal.role in (Role.ADMIN, Role.ORGANIZER)
+        threshold = info.context.settings.small_cell_threshold
+
+        def shown(count: int) -> int | None:
+            return count if trusted or not 1 <= count <= threshold else None
+
         return Stats(
-            families=c["Family"],
-            cohorts=c["Cohort"],
+            families=shown(c["Family"]),
+            cohorts=shown(c["Cohort"]),
             goals=c["Goal"],
             regions=c["Region"],
-            help_exchanges=c["HELPED"],
-            referrals=c["REFERRED"],
+            help_exchanges=shown(c["HELPED"]),
+            referrals=shown(c["REFERRED"]),
         )
 
 

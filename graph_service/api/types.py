@@ -508,11 +508,15 @@ class Membership:
         return await family_node(info, self.model.invited_by)
 
 
-@strawberry.type(description="Program-wide totals (public).")
+@strawberry.type(description="Program-wide totals (public; small counts suppressed).")
 class Stats:
-    families: int
-    cohorts: int
+    """Counts of families, cohorts, help and referrals from 1 to the small-cell threshold are
+    null for everyone but organizers and admins (the research disclosure rule); catalogue
+    sizes (goals, regions) describe no family and are always shown."""
+
+    families: int | None
+    cohorts: int | None
     goals: int
     regions: int
-    help_exchanges: int
-    referrals: int
+    help_exchanges: int | None
+    referrals: int | None

@@ -12,9 +12,20 @@ def test_health_reports_the_store(api: Api) -> None:
     assert body["storeReachable"] is True
 
 
-def test_stats_are_public(api: Api) -> None:
-    body = api.gql("{ stats { families cohorts goals regions helpExchanges referrals } }")
-    assert body["data"]["stats"] == {
+def test_stats_are_public_with_small_counts_suppressed(api: Api) -> None:
+    query = "{ stats { families cohorts goals regions helpExchanges referrals } }"
+    public = api.gql(query)["data"]["stats"]
+    # 2 cohorts and 9 referrals are small cells (1..10): hidden from the public and researchers
+    assert public == {
+        "families": 12,
+        "cohorts": None,
+        "goals": 12,
+        "regions": 2,
+        "helpExchanges": 12,
+        "referrals": None,
+    }
+    assert api.gql(query, as_=("researcher", "rita"))["data"]["stats"] == public
+    assert api.gql(query, as_=("admin", "root"))["data"]["stats"] == {
         "families": 12,
         "cohorts": 2,
         "goals": 12,
