@@ -17,8 +17,9 @@ def cohorts(ctx: BenchContext) -> list[Measurement]:
     graph = family_graph(ctx)
     consenting = [f for f in sorted(graph) if graph.nodes[f]["consent_matching"]]
     results: list[Measurement] = []
-    for wanted in POOLS:
-        pool = consenting[: min(wanted, len(consenting))]
+    sizes = sorted({min(wanted, len(consenting)) for wanted in POOLS})  # small runs: one pool
+    for size in sizes:
+        pool = consenting[:size]
         if len(pool) < 6:
             continue
         rows = {row.method: row for row in compare(graph, pool, seed=ctx.seed)}
