@@ -126,7 +126,6 @@ class EmbeddedStore(UpsertsViaWrite):
         self._by_cohort: dict[str, set[str]] = defaultdict(set)
         self._goals_of: dict[str, set[str]] = defaultdict(set)
         self._graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-        self._subgraph_cache: dict[tuple[str, ...] | None, tuple[int, FamilyGraph]] = {}
 
     def open(self) -> None:
         with self._lock:
@@ -415,11 +414,10 @@ class EmbeddedStore(UpsertsViaWrite):
             return seen - {family_id}
 
     def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
+        # Not cached here: callers that reuse it (services.analysis) cache it per data version,
+        # and a second cached copy of a 100,000-family graph would double the memory.
         key = tuple(sorted(set(region_ids))) if region_ids is not None else None
         with self._lock:
-            cached = self._subgraph_cache.get(key)
-            if cached is not None and cached[0] == self._version:
-                return cached[1].copy()
             families = [f for f in self.families.values() if key is None or f.region_id in key]
             graph = build_family_graph(
                 families=families,
@@ -430,8 +428,7 @@ class EmbeddedStore(UpsertsViaWrite):
                 helps=self.helps.values(),
                 referrals=self.referrals.values(),
             )
-            self._subgraph_cache = {key: (self._version, graph)}
-            return graph.copy()
+            return graph
 
     def counts(self) -> dict[str, int]:
         with self._lock:
