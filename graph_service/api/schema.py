@@ -62,7 +62,7 @@ from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
 from graph_service.services import help as help_service
-from graph_service.services.access import require_principal, require_role
+from graph_service.services.access import Viewer, require_principal, require_role
 from graph_service.settings import Mode, Settings
 from graph_service.stores.base import FamilyFilter
 from models import Family as FamilyModel
@@ -179,8 +179,10 @@ async def _visible_after_write(info: GraphInfo, model: FamilyModel) -> Family:
     return await family_or_error(info, model.id)
 
 
-def _family_filter_for(info: GraphInfo, filter: FamilyFilterInput | None) -> FamilyFilter:
-    principal = require_principal(info.context.principal)
+def _family_filter_for(viewer: Viewer, filter: FamilyFilterInput | None) -> FamilyFilter:
+    """What ``families`` may list for this caller: admins everything, organizers their
+    regions, families the consenting families of their own region, researchers nothing."""
+    principal = viewer.principal
     region = str(filter.region_id) if filter and filter.region_id else None
     goal = str(filter.goal_id) if filter and filter.goal_id else None
     cohort = str(filter.cohort_id) if filter and filter.cohort_id else None
@@ -194,17 +196,20 @@ def _family_filter_for(info: GraphInfo, filter: FamilyFilterInput | None) -> Fam
         regions = (region,) if region else principal.regions
         return FamilyFilter(region_ids=regions, goal_id=goal, cohort_id=cohort)
     if principal.role is Role.FAMILY:
-        raise_if_not_family_listing(region)
-        return FamilyFilter(goal_id=goal, cohort_id=cohort, consent_matching=True)
-    raise Forbidden("researchers see aggregates only, never families")
-
-
-def raise_if_not_family_listing(region: str | None) -> None:
-    if region is not None:
-        raise Forbidden(
-            "families list peers of their own region; use peer matching for others",
-            field="filter.regionId",
+        if viewer.family is None:
+            raise Forbidden("this token's family is not registered")
+        if region is not None:
+            raise Forbidden(
+                "families list peers of their own region; use peer matching for others",
+                field="filter.regionId",
+            )
+        return FamilyFilter(
+            region_ids=(viewer.family.region_id,),
+            goal_id=goal,
+            cohort_id=cohort,
+            consent_matching=True,
         )
+    raise Forbidden("researchers see aggregates only, never families")
 
 
 # ---------------------------------------------------------------------------- query
@@ -235,15 +240,7 @@ class CoreQuery:
     ) -> FamilyConnection:
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
-        flt = _family_filter_for(info, filter)
-        viewer = await info.context.viewer()
-        if viewer.family is not None:
-            flt = FamilyFilter(
-                region_ids=(viewer.family.region_id,),
-                goal_id=flt.goal_id,
-                cohort_id=flt.cohort_id,
-                consent_matching=True,
-            )
+        flt = _family_filter_for(await info.context.viewer(), filter)
         info.context.counter.calls.append("list_families")
         page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
         for model in page.families:
