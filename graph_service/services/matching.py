@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.matching import (
     ComplementaryStrengths,
     MatchIndex,
@@ -100,8 +101,7 @@ class Bridge:
     b_to_a: PeerMatch | None  # a as suggested to b
 
 
-def _consenting(store: GraphStore, region: str) -> list[str]:
-    graph = analysis_cache(store).graph()
+def _consenting(graph: FamilyGraph, region: str) -> list[str]:
     return sorted(
         f
         for f, d in graph.nodes(data=True)
@@ -110,9 +110,8 @@ def _consenting(store: GraphStore, region: str) -> list[str]:
 
 
 def _directional(
-    index: MatchIndex, families: list[str], other: str, store: GraphStore
+    index: MatchIndex, graph: FamilyGraph, families: list[str], other: str
 ) -> dict[tuple[str, str], PeerMatch]:
-    graph = analysis_cache(store).graph()
     found: dict[tuple[str, str], PeerMatch] = {}
     for family in families:
         for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope="other_regions"):
@@ -134,8 +133,8 @@ def suggest_bridges(
         if not who.serves(region):
             raise Forbidden(f"you do not serve region {region!r}", field=field)
     index = match_index(store)
-    forward = _directional(index, _consenting(store, region_a), region_b, store)
-    backward = _directional(index, _consenting(store, region_b), region_a, store)
+    forward = _directional(index, graph, _consenting(graph, region_a), region_b)
+    backward = _directional(index, graph, _consenting(graph, region_b), region_a)
     pairs = set(forward) | {(a, b) for b, a in backward}
     bridges = []
     for a, b in pairs:

@@ -68,13 +68,14 @@ def summary(
     top: int,
 ) -> analytics.RippleSummary:
     who = require_principal(principal)
-    graph = analysis_cache(store).graph()
     if who.role is Role.FAMILY:
         raise Forbidden("ripple summaries are for organizers")
     if who.role is Role.RESEARCHER:
         raise Forbidden("researchers: use rippleResearch (tables with small cells suppressed)")
     if who.role is Role.ORGANIZER and (region is None or not who.serves(region)):
         raise Forbidden("organizers ask for one of their regions", field="regionId")
+    # Only now the (possibly expensive) whole-network graph: refused callers never cost it.
+    graph = analysis_cache(store).graph()
     if region is not None and region not in graph.graph["regions"]:
         raise NotFound(f"region {region!r} does not exist", field="regionId")
     return analytics.ripple_summary(
