@@ -18,7 +18,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from graph_service.api.context import Context, in_thread
-from graph_service.api.errors import code_remaining
+from graph_service.api.errors import coded
 from graph_service.api.pictures import router as pictures_router
 from graph_service.api.schema import build_schema
 from graph_service.auth import check_production_secret, principal_from_header
@@ -52,7 +52,7 @@ class CodedRouter(GraphQLRouter[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = code_remaining(result.errors, hide_suggestions=self.hide_suggestions)
+            result.errors = coded(result.errors, hide_suggestions=self.hide_suggestions)
         return await super().process_result(request, result)
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from models.errors import DomainError, ValidationFailed
 
@@ -62,33 +60,7 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     )
 
 
-class CodedErrors(SchemaExtension):
-    """Applies :func:`classify` to every error of the result."""
-
-    hide_suggestions = False
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [
-                classify(e, hide_suggestions=self.hide_suggestions) for e in result.errors
-            ]
-        errors = self.execution_context.pre_execution_errors
-        if errors:
-            self.execution_context.pre_execution_errors = [
-                classify(e, hide_suggestions=self.hide_suggestions) for e in errors
-            ]
-
-
-class ProductionCodedErrors(CodedErrors):
-    hide_suggestions = True
-
-
-def code_remaining(errors: list[GraphQLError], *, hide_suggestions: bool) -> list[GraphQLError]:
-    """A last pass for errors raised where no schema extension sees them (e.g. the parser's
-    token limit aborts before the operation hooks run): give each one a code."""
-    return [
-        e if (e.extensions or {}).get("code") else classify(e, hide_suggestions=hide_suggestions)
-        for e in errors
-    ]
+def coded(errors: list[GraphQLError], *, hide_suggestions: bool) -> list[GraphQLError]:
+    """Every error of a result, classified. Applied once, where the HTTP response is built,
+    because some errors (the parser's token limit) are raised before any schema hook runs."""
+    return [classify(e, hide_suggestions=hide_suggestions) for e in errors]

@@ -29,7 +29,6 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from graph_service.api.context import Context, in_thread
-from graph_service.api.errors import CodedErrors, ProductionCodedErrors
 from graph_service.api.limits import cost_limit_rule
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
@@ -459,13 +458,12 @@ Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
 def schema_extensions(
     settings: Settings,
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """Error coding, bounded parser/validation caches and the abuse limits, in that order."""
+    """Bounded parser/validation caches and the abuse limits (errors are coded by the router)."""
     production = settings.mode is Mode.PRODUCTION
     rules: list[Any] = [cost_limit_rule(settings.max_query_cost, settings.max_page_size)]
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
     return [
-        ProductionCodedErrors if production else CodedErrors,
         partial(ParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
