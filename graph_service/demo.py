@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from graph_service.stores.base import GraphStore
+from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
     Cohort,
     Consent,
@@ -190,15 +190,8 @@ def demo_network() -> DemoNetwork:
 
 
 def load_network(store: GraphStore, net: DemoNetwork) -> None:
-    """Write a network into a store in dependency order (idempotent)."""
-    store.upsert_regions(net.regions)
-    store.upsert_goals(net.goals)
-    store.upsert_families(net.families)
-    store.upsert_cohorts(net.cohorts)
-    store.upsert_memberships(net.memberships)
-    store.upsert_pursuits(net.pursuits)
-    store.upsert_help(net.helps)
-    store.upsert_referrals(net.referrals)
+    """Write a network into a store, all of it in one transaction (idempotent)."""
+    store.write(ChangeSet.of(net))
 
 
 def load_demo(store: GraphStore) -> None:

@@ -17,15 +17,22 @@ Write rules every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.analytics.family_graph import FamilyGraph, NetworkRecords
 from models import Cohort, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
 
 NODE_LABELS = ("Family", "Cohort", "Goal", "Region")
 RELATIONSHIP_TYPES = ("LIVES_IN", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED")
+
+
+class NetworkWithGoals(NetworkRecords, Protocol):
+    """A network's records including the goal catalogue."""
+
+    @property
+    def goals(self) -> Iterable[Goal]: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,20 @@ class ChangeSet:
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
+
+    @classmethod
+    def of(cls, network: NetworkWithGoals) -> ChangeSet:
+        """Every record of a network (the demo, a synthetic network) as one change set."""
+        return cls(
+            regions=list(network.regions),
+            goals=list(network.goals),
+            families=list(network.families),
+            cohorts=list(network.cohorts),
+            memberships=list(network.memberships),
+            pursuits=list(network.pursuits),
+            helps=list(network.helps),
+            referrals=list(network.referrals),
+        )
 
     def is_empty(self) -> bool:
         return not any(

@@ -27,18 +27,7 @@ def _store(families: int, seed: int, folder: Path) -> EmbeddedStore:
     net = generate(families, seed)
     store = EmbeddedStore(folder / "g.sqlite")
     store.open()
-    store.write(
-        ChangeSet(
-            regions=net.regions,
-            goals=net.goals,
-            families=list(net.families),
-            cohorts=list(net.cohorts),
-            memberships=list(net.memberships),
-            pursuits=list(net.pursuits),
-            helps=list(net.helps),
-            referrals=list(net.referrals),
-        )
-    )
+    store.write(ChangeSet.of(net))
     return store
 
 
