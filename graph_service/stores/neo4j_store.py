@@ -110,7 +110,11 @@ class Neo4jStore(UpsertsViaWrite):
     # life cycle -------------------------------------------------------------------------
     def open(self) -> None:
         """Create constraints and indexes (idempotent), wait until they are online, and
-        create the data-version counter."""
+        create the data-version counter. Fails fast with :class:`StoreUnavailable` when the
+        server does not answer (one ping, no transaction retries), so a service retrying
+        ``open`` while Neo4j is down does not wait out the retry budget each time."""
+        if not self.ping():
+            raise StoreUnavailable(f"Neo4j at {self._where} does not answer")
         with self._translated_errors():
             for statement in statements("schema"):
                 self._driver.execute_query(statement, database_=self._database)
