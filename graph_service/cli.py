@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from graph_service.auth import Role, issue_token
+from graph_service.readmodel import graph_of_store
 from graph_service.settings import get_settings
 from graph_service.store_factory import open_store
 
@@ -156,7 +157,7 @@ def picture(
 
     fmt: Literal["png", "svg"] = "svg" if out.suffix.lower() == ".svg" else "png"
     with open_store() as store:
-        graph = store.subgraph()
+        graph = graph_of_store(store)
     if kind == "ripple":
         if root is None:
             raise typer.BadParameter("give --root FAMILY_ID")

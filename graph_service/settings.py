@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     extra_help_kinds: dict[str, str] = {}
     extra_skills: dict[str, str] = {}
 
+    # Live read model (graph_service/readmodel): how often each process polls the change feed
+    # for writes made by other processes; how often a heavy background result (network summary,
+    # bridging ranking, ripple summary) is recomputed at most after the data moved; how long a
+    # request waits for a fresh one before it is given the last result with its asOf.
+    feed_poll_s: float = Field(default=0.2, gt=0, le=60)
+    background_refresh_s: float = Field(default=30.0, ge=0)
+    background_wait_s: float = Field(default=2.0, ge=0, le=60)
+    background_results: int = Field(default=64, ge=1, le=10_000)
+
     # API abuse limits
     max_page_size: int = Field(default=100, ge=1)
     max_query_depth: int = Field(default=10, ge=2)

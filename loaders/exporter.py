@@ -21,6 +21,7 @@ from typing import Any
 import networkx as nx
 
 from graph_service.analytics.family_graph import FamilyGraph, GoalState
+from graph_service.readmodel import graph_of_store
 from graph_service.settings import get_settings
 from graph_service.stores.base import FamilyFilter, GraphStore
 from loaders.formats import Format, RecordWriter
@@ -123,5 +124,5 @@ def export_graphml(store: GraphStore, path: Path) -> Path:
     """Write the whole store as GraphML to ``path`` (a file, or a folder: ``graph.graphml``)."""
     target = path / "graph.graphml" if path.is_dir() or not path.suffix else path
     target.parent.mkdir(parents=True, exist_ok=True)
-    nx.write_graphml(graphml_graph(store.subgraph()), target)
+    nx.write_graphml(graphml_graph(graph_of_store(store)), target)
     return target

@@ -9,3 +9,4 @@ CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (m:Meta) REQUIRE m.key IS UNIQUE;
 CREATE CONSTRAINT helped_id IF NOT EXISTS FOR ()-[h:HELPED]-() REQUIRE h.id IS UNIQUE;
 CREATE INDEX family_region_id IF NOT EXISTS FOR (f:Family) ON (f.regionId);
 CREATE INDEX cohort_region_id IF NOT EXISTS FOR (c:Cohort) ON (c.regionId);
+CREATE CONSTRAINT change_log_version IF NOT EXISTS FOR (c:ChangeLog) REQUIRE c.version IS UNIQUE;

@@ -192,7 +192,10 @@ def _top_positive(scores: npt.NDArray[np.float64], rows: IntArray, k: int) -> In
 
 def _goal_matrix(index: MatchIndex) -> sp.csr_matrix:
     goals = sorted(index.goal_holders)
-    sets = [p.active | {g for g, _ in p.achieved} for p in index.profiles]
+    sets = [
+        set(p.active) | {g for g, _ in p.achieved} if p is not None else set()
+        for p in index.profiles
+    ]
     encoded = MultiLabelBinarizer(classes=goals, sparse_output=True).fit_transform(sets)
     return sp.csr_matrix(encoded, dtype=np.float64)
 

@@ -3,21 +3,11 @@ r"""Peer matching: which families should a family meet?
 Definition
 ----------
 Each family ``v`` is a sparse feature row ``x_v`` made of blocks, each block L2-normalised
-on its own (an empty block stays zero):
-
-======  ==========================================================  =====================
-block   content                                                     encoder (scikit-learn)
-======  ==========================================================  =====================
-``A``   goals pursued now (status ``active``), multi-hot            ``MultiLabelBinarizer``
-``H``   goals achieved, multi-hot                                   ``MultiLabelBinarizer``
-``S``   strengths, multi-hot                                        ``MultiLabelBinarizer``
-``N``   needs, multi-hot (same skill list as strengths)             ``MultiLabelBinarizer``
-``T``   TF-IDF of the free-text goal descriptions (not abandoned)   ``TfidfVectorizer``
-``Z``   household size and income band, min-max scaled to [0, 1],   ``MinMaxScaler`` + RBF
-        then each expanded on 6 Gaussian bumps (sigma 0.2) so that
-        the dot product rewards *closeness* rather than size
-``L``   languages, multi-hot                                        ``MultiLabelBinarizer``
-======  ==========================================================  =====================
+on its own (an empty block stays zero): ``A`` goals pursued now, ``H`` goals achieved,
+``S`` strengths, ``N`` needs, ``T`` hashed words of the goal descriptions, ``Z`` household
+size and income band on Gaussian bumps (so the dot product rewards *closeness* rather than
+size), ``L`` languages. Every encoder is stateless, so a family's row depends on its own
+profile only (:mod:`graph_service.analytics.match_features` has the column space and why).
 
 The asking family ``u`` is a "what I'm looking for" query row ``q_u`` in the same columns:
 my active goals in ``A`` (shared goals) *and* in ``H`` (their achievements meet my goals:
@@ -49,6 +39,18 @@ degree ~10 (AA/(1+AA) ≈ 0.3) is worth about one fully shared goal. The trust w
 only one chosen on data: on a validation network (``loaders.synthetic``, 2,000 families,
 seed 1; see :mod:`match_eval`) precision@10 rose from 0.063 (trust 1) to 0.093 (2) and
 0.094 (3), flat beyond; the other weights were set a priori and not tuned.
+
+Live updates
+------------
+:meth:`MatchIndex.with_changes` gives a new index with some families' rows and some ties
+changed, sharing everything else with the old one: changed rows live in a small *patch*
+matrix beside the base matrix (``X q_u`` is the base product with the patched rows'
+products written over it), changed tie rows in a patch of the adjacency. The read model
+(:mod:`graph_service.readmodel`) calls it for every committed write and swaps the new index
+in; :meth:`MatchIndex.compacted` folds a grown patch back into the base. Rows are never
+renumbered: a new family gets the next row, a deleted one leaves an empty row, and every tie
+among equal scores is broken by family id (``id_rank``), so a live index answers exactly as
+an index built from scratch on the same graph.
 
 Retrieval
 ---------
@@ -97,26 +99,57 @@ Example
 >>> add("cy", ["health"])
 >>> [m.family_id for m in MatchIndex.build(g).matches("ana")]
 ['bo', 'cy']
->>> [r.text for r in MatchIndex.build(g).matches("ana")[0].reasons][:2]
-['You are both working on buy a home.', 'They are good at tax and paperwork, which you need.']
+>>> texts = [r.text for r in MatchIndex.build(g).matches("ana")[0].reasons]
+>>> texts[0], 'They are good at tax and paperwork, which you need.' in texts
+('You are both working on buy a home.', True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, get_args
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import MinMaxScaler, MultiLabelBinarizer, normalize
 
-from graph_service.analytics.family_graph import FamilyGraph, GoalState, tie_graph
+from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from graph_service.analytics.match_features import (
+    PARTS,
+    FeatureEncoder,
+    MatchWeights,
+    Profile,
+    profile_of,
+)
+from graph_service.analytics.match_reasons import (
+    ComplementaryStrengths,
+    MatchReason,
+    PeerMatch,
+    RoleModel,
+    SharedGoals,
+    SimilarSituation,
+    TrustProximity,
+)
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
-from models import GoalStatus, vocabulary
+
+__all__ = [
+    "DEFAULT_POOL",
+    "MAX_FIRST",
+    "SCOPES",
+    "ComplementaryStrengths",
+    "MatchIndex",
+    "MatchReason",
+    "MatchWeights",
+    "PeerMatch",
+    "Profile",
+    "RoleModel",
+    "Scope",
+    "SharedGoals",
+    "SimilarSituation",
+    "TrustProximity",
+]
 
 Scope: TypeAlias = Literal["same_region", "other_regions", "any"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -126,306 +159,15 @@ DEFAULT_POOL = 200
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
-
-_HELP_BIT = 1
-_COHORT_BIT = 2
-_RBF_CENTRES = np.linspace(0.0, 1.0, 6)
-_RBF_SIGMA = 0.2
-_RBF_FLOOR = 0.01  # bumps below this are dropped to keep the matrix sparse
-
-
-@dataclass(frozen=True)
-class MatchWeights:
-    """Weights of the score (see the module docstring for the formula and the defaults'
-    rationale). All must be >= 0."""
-
-    shared_goals: float = 1.0
-    role_model: float = 0.5
-    complementarity: float = 0.8
-    text: float = 0.3
-    situation: float = 0.2
-    language: float = 0.2
-    trust: float = 3.0
-
-    def __post_init__(self) -> None:
-        for name, value in vars(self).items():
-            if not value >= 0:
-                raise ValueError(f"weight {name} must be >= 0, got {value}")
-
-
-# ---------------------------------------------------------------------------------------
-# Reasons
-
-
-def _goal_label(goal: str) -> str:
-    return vocabulary().goal_categories.get(goal, goal.replace("_", " ")).lower()
-
-
-def _skill_label(skill: str) -> str:
-    return vocabulary().skills.get(skill, skill.replace("_", " ")).lower()
-
-
-def _and_list(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-@dataclass(frozen=True)
-class SharedGoals:
-    """Goals both families are working on now."""
-
-    goals: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return f"You are both working on {_and_list([_goal_label(g) for g in self.goals])}."
-
-
-@dataclass(frozen=True)
-class ComplementaryStrengths:
-    """Strengths of one family that meet needs of the other, both ways."""
-
-    their_strengths_meeting_my_needs: tuple[str, ...]
-    my_strengths_meeting_their_needs: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        parts = []
-        if self.their_strengths_meeting_my_needs:
-            skills = _and_list([_skill_label(s) for s in self.their_strengths_meeting_my_needs])
-            parts.append(f"They are good at {skills}, which you need.")
-        if self.my_strengths_meeting_their_needs:
-            skills = _and_list([_skill_label(s) for s in self.my_strengths_meeting_their_needs])
-            parts.append(f"You are good at {skills}, which they need.")
-        return " ".join(parts)
-
-
-@dataclass(frozen=True)
-class RoleModel:
-    """They already achieved a goal the asking family is working on."""
-
-    goal: str
-    achieved_at: date
-
-    @property
-    def text(self) -> str:
-        when = self.achieved_at.strftime("%B %Y")
-        return f"They reached {_goal_label(self.goal)} in {when}, a goal you are working on."
-
-
-@dataclass(frozen=True)
-class TrustProximity:
-    """Families both know. Counts only, never who: ``via_help`` counts common neighbours
-    tied to both by help exchanged, ``via_cohort`` the rest (at least one tie is a shared
-    cohort), so ``via_help + via_cohort == common_neighbours``."""
-
-    common_neighbours: int
-    via_help: int
-    via_cohort: int
-
-    @property
-    def text(self) -> str:
-        noun = "family" if self.common_neighbours == 1 else "families"
-        detail = []
-        if self.via_help:
-            detail.append(f"{self.via_help} through help exchanged")
-        if self.via_cohort:
-            detail.append(f"{self.via_cohort} through cohorts")
-        return f"You know {self.common_neighbours} {noun} in common ({', '.join(detail)})."
-
-
-@dataclass(frozen=True)
-class SimilarSituation:
-    """Similar household, shared languages (income band counts in the score but is never
-    shown)."""
-
-    household_size_difference: int
-    shared_languages: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        if self.household_size_difference == 0:
-            parts = ["Your households are the same size"]
-        elif self.household_size_difference == 1:
-            parts = ["Your households differ in size by one person"]
-        else:
-            parts = [f"Your households differ in size by {self.household_size_difference}"]
-        if self.shared_languages:
-            parts.append(f"you both speak {_and_list(list(self.shared_languages))}")
-        return "; ".join(parts) + "."
-
-
-MatchReason: TypeAlias = (
-    SharedGoals | ComplementaryStrengths | RoleModel | TrustProximity | SimilarSituation
-)
-
-
-@dataclass(frozen=True)
-class PeerMatch:
-    """One suggested peer; ``reasons`` are ordered by their share of the score."""
-
-    family_id: str
-    score: float
-    reasons: tuple[MatchReason, ...]
-
-
-# ---------------------------------------------------------------------------------------
-# Profiles and features
-
-
-@dataclass(frozen=True)
-class _Profile:
-    region: str
-    cohort: str | None
-    active: frozenset[str]
-    achieved: tuple[tuple[str, date], ...]
-    strengths: frozenset[str]
-    needs: frozenset[str]
-    languages: tuple[str, ...]
-    household_size: int
-    income_band: int
-    text: str
-
-
-def _profile(attrs: dict[str, Any]) -> _Profile:
-    goals: dict[str, GoalState] = attrs.get("goals", {})
-    active = frozenset(g for g, s in goals.items() if s.status == GoalStatus.ACTIVE)
-    achieved = tuple(
-        sorted(
-            (g, s.achieved_at or s.since)
-            for g, s in goals.items()
-            if s.status == GoalStatus.ACHIEVED
-        )
-    )
-    text = " ".join(
-        s.description
-        for _, s in sorted(goals.items())
-        if s.description and s.status != GoalStatus.ABANDONED
-    )
-    return _Profile(
-        region=str(attrs["region"]),
-        cohort=attrs.get("cohort"),
-        active=active,
-        achieved=achieved,
-        strengths=frozenset(attrs.get("strengths", ())),
-        needs=frozenset(attrs.get("needs", ())),
-        languages=tuple(sorted(attrs.get("languages", ()))),
-        household_size=int(attrs["household_size"]),
-        income_band=int(attrs["income_band"]),
-        text=text,
-    )
-
-
-def _multi_hot(rows: Iterable[Iterable[str]], classes: Sequence[str]) -> sp.csr_matrix:
-    binarizer = MultiLabelBinarizer(classes=list(classes), sparse_output=True)
-    encoded = binarizer.fit_transform([set(r) for r in rows])
-    return sp.csr_matrix(encoded, dtype=np.float32)
-
-
-def _unit_rows(block: sp.spmatrix) -> sp.csr_matrix:
-    return sp.csr_matrix(normalize(block, norm="l2", axis=1), dtype=np.float32)
-
-
-def _tfidf(texts: list[str]) -> sp.csr_matrix:
-    """TF-IDF rows (already unit length); zero columns if nobody wrote anything usable."""
-    if not any(texts):
-        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
-    try:
-        return sp.csr_matrix(vectorizer.fit_transform(texts), dtype=np.float32)
-    except ValueError:  # only stop words: sklearn's "empty vocabulary"
-        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-
-
-def _situation(profiles: Sequence[_Profile]) -> sp.csr_matrix:
-    numbers = np.array([[p.household_size, p.income_band] for p in profiles], dtype=np.float64)
-    scaled = MinMaxScaler().fit_transform(numbers) if len(profiles) else numbers
-    bumps = np.exp(-((scaled[:, :, None] - _RBF_CENTRES) ** 2) / (2 * _RBF_SIGMA**2))
-    bumps[bumps < _RBF_FLOOR] = 0.0
-    return _unit_rows(sp.csr_matrix(bumps.reshape(len(profiles), -1)))
-
-
-@dataclass(frozen=True)
-class _Blocks:
-    active: sp.csr_matrix
-    achieved: sp.csr_matrix
-    strengths: sp.csr_matrix
-    needs: sp.csr_matrix
-    text: sp.csr_matrix
-    situation: sp.csr_matrix
-    languages: sp.csr_matrix
-
-
-def _blocks(profiles: Sequence[_Profile]) -> _Blocks:
-    goals = sorted(
-        set(vocabulary().goal_categories)
-        .union(*(p.active for p in profiles))
-        .union(g for p in profiles for g, _ in p.achieved)
-    )
-    skills = sorted(set(vocabulary().skills).union(*(p.strengths | p.needs for p in profiles)))
-    languages = sorted(set().union(*(p.languages for p in profiles)))
-    return _Blocks(
-        active=_unit_rows(_multi_hot((p.active for p in profiles), goals)),
-        achieved=_unit_rows(_multi_hot(([g for g, _ in p.achieved] for p in profiles), goals)),
-        strengths=_unit_rows(_multi_hot((p.strengths for p in profiles), skills)),
-        needs=_unit_rows(_multi_hot((p.needs for p in profiles), skills)),
-        text=_tfidf([p.text for p in profiles]),
-        situation=_situation(profiles),
-        languages=_unit_rows(_multi_hot((p.languages for p in profiles), languages)),
-    )
-
-
-# Which part of the score each column block of X belongs to (for reasons).
-_PARTS = ("goals", "role", "comp", "text", "situation")
-
-
-def _index_and_query(b: _Blocks, w: MatchWeights) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    index = [b.active, b.achieved, b.strengths, b.needs, b.text, b.situation, b.languages]
-    half_comp = w.complementarity / 2
-    query = [
-        b.active * w.shared_goals,
-        b.active * w.role_model,
-        b.needs * half_comp,
-        b.strengths * half_comp,
-        b.text * w.text,
-        b.situation * w.situation,
-        b.languages * w.language,
-    ]
-    stack = sp.hstack(index, format="csr", dtype=np.float32)
-    queries = sp.hstack(query, format="csr", dtype=np.float32)
-    return stack, queries
-
-
-def _column_parts(b: _Blocks) -> IntArray:
-    """For each column of X, the index in ``_PARTS`` of the score part it feeds."""
-    blocks = (b.active, b.achieved, b.strengths, b.needs, b.text, b.situation, b.languages)
-    widths = [m.shape[1] for m in blocks]
-    return _readonly(np.repeat(np.array([0, 1, 2, 2, 3, 4, 4], dtype=np.int64), widths))
-
-
-def _tie_adjacency(graph: FamilyGraph, position: dict[str, int]) -> sp.csr_matrix:
-    """Symmetric adjacency of help and cohort ties; data holds kind bits (1 help, 2 cohort)."""
-    ties = tie_graph(graph, include_cohort=True)
-    rows: list[int] = []
-    cols: list[int] = []
-    bits: list[int] = []
-    for u, v, kinds in ties.edges(data="kinds"):
-        bit = (_HELP_BIT if "helped" in kinds else 0) | (_COHORT_BIT if "cohort" in kinds else 0)
-        if bit:
-            rows += [position[u], position[v]]
-            cols += [position[v], position[u]]
-            bits += [bit, bit]
-    n = len(position)
-    adjacency = sp.csr_matrix(
-        (
-            np.array(bits, dtype=np.int8),
-            (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)),
-        ),
-        shape=(n, n),
-    )
-    adjacency.sort_indices()
-    return adjacency
+BitArray: TypeAlias = npt.NDArray[np.int8]
+TieRow: TypeAlias = tuple[IntArray, BitArray]
+
+HELP_BIT = 1
+COHORT_BIT = 2
+_EMPTY_ROW: TieRow = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8))
+# Adamic-Adar sums are rounded to this many decimals before ranking, so that the order in
+# which a sum was added up (which depends on row numbers) never decides a tie.
+_AA_DECIMALS = 12
 
 
 def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -433,68 +175,348 @@ def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return array
 
 
-# ---------------------------------------------------------------------------------------
-# The index
+def _tie_pairs(graph: FamilyGraph, position: Mapping[str, int]) -> dict[tuple[int, int], int]:
+    """``(u, v) -> kind bits`` (u < v) of help and cohort ties among the graph's families."""
+    pairs: dict[tuple[int, int], int] = {}
+    for u, v, kinds in tie_graph(graph, include_cohort=True).edges(data="kinds"):
+        bit = (HELP_BIT if "helped" in kinds else 0) | (COHORT_BIT if "cohort" in kinds else 0)
+        if bit:
+            a, b = position[u], position[v]
+            pairs[(a, b) if a < b else (b, a)] = bit
+    return pairs
+
+
+def _adjacency(pairs: Mapping[tuple[int, int], int], n: int) -> sp.csr_matrix:
+    """Symmetric CSR adjacency with kind bits as data, neighbours sorted."""
+    if pairs:
+        keys = np.array(list(pairs), dtype=np.int64)
+        bits = np.array(list(pairs.values()), dtype=np.int8)
+        rows = np.concatenate([keys[:, 0], keys[:, 1]])
+        cols = np.concatenate([keys[:, 1], keys[:, 0]])
+        data = np.concatenate([bits, bits])
+    else:
+        rows = cols = np.zeros(0, dtype=np.int64)
+        data = np.zeros(0, dtype=np.int8)
+    adjacency = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    adjacency.sort_indices()
+    return adjacency
+
+
+def _id_ranks(family_ids: Sequence[str]) -> IntArray:
+    order = sorted(range(len(family_ids)), key=family_ids.__getitem__)
+    ranks = np.empty(len(family_ids), dtype=np.int64)
+    ranks[order] = np.arange(len(family_ids))
+    return ranks
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: fields hold arrays and matrices
 class MatchIndex:
-    """Everything matching needs, built once per graph version and never changed (safe to
-    share between threads; cache it keyed on the store's data version)."""
+    """Everything matching needs. Never changed once made (safe to share between threads);
+    :meth:`with_changes` makes a new index that shares what did not change."""
 
-    family_ids: tuple[str, ...]
-    position: dict[str, int]
-    matrix: sp.csr_matrix  # X: n x d, float32, blockwise unit rows
-    queries: sp.csr_matrix  # Q: n x d, float32, weighted query rows
-    column_parts: IntArray  # column -> index in _PARTS
-    ties: sp.csr_matrix  # n x n help/cohort adjacency with kind bits
+    family_ids: tuple[str, ...]  # row -> id ("" for the row of a deleted family)
+    position: Mapping[str, int]
+    sorted_ids: tuple[str, ...]  # every id ever given a row, sorted (ranks below)
+    id_rank: IntArray  # row -> rank of its id among sorted_ids (ties break by id)
+    profiles: tuple[Profile | None, ...]
+    encoder: FeatureEncoder
+    weights: MatchWeights
+    pool: int
+    base_matrix: sp.csr_matrix  # X of rows < base_rows (float32, blockwise unit rows)
+    base_queries: sp.csr_matrix  # Q of rows < base_rows
+    patch_rows: IntArray  # rows whose X and Q are in the patch, sorted
+    patch_matrix: sp.csr_matrix
+    patch_queries: sp.csr_matrix
+    ties_base: sp.csr_matrix  # help/cohort adjacency of the base rows, kind bits as data
+    tie_patch: Mapping[int, TieRow]  # rows whose ties changed since the base
     tie_degree: FloatArray
+    column_parts: IntArray
+    region_number: Mapping[str, int]
     region_code: IntArray
     matchable: BoolArray
     cross_region_ok: BoolArray
-    goal_holders: dict[str, BoolArray]
-    cohort_members: dict[str, IntArray]
-    profiles: tuple[_Profile, ...]
-    weights: MatchWeights
-    pool: int
+    goal_holders: Mapping[str, BoolArray]
+    cohort_members: Mapping[str, IntArray]
+
+    # -- making ---------------------------------------------------------------------------
 
     @classmethod
     def build(
         cls, graph: FamilyGraph, *, weights: MatchWeights | None = None, pool: int = DEFAULT_POOL
     ) -> MatchIndex:
-        """Fit the encoders on ``graph`` and build the candidate and query matrices."""
+        """The index of every family of ``graph`` (rows in id order)."""
+        family_ids = tuple(sorted(graph.nodes))
+        position = {f: i for i, f in enumerate(family_ids)}
+        profiles = [profile_of(graph.nodes[f]) for f in family_ids]
+        return cls.from_rows(
+            family_ids, profiles, _tie_pairs(graph, position), weights=weights, pool=pool
+        )
+
+    @classmethod
+    def from_rows(
+        cls,
+        family_ids: Sequence[str],
+        profiles: Sequence[Profile | None],
+        ties: Mapping[tuple[int, int], int],
+        *,
+        weights: MatchWeights | None = None,
+        pool: int = DEFAULT_POOL,
+        encoder: FeatureEncoder | None = None,
+    ) -> MatchIndex:
+        """The index of families given by row (``None``: a deleted family's empty row) and
+        their ties ``{(u, v): kind bits}``."""
         if pool < 1:
             raise ValueError("pool must be >= 1")
         weights = weights or MatchWeights()
-        family_ids = tuple(sorted(graph.nodes))
-        position = {f: i for i, f in enumerate(family_ids)}
-        profiles = tuple(_profile(graph.nodes[f]) for f in family_ids)
-        blocks = _blocks(profiles)
-        matrix, queries = _index_and_query(blocks, weights)
-        ties = _tie_adjacency(graph, position)
-        regions = sorted({p.region for p in profiles})
+        encoder = encoder or FeatureEncoder.current()
+        n = len(family_ids)
+        matrix, queries = encoder.encode(profiles, weights)
+        adjacency = _adjacency(ties, n)
+        regions = sorted({p.region for p in profiles if p is not None})
         region_number = {r: i for i, r in enumerate(regions)}
-        matchable = np.array([bool(graph.nodes[f].get("consent_matching")) for f in family_ids])
-        cross = np.array([bool(graph.nodes[f].get("consent_cross_region")) for f in family_ids])
-        return cls(
-            family_ids=family_ids,
-            position=position,
-            matrix=matrix,
-            queries=queries,
-            column_parts=_column_parts(blocks),
-            ties=ties,
-            tie_degree=_readonly(np.diff(ties.indptr).astype(np.float64)),
-            region_code=_readonly(
-                np.array([region_number[p.region] for p in profiles], dtype=np.int64)
-            ),
-            matchable=_readonly(matchable.astype(np.bool_)),
-            cross_region_ok=_readonly((matchable & cross).astype(np.bool_)),
-            goal_holders=_goal_holders(profiles),
-            cohort_members=_cohort_members(profiles),
-            profiles=profiles,
+        known = [i for i in family_ids if i]
+        empty = sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32)
+        index = cls(
+            family_ids=tuple(family_ids),
+            position={f: i for i, f in enumerate(family_ids) if f},
+            sorted_ids=tuple(sorted(known)),
+            id_rank=_readonly(_id_ranks(family_ids)),
+            profiles=tuple(profiles),
+            encoder=encoder,
             weights=weights,
             pool=pool,
+            base_matrix=matrix,
+            base_queries=queries,
+            patch_rows=_readonly(np.zeros(0, dtype=np.int64)),
+            patch_matrix=empty,
+            patch_queries=empty,
+            ties_base=adjacency,
+            tie_patch={},
+            tie_degree=_readonly(np.diff(adjacency.indptr).astype(np.float64)),
+            column_parts=encoder.column_parts(),
+            region_number=region_number,
+            region_code=np.zeros(0, dtype=np.int64),
+            matchable=np.zeros(0, dtype=np.bool_),
+            cross_region_ok=np.zeros(0, dtype=np.bool_),
+            goal_holders={},
+            cohort_members={},
         )
+        return index._with_masks(profiles, region_number)
+
+    def _with_masks(
+        self, profiles: Sequence[Profile | None], region_number: Mapping[str, int]
+    ) -> MatchIndex:
+        n = len(profiles)
+        code = np.array(
+            [region_number[p.region] if p is not None else -1 for p in profiles], dtype=np.int64
+        )
+        matchable = np.array([p is not None and p.matching for p in profiles], dtype=np.bool_)
+        cross = np.array([p is not None and p.cross_region for p in profiles], dtype=np.bool_)
+        holders: dict[str, npt.NDArray[np.bool_]] = {
+            g: np.zeros(n, dtype=np.bool_) for g in self.encoder.goals
+        }
+        members: dict[str, list[int]] = {}
+        for row, p in enumerate(profiles):
+            if p is None:
+                continue
+            for goal in p.active | {g for g, _ in p.achieved}:
+                holders.setdefault(goal, np.zeros(n, dtype=np.bool_))[row] = True
+            if p.cohort is not None:
+                members.setdefault(p.cohort, []).append(row)
+        return replace(
+            self,
+            region_number=dict(region_number),
+            region_code=_readonly(code),
+            matchable=_readonly(matchable),
+            cross_region_ok=_readonly(matchable & cross),
+            goal_holders={g: _readonly(m) for g, m in holders.items()},
+            cohort_members={
+                c: _readonly(np.array(rows, dtype=np.int64)) for c, rows in members.items()
+            },
+        )
+
+    # -- live updates ---------------------------------------------------------------------
+
+    def with_changes(
+        self,
+        new_ids: Sequence[str] = (),
+        profiles: Mapping[int, Profile | None] | None = None,
+        ties: Mapping[tuple[int, int], int] | None = None,
+    ) -> MatchIndex:
+        """A new index with ``new_ids`` appended as rows ``len(family_ids)``, …, the rows in
+        ``profiles`` re-encoded (``None``: the family was deleted) and the ties in ``ties``
+        set to their new kind bits (0: no tie any more). Everything else is shared."""
+        profiles = dict(profiles or {})
+        ties = ties or {}
+        n_old, n = len(self.family_ids), len(self.family_ids) + len(new_ids)
+        for row in range(n_old, n):
+            profiles.setdefault(row, None)
+        family_ids, position = self.family_ids, self.position
+        sorted_ids, id_rank = self.sorted_ids, self.id_rank
+        deleted = [r for r, p in profiles.items() if p is None and r < n_old and family_ids[r]]
+        if new_ids or deleted:
+            ids = list(family_ids) + list(new_ids)
+            position = dict(position)
+            for row in deleted:
+                position.pop(ids[row], None)
+                ids[row] = ""
+            for offset, family_id in enumerate(new_ids):
+                position[family_id] = n_old + offset
+            family_ids = tuple(ids)
+            sorted_ids, id_rank = _ranks_with(sorted_ids, id_rank, new_ids)
+        changed = self._encoded_patch(profiles)
+        all_profiles = list(self.profiles) + [None] * (n - n_old)
+        for row, profile in profiles.items():
+            all_profiles[row] = profile
+        index = replace(
+            self,
+            family_ids=family_ids,
+            position=position,
+            sorted_ids=sorted_ids,
+            id_rank=id_rank,
+            profiles=tuple(all_profiles),
+            **changed,
+        )
+        return index._masks_changed(profiles, n)._ties_changed(ties, n)
+
+    def _encoded_patch(self, profiles: Mapping[int, Profile | None]) -> dict[str, Any]:
+        if not profiles:
+            return {}
+        changed = np.array(sorted(profiles), dtype=np.int64)
+        x, q = self.encoder.encode([profiles[int(r)] for r in changed], self.weights)
+        keep = ~np.isin(self.patch_rows, changed)
+        rows = np.concatenate([self.patch_rows[keep], changed])
+        order = np.argsort(rows, kind="stable")
+        return {
+            "patch_rows": _readonly(rows[order]),
+            "patch_matrix": sp.vstack([self.patch_matrix[keep], x], format="csr")[order],
+            "patch_queries": sp.vstack([self.patch_queries[keep], q], format="csr")[order],
+        }
+
+    def _masks_changed(self, profiles: Mapping[int, Profile | None], n: int) -> MatchIndex:
+        if not profiles:
+            return self
+        grow = n - len(self.region_code)
+        region_number = dict(self.region_number)
+        for p in profiles.values():
+            if p is not None and p.region not in region_number:
+                region_number[p.region] = len(region_number)
+        code = np.concatenate([self.region_code, np.full(grow, -1, dtype=np.int64)])
+        matchable = np.concatenate([self.matchable, np.zeros(grow, dtype=np.bool_)])
+        cross = np.concatenate([self.cross_region_ok, np.zeros(grow, dtype=np.bool_)])
+        holders = dict(self.goal_holders)
+        if grow:
+            holders = {
+                g: np.concatenate([m, np.zeros(grow, dtype=np.bool_)]) for g, m in holders.items()
+            }
+        members = dict(self.cohort_members)
+        touched_goals: set[str] = set()
+        touched_cohorts: dict[str, set[int]] = {}
+        for row, p in profiles.items():
+            old = self.profiles[row] if row < len(self.profiles) else None
+            code[row] = region_number[p.region] if p is not None else -1
+            matchable[row] = p is not None and p.matching
+            cross[row] = p is not None and p.matching and p.cross_region
+            for goal in _held(old) ^ _held(p):
+                touched_goals.add(goal)
+            for profile, add in ((old, False), (p, True)):
+                if profile is not None and profile.cohort is not None:
+                    current = members.get(profile.cohort)
+                    found = touched_cohorts.setdefault(
+                        profile.cohort,
+                        {int(r) for r in current} if current is not None else set(),
+                    )
+                    if add:
+                        found.add(row)
+                    else:
+                        found.discard(row)
+        for goal in touched_goals:
+            mask = holders.get(goal)
+            mask = np.zeros(n, dtype=np.bool_) if mask is None else np.array(mask)
+            for row, p in profiles.items():
+                mask[row] = goal in _held(p)
+            holders[goal] = mask
+        for cohort, found in touched_cohorts.items():
+            if found:
+                members[cohort] = _readonly(np.array(sorted(found), dtype=np.int64))
+            else:
+                members.pop(cohort, None)
+        return replace(
+            self,
+            region_number=region_number,
+            region_code=_readonly(code),
+            matchable=_readonly(matchable),
+            cross_region_ok=_readonly(cross),
+            goal_holders={g: _readonly(m) for g, m in holders.items()},
+            cohort_members=members,
+        )
+
+    def _ties_changed(self, ties: Mapping[tuple[int, int], int], n: int) -> MatchIndex:
+        grow = n - len(self.tie_degree)
+        if not ties and not grow:
+            return self
+        changed: dict[int, dict[int, int]] = {}
+        for (u, v), bits in ties.items():
+            for a, b in ((u, v), (v, u)):
+                if a not in changed:
+                    neighbours, kinds = self._ties_of(a)
+                    changed[a] = dict(zip(neighbours.tolist(), kinds.tolist(), strict=True))
+                if bits:
+                    changed[a][b] = bits
+                else:
+                    changed[a].pop(b, None)
+        patch = dict(self.tie_patch)
+        degree = np.concatenate([self.tie_degree, np.zeros(grow)])
+        for row, bits_of in changed.items():
+            order = sorted(bits_of)
+            patch[row] = (
+                _readonly(np.array(order, dtype=np.int64)),
+                _readonly(np.array([bits_of[k] for k in order], dtype=np.int8)),
+            )
+            degree[row] = len(order)
+        return replace(self, tie_patch=patch, tie_degree=_readonly(degree))
+
+    @property
+    def patch_size(self) -> int:
+        """Rows held in the feature and tie patches (the read model compacts past a bound)."""
+        return len(self.patch_rows) + len(self.tie_patch)
+
+    def compacted(self) -> MatchIndex:
+        """The same index with both patches folded into the base matrices."""
+        if not self.patch_size:
+            return self
+        n = len(self.family_ids)
+        matrix = _merged(self.base_matrix, self.patch_rows, self.patch_matrix, n)
+        queries = _merged(self.base_queries, self.patch_rows, self.patch_queries, n)
+        tie_rows = np.array(sorted(self.tie_patch), dtype=np.int64)
+        neighbours = [self.tie_patch[int(r)] for r in tie_rows]
+        patch = sp.csr_matrix(
+            (
+                np.concatenate([b for _, b in neighbours] or [np.zeros(0, dtype=np.int8)]),
+                np.concatenate([c for c, _ in neighbours] or [np.zeros(0, dtype=np.int64)]),
+                np.concatenate([[0], np.cumsum([len(c) for c, _ in neighbours])]),
+            ),
+            shape=(len(tie_rows), n),
+            dtype=np.int8,
+        )
+        ties = _merged(self.ties_base, tie_rows, patch, n, columns=n)
+        ties.sort_indices()
+        empty = sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32)
+        return replace(
+            self,
+            base_matrix=matrix,
+            base_queries=queries,
+            patch_rows=_readonly(np.zeros(0, dtype=np.int64)),
+            patch_matrix=empty,
+            patch_queries=empty,
+            ties_base=ties,
+            tie_patch={},
+        )
+
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """``X`` of every row (base and patch merged)."""
+        return self.compacted().base_matrix
 
     # -- public ---------------------------------------------------------------------------
 
@@ -519,7 +541,7 @@ class MatchIndex:
         if not self.matchable[me]:
             raise Forbidden("this family has not consented to matching", field="familyId")
         query = self.query_vector(me)
-        content = np.asarray(self.matrix @ query, dtype=np.float32)
+        content = self._content(query)
         eligible = self.eligible_mask(
             me,
             scope=scope,
@@ -532,7 +554,7 @@ class MatchIndex:
         candidates = np.union1d(pool, graph_pool)
         trust = _aligned(reached, adamic_adar / (1.0 + adamic_adar), candidates)
         final = content[candidates].astype(np.float64) + self.weights.trust * trust
-        order = np.lexsort((candidates, -final))[:first]
+        order = np.lexsort((self.id_rank[candidates], -np.round(final, _AA_DECIMALS)))[:first]
         return [
             self._peer_match(me, query, int(candidates[i]), float(final[i]), float(trust[i]))
             for i in order
@@ -545,16 +567,43 @@ class MatchIndex:
         except KeyError:
             raise NotFound(f"no family {family_id!r}", field="familyId") from None
 
+    def profile(self, family_id: str) -> Profile:
+        """What matching knows of ``family_id``; :class:`NotFound` if unknown."""
+        profile = self.profiles[self.family_position(family_id)]
+        assert profile is not None  # rows of known ids always have a profile
+        return profile
+
+    def _row(
+        self, matrix_kind: str, row: int
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        at = int(np.searchsorted(self.patch_rows, row))
+        if at < len(self.patch_rows) and self.patch_rows[at] == row:
+            matrix = self.patch_queries if matrix_kind == "q" else self.patch_matrix
+            row = at
+        elif row < self.base_matrix.shape[0]:
+            matrix = self.base_queries if matrix_kind == "q" else self.base_matrix
+        else:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        return matrix.indices[start:end], matrix.data[start:end]
+
     def query_vector(self, row: int) -> npt.NDArray[np.float32]:
         """The dense query vector ``q_u`` of the family at ``row``."""
-        start, end = self.queries.indptr[row], self.queries.indptr[row + 1]
-        vector = np.zeros(self.queries.shape[1], dtype=np.float32)
-        vector[self.queries.indices[start:end]] = self.queries.data[start:end]
+        columns, values = self._row("q", row)
+        vector = np.zeros(self.base_queries.shape[1], dtype=np.float32)
+        vector[columns] = values
         return vector
+
+    def _content(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        content = np.zeros(len(self.family_ids), dtype=np.float32)
+        content[: self.base_matrix.shape[0]] = self.base_matrix @ query
+        if len(self.patch_rows):
+            content[self.patch_rows] = self.patch_matrix @ query
+        return content
 
     def content_scores(self, row: int) -> npt.NDArray[np.float32]:
         """``X q_u`` for every family: the one sparse matrix-vector product."""
-        return np.asarray(self.matrix @ self.query_vector(row), dtype=np.float32)
+        return self._content(self.query_vector(row))
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -594,16 +643,17 @@ class MatchIndex:
         if goal is not None:
             mask &= self.goal_holders[goal]
         mask[me] = False
-        cohort = self.profiles[me].cohort
+        profile = self.profiles[me]
+        cohort = profile.cohort if profile is not None else None
         if not include_cohort and cohort is not None:
             mask[self.cohort_members[cohort]] = False
         if not include_connected:
             neighbours, bits = self._ties_of(me)
-            mask[neighbours[(bits & _HELP_BIT) != 0]] = False
+            mask[neighbours[(bits & HELP_BIT) != 0]] = False
         return mask
 
     def _content_pool(self, content: npt.NDArray[np.float32], eligible: BoolArray) -> IntArray:
-        """The ``pool`` eligible rows with the best content score; ties by row (= id)."""
+        """The ``pool`` eligible rows with the best content score; ties by family id."""
         rows = np.flatnonzero(eligible)
         if len(rows) <= self.pool:
             return rows
@@ -611,12 +661,20 @@ class MatchIndex:
         top = np.argpartition(-scores, self.pool - 1)[: self.pool]
         threshold = scores[top].min()
         above = rows[scores > threshold]
-        at_threshold = rows[scores == threshold][: self.pool - len(above)]
+        at_threshold = rows[scores == threshold]
+        wanted = self.pool - len(above)
+        if len(at_threshold) > wanted:
+            at_threshold = at_threshold[np.argsort(self.id_rank[at_threshold])[:wanted]]
         return np.sort(np.concatenate([above, at_threshold]))
 
-    def _ties_of(self, row: int) -> tuple[IntArray, npt.NDArray[np.int8]]:
-        start, end = self.ties.indptr[row], self.ties.indptr[row + 1]
-        return self.ties.indices[start:end], self.ties.data[start:end]
+    def _ties_of(self, row: int) -> TieRow:
+        patched = self.tie_patch.get(row)
+        if patched is not None:
+            return patched
+        if row >= self.ties_base.shape[0]:
+            return _EMPTY_ROW
+        start, end = self.ties_base.indptr[row], self.ties_base.indptr[row + 1]
+        return self.ties_base.indices[start:end], self.ties_base.data[start:end]
 
     def two_hop(self, me: int) -> tuple[IntArray, IntArray, FloatArray]:
         """Families two ties from ``me`` (sorted), their common-neighbour counts and
@@ -625,13 +683,11 @@ class MatchIndex:
         if len(neighbours) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        starts, ends = self.ties.indptr[neighbours], self.ties.indptr[neighbours + 1]
-        reached = np.concatenate(
-            [self.ties.indices[s:e] for s, e in zip(starts, ends, strict=True)]
-        )
+        their = [self._ties_of(int(z))[0] for z in neighbours]
+        reached = np.concatenate(their)
         # A neighbour of degree 1 reaches only ``me``, which is dropped: clamp avoids 1/ln 1.
         weight = np.repeat(
-            1.0 / np.log(np.maximum(self.tie_degree[neighbours], 2.0)), ends - starts
+            1.0 / np.log(np.maximum(self.tie_degree[neighbours], 2.0)), [len(t) for t in their]
         )
         keep = reached != me
         nodes, inverse = np.unique(reached[keep], return_inverse=True)
@@ -639,32 +695,32 @@ class MatchIndex:
         adamic_adar: FloatArray = np.bincount(
             inverse, weights=weight[keep], minlength=len(nodes)
         ).astype(np.float64)
-        return nodes.astype(np.int64), common, adamic_adar
+        return nodes.astype(np.int64), common, np.round(adamic_adar, _AA_DECIMALS)
 
     def _graph_pool(self, me: int, eligible: BoolArray) -> tuple[IntArray, FloatArray, IntArray]:
         """Eligible friends of friends (sorted rows) with their Adamic-Adar scores, and the
-        best ``pool`` of them by AA (ties by row) that join the candidates."""
+        best ``pool`` of them by AA (ties by family id) that join the candidates."""
         nodes, _, adamic_adar = self.two_hop(me)
         keep = eligible[nodes]
         nodes, adamic_adar = nodes[keep], adamic_adar[keep]
         best = nodes
         if len(nodes) > self.pool:
-            best = np.sort(nodes[np.lexsort((nodes, -adamic_adar))[: self.pool]])
+            best = np.sort(nodes[np.lexsort((self.id_rank[nodes], -adamic_adar))[: self.pool]])
         return nodes, adamic_adar, best
 
     # -- reasons --------------------------------------------------------------------------
 
     def _part_scores(self, query: npt.NDArray[np.float32], other: int) -> dict[str, float]:
-        start, end = self.matrix.indptr[other], self.matrix.indptr[other + 1]
-        columns = self.matrix.indices[start:end]
-        products = self.matrix.data[start:end].astype(np.float64) * query[columns]
-        values = np.bincount(self.column_parts[columns], products, minlength=len(_PARTS))
-        return dict(zip(_PARTS, (float(v) for v in values), strict=True))
+        columns, values = self._row("x", other)
+        products = values.astype(np.float64) * query[columns]
+        totals = np.bincount(self.column_parts[columns], products, minlength=len(PARTS))
+        return dict(zip(PARTS, (float(v) for v in totals), strict=True))
 
     def _peer_match(
         self, me: int, query: npt.NDArray[np.float32], other: int, score: float, trust: float
     ) -> PeerMatch:
         mine, theirs = self.profiles[me], self.profiles[other]
+        assert mine is not None and theirs is not None  # only live rows are candidates
         parts = self._part_scores(query, other)
         scored: list[tuple[float, int, MatchReason]] = []
         shared = tuple(sorted(mine.active & theirs.active))
@@ -679,7 +735,7 @@ class MatchIndex:
                 scored.append((parts["role"], 2, RoleModel(goal, achieved_at)))
         if trust > 0:
             scored.append((self.weights.trust * trust, 3, self._trust_reason(me, other)))
-        situation = self._situation_reason(mine, theirs)
+        situation = _situation_reason(mine, theirs)
         if situation is not None:
             scored.append((parts["situation"], 4, situation))
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -691,17 +747,60 @@ class MatchIndex:
         common, mine_at, theirs_at = np.intersect1d(
             my_neighbours, their_neighbours, assume_unique=True, return_indices=True
         )
-        both_help = (my_bits[mine_at] & _HELP_BIT != 0) & (their_bits[theirs_at] & _HELP_BIT != 0)
+        both_help = (my_bits[mine_at] & HELP_BIT != 0) & (their_bits[theirs_at] & HELP_BIT != 0)
         via_help = int(both_help.sum())
         return TrustProximity(len(common), via_help, len(common) - via_help)
 
-    @staticmethod
-    def _situation_reason(mine: _Profile, theirs: _Profile) -> SimilarSituation | None:
-        difference = abs(mine.household_size - theirs.household_size)
-        languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
-        if difference > 1 and not languages:
-            return None
-        return SimilarSituation(difference, languages)
+
+def _situation_reason(mine: Profile, theirs: Profile) -> SimilarSituation | None:
+    difference = abs(mine.household_size - theirs.household_size)
+    languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
+    if difference > 1 and not languages:
+        return None
+    return SimilarSituation(difference, languages)
+
+
+def _held(profile: Profile | None) -> set[str]:
+    if profile is None:
+        return set()
+    return set(profile.active) | {g for g, _ in profile.achieved}
+
+
+def _ranks_with(
+    sorted_ids: tuple[str, ...], id_rank: IntArray, new_ids: Iterable[str]
+) -> tuple[tuple[str, ...], IntArray]:
+    """``sorted_ids`` and the row ranks after appending rows for ``new_ids``."""
+    ids = list(sorted_ids)
+    ranks = np.array(id_rank)
+    added = []
+    for family_id in new_ids:
+        at = bisect.bisect_left(ids, family_id)
+        if at == len(ids) or ids[at] != family_id:
+            ranks[ranks >= at] += 1
+            ids.insert(at, family_id)
+        added.append(at)
+    return tuple(ids), _readonly(np.concatenate([ranks, np.array(added, dtype=np.int64)]))
+
+
+def _merged(
+    base: sp.csr_matrix, rows: IntArray, patch: sp.csr_matrix, n: int, *, columns: int | None = None
+) -> sp.csr_matrix:
+    """``base`` grown to ``n`` rows (and ``columns``) with ``rows`` replaced by ``patch``."""
+    width = columns if columns is not None else base.shape[1]
+    nb = base.shape[0]
+    indptr = np.concatenate([base.indptr, np.full(n - nb, base.indptr[-1])])
+    grown = sp.csr_matrix((base.data, base.indices, indptr), shape=(n, width))
+    keep = np.ones(n, dtype=base.dtype)
+    keep[rows] = 0
+    scatter = sp.csr_matrix(
+        (np.ones(len(rows), dtype=base.dtype), (rows, np.arange(len(rows)))),
+        shape=(n, len(rows)),
+    )
+    patch = sp.csr_matrix((patch.data, patch.indices, patch.indptr), shape=(len(rows), width))
+    merged = sp.csr_matrix(sp.diags(keep) @ grown + scatter @ patch, dtype=base.dtype)
+    merged.eliminate_zeros()
+    merged.sort_indices()
+    return merged
 
 
 def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray:
@@ -713,22 +812,3 @@ def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray
     found = keys[at] == wanted
     out[found] = values[at[found]]
     return out
-
-
-def _goal_holders(profiles: Sequence[_Profile]) -> dict[str, BoolArray]:
-    """goal -> which families pursue it now or have achieved it."""
-    goals = set(vocabulary().goal_categories).union(*(p.active for p in profiles))
-    goals |= {g for p in profiles for g, _ in p.achieved}
-    holders = {g: np.zeros(len(profiles), dtype=np.bool_) for g in sorted(goals)}
-    for row, p in enumerate(profiles):
-        for g in p.active | {g for g, _ in p.achieved}:
-            holders[g][row] = True
-    return {g: _readonly(mask) for g, mask in holders.items()}
-
-
-def _cohort_members(profiles: Sequence[_Profile]) -> dict[str, IntArray]:
-    members: dict[str, list[int]] = {}
-    for row, p in enumerate(profiles):
-        if p.cohort is not None:
-            members.setdefault(p.cohort, []).append(row)
-    return {c: _readonly(np.array(rows, dtype=np.int64)) for c, rows in members.items()}

@@ -219,4 +219,4 @@ class MatchingQuery:
                 ctx.store, ctx.principal, str(region_a), str(region_b), first=first
             )
         )
-        return [BridgeSuggestion(bridge=b) for b in bridges]
+        return [BridgeSuggestion(bridge=b) for b in bridges.value]

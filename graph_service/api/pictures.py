@@ -19,7 +19,7 @@ from graph_service.auth import Principal, principal_from_header
 from graph_service.errors import DomainError
 from graph_service.services import regions as regions_service
 from graph_service.services import ripple as ripple_service
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import network_graph
 from graph_service.settings import Settings
 
 router = APIRouter(prefix="/pictures", tags=["pictures"])
@@ -49,7 +49,7 @@ async def ripple_picture(
         principal = _principal(request)
         # Same access rule as the GraphQL field (raises if the caller may not see it).
         await in_thread(ripple_service.cascade, store, principal, root_id, 180)
-        graph = await in_thread(analysis_cache(store).graph)
+        graph = (await in_thread(lambda: network_graph(store, help_edges=False))).value
         image = await in_thread(
             lambda: ripple_plot.cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
         )
@@ -82,8 +82,10 @@ async def regions_picture(request: Request, fmt: Literal["png", "svg"]) -> Respo
     store = request.app.state.store
     try:
         principal = _principal(request)
-        graph_of_regions = await in_thread(regions_service.regions_graph, store, principal)
-        regions_info = (await in_thread(analysis_cache(store).graph)).graph["regions"]
+        graph_of_regions = (await in_thread(regions_service.regions_graph, store, principal)).value
+        regions_info = (
+            await in_thread(lambda: network_graph(store, help_edges=False))
+        ).value.graph["regions"]
         render = region_plot.region_graph_png if fmt == "png" else region_plot.region_graph_svg
         image = await in_thread(render, graph_of_regions, regions_info)
     except DomainError as error:

@@ -19,7 +19,8 @@ from graph_service.analytics.bridging import BridgingFamily as BridgingModel
 from graph_service.analytics.disclosure import Table, to_records
 from graph_service.analytics.region_graph import RegionGraph as RegionGraphModel
 from graph_service.api.context import Context, in_thread
-from graph_service.api.types import Family, check_page_size, family_node
+from graph_service.api.types import AsOfType, Family, check_page_size, family_node
+from graph_service.readmodel import Result
 from graph_service.services import regions as regions_service
 from graph_service.services import research as service
 
@@ -128,11 +129,14 @@ class RegionLinkType:
 class RegionGraphType:
     regions: list[RegionNode]
     links: list[RegionLinkType]
+    as_of: AsOfType
     picture_url: str = "/pictures/regions.png"
 
     @staticmethod
-    def of(rg: RegionGraphModel) -> RegionGraphType:
+    def of(result: Result[RegionGraphModel]) -> RegionGraphType:
+        rg = result.value
         return RegionGraphType(
+            as_of=AsOfType.of(result.as_of),
             regions=[
                 RegionNode(
                     id=s.region,
@@ -269,4 +273,4 @@ class ResearchQuery:
         check_page_size(first, ctx.settings.max_page_size)
         regions = [str(r) for r in region_ids] if region_ids else None
         found = await in_thread(regions_service.bridges, ctx.store, ctx.principal, regions, first)
-        return [BridgingFamilyType(model=b) for b in found]
+        return [BridgingFamilyType(model=b) for b in found.value]

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import binascii
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph_service.errors import NotFound, ValidationFailed
+from graph_service.readmodel import AsOf
 from graph_service.services.access import (
     Visibility,
     can_see_cohort,
@@ -520,3 +521,24 @@ class Stats:
     regions: int
     help_exchanges: int | None
     referrals: int | None
+
+
+@strawberry.type(
+    name="AsOf",
+    description="How fresh a result computed in the background is: the data version it was "
+    "computed on, when, and whether the data has moved since (then a fresh one is on its way).",
+)
+class AsOfType:
+    data_version: int
+    computed_at: datetime
+    current_version: int
+    stale: bool
+
+    @staticmethod
+    def of(as_of: AsOf) -> AsOfType:
+        return AsOfType(
+            data_version=as_of.data_version,
+            computed_at=as_of.computed_at,
+            current_version=as_of.current_version,
+            stale=as_of.stale,
+        )

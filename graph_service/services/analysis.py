@@ -1,62 +1,45 @@
-"""The analytics graph of the whole network, cached per store and refreshed on writes.
+"""What services read for analytics: the live view, and heavy results from the background.
 
-Analytics read a :data:`FamilyGraph`; building one from the store costs a full read, so one
-copy is kept per store and rebuilt when :meth:`GraphStore.data_version` moves (every write
-bumps it, so a write is visible to the next analysis). Callers must treat the graph as
-read-only: it is shared between requests.
+- :func:`live` is the current :class:`~graph_service.readmodel.LiveView` (the match index is
+  in it): always current for this process's writes, and within the feed's poll interval for
+  other processes' writes.
+- :func:`heavy` serves a result computed in the background from the whole network's graph
+  (:mod:`graph_service.readmodel.background`), with its ``asOf``.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.readmodel import LiveView, Result, background, read_model
+from graph_service.readmodel.background import whole_graph
+from graph_service.readmodel.projection import Projection
 from graph_service.stores.base import GraphStore
 
 T = TypeVar("T")
 
 
-class AnalysisCache:
-    """Per-store cache of the whole FamilyGraph plus values derived from it (an index, …)."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        # Re-entrant: a derived value's builder may itself read the cached graph.
-        self._lock = threading.RLock()
-        self._version: int | None = None
-        self._graph: FamilyGraph | None = None
-        self._derived: dict[str, Any] = {}
-
-    def graph(self) -> FamilyGraph:
-        version = self._store.data_version()
-        with self._lock:
-            if self._graph is None or self._version != version:
-                self._graph = self._store.subgraph()
-                self._version = version
-                self._derived = {}
-            return self._graph
-
-    def derived(self, name: str, build: Callable[[FamilyGraph], T]) -> T:
-        """A value computed from the current graph (e.g. the matcher's index), cached with it."""
-        graph = self.graph()
-        with self._lock:
-            if name not in self._derived:
-                self._derived[name] = build(graph)
-            value: T = self._derived[name]
-            return value
+def live(store: GraphStore) -> LiveView:
+    return read_model(store).view()
 
 
-_caches: weakref.WeakKeyDictionary[Any, AnalysisCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+def heavy(
+    store: GraphStore, key: Hashable, build: Callable[[FamilyGraph], T], *, help_edges: bool = True
+) -> Result[T]:
+    """``build`` of the whole network's graph, computed in the background (see module)."""
+
+    def compute(projection: Projection) -> T:
+        return build(whole_graph(projection, help_edges=help_edges))
+
+    return background(read_model(store)).get((key, help_edges), compute)
 
 
-def analysis_cache(store: GraphStore) -> AnalysisCache:
-    with _caches_lock:
-        cache = _caches.get(store)
-        if cache is None:
-            cache = AnalysisCache(store)
-            _caches[store] = cache
-        return cache
+def network_graph(store: GraphStore, *, help_edges: bool = True) -> Result[FamilyGraph]:
+    """The whole network's graph (built in the background per version, served with asOf)."""
+    return heavy(store, "graph", lambda graph: graph, help_edges=help_edges)
+
+
+def region_exists(store: GraphStore, region_id: str) -> bool:
+    return region_id in live(store).regions

@@ -8,8 +8,9 @@
   each region, ranked by the mean of the two directions' match scores (a pair that only one
   side would be suggested gets half its score), with the reasons of both directions.
 
-The index is built from the cached analytics graph and rebuilt when the store's data version
-moves, so a write is visible to the next match.
+The index is the live read model's (:mod:`graph_service.readmodel`): every committed write is
+applied to it in place, so a write is visible to the next match without a rebuild. Bridge
+suggestions for a pair of regions are computed in the background and served with their asOf.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from graph_service.analytics.matching import (
 )
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from graph_service.readmodel import Result
 from graph_service.services.access import require_principal, require_role
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import heavy, live, region_exists
 from graph_service.stores.base import GraphStore
 
 # Families per side considered by suggest_bridges (keeps one call within seconds at scale).
@@ -35,16 +37,19 @@ BRIDGE_CANDIDATES_PER_REGION = 400
 BRIDGE_MATCHES_PER_FAMILY = 25
 
 
+# Bridges kept per pair of regions (callers slice this ranking; the cache key has no `first`).
+MAX_BRIDGES = 100
+
+
 def match_index(store: GraphStore) -> MatchIndex:
-    return analysis_cache(store).derived("match_index", MatchIndex.build)
+    return live(store).index
 
 
-def _family_region(index_store: GraphStore, family_id: str) -> str:
-    graph = analysis_cache(index_store).graph()
-    if family_id not in graph:
+def _family_region(store: GraphStore, family_id: str) -> str:
+    index = match_index(store)
+    if family_id not in index.position:
         raise NotFound(f"family {family_id!r} does not exist", field="familyId")
-    region: str = graph.nodes[family_id]["region"]
-    return region
+    return index.profile(family_id).region
 
 
 def _may_match_for(store: GraphStore, principal: Principal | None, family_id: str) -> None:
@@ -101,40 +106,50 @@ class Bridge:
     b_to_a: PeerMatch | None  # a as suggested to b
 
 
-def _consenting(graph: FamilyGraph, region: str) -> list[str]:
+def _consenting(index: MatchIndex, region: str) -> list[str]:
     return sorted(
         f
-        for f, d in graph.nodes(data=True)
-        if d["region"] == region and d["consent_matching"] and d["consent_cross_region"]
+        for f, row in index.position.items()
+        if (p := index.profiles[row]) is not None
+        and p.region == region
+        and p.matching
+        and p.cross_region
     )[:BRIDGE_CANDIDATES_PER_REGION]
 
 
 def _directional(
-    index: MatchIndex, graph: FamilyGraph, families: list[str], other: str
+    index: MatchIndex, families: list[str], other: str
 ) -> dict[tuple[str, str], PeerMatch]:
     found: dict[tuple[str, str], PeerMatch] = {}
     for family in families:
         for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope="other_regions"):
-            if graph.nodes[m.family_id]["region"] == other:
+            if index.profile(m.family_id).region == other:
                 found[(family, m.family_id)] = m
     return found
 
 
 def suggest_bridges(
     store: GraphStore, principal: Principal | None, region_a: str, region_b: str, *, first: int
-) -> list[Bridge]:
+) -> Result[list[Bridge]]:
     who = require_role(principal, Role.ORGANIZER, Role.ADMIN)
     if region_a == region_b:
         raise ValidationFailed([FieldProblem("regionB", "must differ from regionA")])
-    graph = analysis_cache(store).graph()
     for field, region in (("regionA", region_a), ("regionB", region_b)):
-        if region not in graph.graph["regions"]:
+        if not region_exists(store, region):
             raise NotFound(f"region {region!r} does not exist", field=field)
         if not who.serves(region):
             raise Forbidden(f"you do not serve region {region!r}", field=field)
-    index = match_index(store)
-    forward = _directional(index, graph, _consenting(graph, region_a), region_b)
-    backward = _directional(index, graph, _consenting(graph, region_b), region_a)
+
+    def ranking(_: FamilyGraph) -> list[Bridge]:
+        return _bridges(match_index(store), region_a, region_b)
+
+    result = heavy(store, ("bridges", region_a, region_b), ranking, help_edges=False)
+    return Result(result.value[:first], result.as_of)
+
+
+def _bridges(index: MatchIndex, region_a: str, region_b: str) -> list[Bridge]:
+    forward = _directional(index, _consenting(index, region_a), region_b)
+    backward = _directional(index, _consenting(index, region_b), region_a)
     pairs = set(forward) | {(a, b) for b, a in backward}
     bridges = []
     for a, b in pairs:
@@ -142,4 +157,4 @@ def suggest_bridges(
         score = ((ab.score if ab else 0.0) + (ba.score if ba else 0.0)) / 2
         bridges.append(Bridge(a, b, score, ab, ba))
     bridges.sort(key=lambda x: (-x.score, x.family_a, x.family_b))
-    return bridges[:first]
+    return bridges[:MAX_BRIDGES]

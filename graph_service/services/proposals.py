@@ -23,7 +23,7 @@ from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, ValidationFailed
 from graph_service.services.access import require_region, require_role
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import network_graph
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
@@ -93,7 +93,7 @@ def propose(
 ) -> StoredProposal:
     who = require_role(principal, Role.ORGANIZER, Role.ADMIN)
     require_region(who, region_id, field="regionId")
-    graph = analysis_cache(store).graph()
+    graph = network_graph(store).value
     if region_id not in graph.graph["regions"]:
         raise ValidationFailed([FieldProblem("regionId", f"region {region_id!r} does not exist")])
     pool = _pool(graph, region_id, family_ids)

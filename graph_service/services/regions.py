@@ -13,32 +13,34 @@ from graph_service.analytics.bridging import BridgingFamily, bridging_families
 from graph_service.analytics.region_graph import RegionGraph, region_graph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
+from graph_service.readmodel import Result
 from graph_service.services.access import require_role
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import heavy, region_exists
 from graph_service.stores.base import GraphStore
 
+# Bridging families kept per set of regions (callers slice; the cache key has no `first`).
+MAX_BRIDGING = 500
 
-def regions_graph(store: GraphStore, principal: Principal | None) -> RegionGraph:
+
+def regions_graph(store: GraphStore, principal: Principal | None) -> Result[RegionGraph]:
     require_role(principal, Role.ORGANIZER, Role.ADMIN)
-    return analysis_cache(store).derived("region_graph", region_graph)
+    return heavy(store, "region_graph", region_graph)
 
 
 def bridges(
     store: GraphStore, principal: Principal | None, region_ids: Sequence[str] | None, first: int
-) -> list[BridgingFamily]:
+) -> Result[list[BridgingFamily]]:
     who = require_role(principal, Role.ORGANIZER, Role.ADMIN)
-    graph = analysis_cache(store).graph()
     wanted = (
         set(region_ids)
         if region_ids
         else (set(who.regions) if who.role is Role.ORGANIZER else None)
     )
     for region in sorted(wanted or ()):
-        if region not in graph.graph["regions"]:
+        if not region_exists(store, region):
             raise NotFound(f"region {region!r} does not exist", field="regionIds")
         if not who.serves(region):
             raise Forbidden(f"you do not serve region {region!r}", field="regionIds")
-    key = f"bridging:{sorted(wanted) if wanted else None}:{first}"
-    return analysis_cache(store).derived(
-        key, lambda g: bridging_families(g, regions=wanted, first=first)
-    )
+    key = ("bridging", tuple(sorted(wanted)) if wanted else None)
+    ranking = heavy(store, key, lambda g: bridging_families(g, regions=wanted, first=MAX_BRIDGING))
+    return Result(ranking.value[:first], ranking.as_of)

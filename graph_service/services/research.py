@@ -10,9 +10,10 @@ large network takes a while (Louvain, clustering).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from graph_service.analytics import ripple as ripple_analytics
 from graph_service.analytics.disclosure import (
@@ -31,19 +32,25 @@ from graph_service.analytics.region_graph import region_graph
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound
 from graph_service.services.access import require_role
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import heavy, region_exists
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from models import today
 
+T = TypeVar("T")
 Report = Literal["network", "outcomes", "ripple", "regions"]
 REPORTS: tuple[Report, ...] = ("network", "outcomes", "ripple", "regions")
 
 
 def _check(store: GraphStore, principal: Principal | None, region: str | None) -> None:
     require_role(principal, Role.RESEARCHER, Role.ADMIN)
-    if region is not None and region not in analysis_cache(store).graph().graph["regions"]:
+    if region is not None and not region_exists(store, region):
         raise NotFound(f"region {region!r} does not exist", field="regionId")
+
+
+def _cached(store: GraphStore, key: str, build: Callable[[FamilyGraph], T]) -> T:
+    """A research result, computed in the background (the one place research caches)."""
+    return heavy(store, key, build).value
 
 
 def _safe(tables: list[Table], threshold: int) -> list[Table]:
@@ -62,7 +69,8 @@ def network_tables(
     _check(store, principal, region)
     period = quarter_period(start, end)
     key = f"research:network:{region}:{period}:{seed}:{settings.small_cell_threshold}"
-    tables = analysis_cache(store).derived(
+    tables = _cached(
+        store,
         key,
         lambda g: _safe(
             network_summary(g, region=region, start=period[0], end=period[1], seed=seed).tables(),
@@ -81,7 +89,8 @@ def outcome_tables(
 ) -> list[Table]:
     _check(store, principal, region)
     key = f"research:outcomes:{region}:{by}:{settings.small_cell_threshold}"
-    return analysis_cache(store).derived(
+    return _cached(
+        store,
         key,
         lambda g: _safe(
             outcomes_by_network(g, by=by, region=region).tables(), settings.small_cell_threshold
@@ -157,7 +166,7 @@ def ripple_research_tables(
         )
         return _safe(ripple_tables(summary), settings.small_cell_threshold)
 
-    return analysis_cache(store).derived(key, build)
+    return _cached(store, key, build)
 
 
 def region_tables(
@@ -165,7 +174,8 @@ def region_tables(
 ) -> list[Table]:
     _check(store, principal, None)
     key = f"research:regions:{settings.small_cell_threshold}"
-    return analysis_cache(store).derived(
+    return _cached(
+        store,
         key,
         lambda g: _safe(region_graph(research_graph(g)).tables(), settings.small_cell_threshold),
     )

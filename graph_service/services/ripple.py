@@ -16,7 +16,7 @@ from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
 from graph_service.services.access import require_principal
-from graph_service.services.analysis import analysis_cache
+from graph_service.services.analysis import heavy, network_graph, region_exists
 from graph_service.stores.base import GraphStore
 from models import today
 
@@ -32,7 +32,7 @@ def cascade(
     store: GraphStore, principal: Principal | None, root_id: str, window_days: int
 ) -> analytics.CascadeMetrics:
     who = require_principal(principal)
-    graph = analysis_cache(store).graph()
+    graph = network_graph(store, help_edges=False).value
     region = _family_region(graph, root_id, "rootId")
     if who.role is Role.FAMILY:
         if who.subject != root_id:
@@ -46,7 +46,7 @@ def cohort(
     store: GraphStore, principal: Principal | None, cohort_id: str, window_days: int
 ) -> analytics.CohortRipple:
     who = require_principal(principal)
-    graph = analysis_cache(store).graph()
+    graph = network_graph(store, help_edges=False).value
     info = graph.graph["cohorts"].get(cohort_id)
     if info is None:
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
@@ -74,16 +74,21 @@ def summary(
         raise Forbidden("researchers: use rippleResearch (tables with small cells suppressed)")
     if who.role is Role.ORGANIZER and (region is None or not who.serves(region)):
         raise Forbidden("organizers ask for one of their regions", field="regionId")
-    # Only now the (possibly expensive) whole-network graph: refused callers never cost it.
-    graph = analysis_cache(store).graph()
-    if region is not None and region not in graph.graph["regions"]:
+    if region is not None and not region_exists(store, region):
         raise NotFound(f"region {region!r} does not exist", field="regionId")
-    return analytics.ripple_summary(
-        graph,
-        region=region,
-        start=start,
-        end=end,
-        window_days=window_days,
-        as_of=today(),
-        top=top,
-    )
+    as_of = today()
+    key = ("ripple_summary", region, start, end, window_days, as_of, top)
+    return heavy(
+        store,
+        key,
+        lambda graph: analytics.ripple_summary(
+            graph,
+            region=region,
+            start=start,
+            end=end,
+            window_days=window_days,
+            as_of=as_of,
+            top=top,
+        ),
+        help_edges=False,
+    ).value

@@ -11,28 +11,44 @@ Write rules every implementation keeps:
   leaves the same graph;
 - a batch is validated as a whole before anything is written (dangling references raise
   :class:`~graph_service.errors.NotFound`, referral rules raise ``ValidationFailed``);
-- every write bumps :meth:`GraphStore.data_version`, so caches (e.g. the matcher's feature
-  matrix) can tell that data changed.
+- every write bumps :meth:`GraphStore.data_version` and, in the same transaction, appends the
+  change set under that version to the store's change feed (:meth:`GraphStore.changes_since`),
+  so every process's read model can follow the writes of every other process.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, runtime_checkable
 
-from graph_service.analytics.family_graph import FamilyGraph, NetworkRecords
-from models import Cohort, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
+from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
 
-NODE_LABELS = ("Family", "Cohort", "Goal", "Region")
-RELATIONSHIP_TYPES = ("LIVES_IN", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED")
+NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
+RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kind.is_node))
 
 
-class NetworkWithGoals(NetworkRecords, Protocol):
-    """A network's records including the goal catalogue."""
+class NetworkRecords(Protocol):
+    """Anything holding a network's records by kind (a demo network, a synthetic network)."""
 
     @property
+    def regions(self) -> Iterable[Region]: ...
+    @property
     def goals(self) -> Iterable[Goal]: ...
+    @property
+    def families(self) -> Iterable[Family]: ...
+    @property
+    def cohorts(self) -> Iterable[Cohort]: ...
+    @property
+    def memberships(self) -> Iterable[MemberOf]: ...
+    @property
+    def pursuits(self) -> Iterable[Pursues]: ...
+    @property
+    def helps(self) -> Iterable[Helped]: ...
+    @property
+    def referrals(self) -> Iterable[Referred]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,9 @@ class ChangeSet:
 
     Records may refer to nodes created earlier in the same change set. Services use this
     for operations that touch several types at once (accepting an invitation writes a
-    membership and a referral), so that a failure writes nothing.
+    membership and a referral), so that a failure writes nothing. The parts are the kinds of
+    :data:`graph_service.kinds.KINDS`, in the same order. ``deleted_families`` are removed
+    (with every relationship attached to them) before anything is written.
     """
 
     regions: Sequence[Region] = ()
@@ -52,34 +70,91 @@ class ChangeSet:
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
+    deleted_families: Sequence[str] = ()
 
     @classmethod
-    def of(cls, network: NetworkWithGoals) -> ChangeSet:
+    def of(cls, network: NetworkRecords) -> ChangeSet:
         """Every record of a network (the demo, a synthetic network) as one change set."""
-        return cls(
-            regions=list(network.regions),
-            goals=list(network.goals),
-            families=list(network.families),
-            cohorts=list(network.cohorts),
-            memberships=list(network.memberships),
-            pursuits=list(network.pursuits),
-            helps=list(network.helps),
-            referrals=list(network.referrals),
-        )
+        return cls(**{kind.part: list(getattr(network, kind.part)) for kind in KINDS})
+
+    @classmethod
+    def of_part(cls, part: str, records: Sequence[DomainModel]) -> ChangeSet:
+        """A change set of one part (records of one kind)."""
+        parts: dict[str, Any] = {part: records}
+        return cls(**parts)
+
+    def parts(self) -> Iterator[tuple[RecordKind, Sequence[DomainModel]]]:
+        """``(kind, records)`` of every non-empty part, in write order."""
+        for kind in KINDS:
+            records: Sequence[DomainModel] = getattr(self, kind.part)
+            if records:
+                yield kind, records
 
     def is_empty(self) -> bool:
-        return not any(
-            (
-                self.regions,
-                self.goals,
-                self.families,
-                self.cohorts,
-                self.memberships,
-                self.pursuits,
-                self.helps,
-                self.referrals,
-            )
-        )
+        return not self.deleted_families and next(self.parts(), None) is None
+
+    def to_json(self) -> str:
+        """The change set as JSON (the change feed's body): ``{part: [record, ...]}``."""
+        body: dict[str, Any] = {kind.part: [r.to_record() for r in rs] for kind, rs in self.parts()}
+        if self.deleted_families:
+            body["deletedFamilies"] = list(self.deleted_families)
+        return json.dumps(body, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ChangeSet:
+        """The change set :meth:`to_json` wrote."""
+        body = json.loads(text)
+        parts: dict[str, Any] = {
+            part: [KIND_OF_PART[part].parse(data) for data in records]
+            for part, records in body.items()
+            if part in KIND_OF_PART
+        }
+        return cls(**parts, deleted_families=tuple(body.get("deletedFamilies", ())))
+
+
+CHANGE_SET_PARTS = tuple(f.name for f in fields(ChangeSet))
+
+
+# A change set with more records than this is logged in the change feed without its records
+# (``rebuild``): a bulk load would otherwise double what the store writes; a process following
+# the feed rebuilds its read model from the store instead (in the background).
+FEED_MAX_RECORDS = 2000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change set and the data version it produced (the change feed's entry).
+    ``rebuild``: the feed holds no records for this version (a bulk write, or a reset); a
+    reader must rebuild from the store."""
+
+    version: int
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    rebuild: bool = False
+
+    @staticmethod
+    def feed_body(changes: ChangeSet) -> str:
+        """What the change feed stores for ``changes`` (see :data:`FEED_MAX_RECORDS`)."""
+        size = sum(len(records) for _, records in changes.parts()) + len(changes.deleted_families)
+        return '{"rebuild":true}' if size > FEED_MAX_RECORDS else changes.to_json()
+
+    @classmethod
+    def from_feed(cls, version: int, body: str) -> Change:
+        if body == '{"rebuild":true}':
+            return cls(version, rebuild=True)
+        return cls(version, ChangeSet.from_json(body))
+
+
+@dataclass(frozen=True)
+class ChangeFeed:
+    """Changes after a version, oldest first. ``complete`` is False when the feed no longer
+    holds every change after the asked version (pruned): the reader must rebuild."""
+
+    changes: list[Change]
+    complete: bool
+    version: int  # the store's data version when read
+
+
+CommitListener = Callable[[Change], None]
 
 
 @dataclass(frozen=True)
@@ -168,23 +243,66 @@ class GraphStore(Protocol):
     def neighbourhood(self, family_id: str, *, hops: int = 1) -> set[str]:
         """Families within ``hops`` help/referral/cohort ties of ``family_id`` (excluded)."""
 
-    def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
-        """The :data:`FamilyGraph` of the families of ``region_ids`` (None: everyone) and
-        the edges among them."""
+    def scan(self, part: str) -> Iterator[DomainModel]:
+        """Every stored record of one kind (a :class:`ChangeSet` part name), streamed; the
+        read model's full build reads the store this way."""
+
+    # change feed ----------------------------------------------------------------------------
+    def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:
+        """Committed change sets that produced versions ``> version`` (at most ``limit``)."""
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Call ``listener`` with every change this process commits, after the commit."""
+
+    def remove_commit_listener(self, listener: CommitListener) -> None: ...
+
+    def instance_id(self) -> str:
+        """A random id made when the store's schema was first created: a read-model snapshot
+        saved from one database is never applied to another."""
 
     def counts(self) -> dict[str, int]:
         """Number of nodes per label and relationships per type (all labels and types)."""
 
     def delete_family(self, family_id: str) -> bool:
-        """Remove a family and every relationship attached to it; False if it did not exist."""
+        """Remove a family and every relationship attached to it; False if it did not exist
+        (then nothing is written and the data version does not move)."""
 
 
 class UpsertsViaWrite:
-    """The eight ``upsert_*`` methods of the contract, each one :meth:`GraphStore.write` of a
-    one-part change set (so every store validates and writes them the same way)."""
+    """What both stores share: the eight ``upsert_*`` methods of the contract, each one
+    :meth:`GraphStore.write` of a one-part change set (so every store validates and writes
+    them the same way), ``delete_family`` as a write, and the commit listeners."""
+
+    _listeners: list[CommitListener]
 
     def write(self, changes: ChangeSet) -> None:
         raise NotImplementedError
+
+    def delete_family(self, family_id: str) -> bool:
+        """Remove a family and every relationship attached to it; False if it did not exist
+        (then nothing is written and the data version does not move)."""
+        if not self.get_families([family_id]):
+            return False
+        self.write(ChangeSet(deleted_families=[family_id]))
+        return True
+
+    def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
+        raise NotImplementedError
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        if not hasattr(self, "_listeners"):
+            self._listeners = []
+        self._listeners.append(listener)
+
+    def remove_commit_listener(self, listener: CommitListener) -> None:
+        if listener in getattr(self, "_listeners", ()):
+            self._listeners.remove(listener)
+
+    def _committed(self, version: int, changes: ChangeSet) -> None:
+        """Tell the listeners about a committed change (after the commit, in this thread)."""
+        change = Change(version, changes)
+        for listener in getattr(self, "_listeners", ()):
+            listener(change)
 
     def upsert_regions(self, regions: Sequence[Region]) -> int:
         self.write(ChangeSet(regions=regions))

@@ -14,17 +14,20 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import networkx as nx
 
-from graph_service.analytics.family_graph import REFERRED, FamilyGraph, build_family_graph
 from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.kinds import KINDS, referenced_ids
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
+    Change,
+    ChangeFeed,
     ChangeSet,
     FamilyFilter,
     FamilyPage,
@@ -44,34 +47,31 @@ from models import (
     check_referrals,
 )
 
+REFERRED = "referred"
 M = TypeVar("M", bound=DomainModel)
 
-# table -> (key columns, primary key); every table also has a ``data`` column (the JSON record).
-_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "regions": (("id",), "id"),
-    "goals": (("id",), "id"),
-    "families": (("id",), "id"),
-    "cohorts": (("id",), "id"),
-    "memberships": (("family_id", "cohort_id"), "family_id, cohort_id"),
-    "pursuits": (("family_id", "goal_id"), "family_id, goal_id"),
-    "help": (("id", "from_id", "to_id"), "id"),
-    "referrals": (("to_id", "from_id"), "to_id"),
-}
-# All SQL is fixed text built once from the constants above; no input ever reaches it.
+# Tables come from the registry: each kind's key columns (its primary key) plus extra indexed
+# columns, and a ``data`` column with the record's camelCase JSON.
+# All SQL is fixed text built once from the registry's constants; no input ever reaches it.
 _CREATE = [
-    f"CREATE TABLE IF NOT EXISTS {t} ({', '.join(f'{c} TEXT' for c in cols)}, "
-    f"data TEXT NOT NULL, PRIMARY KEY ({pk}))"
-    for t, (cols, pk) in _TABLES.items()
+    f"CREATE TABLE IF NOT EXISTS {k.table} "
+    f"({', '.join(f'{c} TEXT' for c in (*k.key_fields, *k.extra_columns))}, "
+    f"data TEXT NOT NULL, PRIMARY KEY ({', '.join(k.key_fields)}))"
+    for k in KINDS
 ] + [
     "CREATE INDEX IF NOT EXISTS help_from ON help (from_id)",
     "CREATE INDEX IF NOT EXISTS help_to ON help (to_id)",
     "CREATE INDEX IF NOT EXISTS referrals_from ON referrals (from_id)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS change_log (version INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+    "body TEXT NOT NULL)",
 ]
-_SELECT = {t: f"SELECT data FROM {t} ORDER BY rowid" for t in _TABLES}  # noqa: S608 - constants
+_SELECT = {k.part: f"SELECT data FROM {k.table} ORDER BY rowid" for k in KINDS}  # noqa: S608 - registry constants
 _UPSERT = {
-    t: f"INSERT OR REPLACE INTO {t} VALUES ({', '.join('?' * (len(cols) + 1))})"  # noqa: S608 - constants
-    for t, (cols, _) in _TABLES.items()
+    k.part: f"INSERT OR REPLACE INTO {k.table} VALUES "  # noqa: S608 - registry constants
+    f"({', '.join('?' * (len(k.key_fields) + len(k.extra_columns) + 1))})"
+    for k in KINDS
 }
 _DELETE_FAMILY = (
     ("DELETE FROM families WHERE id = ?", 1),
@@ -81,19 +81,20 @@ _DELETE_FAMILY = (
     ("DELETE FROM referrals WHERE to_id = ? OR from_id = ?", 2),
 )
 _BUMP_VERSION = (
-    "INSERT INTO meta VALUES ('dataVersion', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"
+    "INSERT INTO meta VALUES ('dataVersion', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 "
+    "RETURNING value"
 )
-# Loading order on open, and the model of each table.
-_MODELS: dict[str, type[DomainModel]] = {
-    "regions": Region,
-    "goals": Goal,
-    "families": Family,
-    "cohorts": Cohort,
-    "memberships": MemberOf,
-    "pursuits": Pursues,
-    "help": Helped,
-    "referrals": Referred,
-}
+_LOG_CHANGE = "INSERT INTO change_log VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)"
+_PRUNE_LOG = "DELETE FROM change_log WHERE version <= ?"
+_CHANGES_SINCE = "SELECT version, body FROM change_log WHERE version > ? ORDER BY version LIMIT ?"
+_OLDEST_CHANGE = "SELECT min(version) FROM change_log"
+_INSTANCE = (
+    "INSERT INTO info VALUES ('instanceId', lower(hex(randomblob(16)))) "
+    "ON CONFLICT(key) DO UPDATE SET value = value RETURNING value"
+)
+# Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
+FEED_KEEP = 100_000
+PRUNE_EVERY = 256
 
 
 def _json(record: DomainModel) -> str:
@@ -110,6 +111,7 @@ class EmbeddedStore(UpsertsViaWrite):
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._version = 0
+        self._instance = ""
         self._reset_memory()
 
     # ------------------------------------------------------------------ life cycle
@@ -149,11 +151,13 @@ class EmbeddedStore(UpsertsViaWrite):
         self._reset_memory()
         row = self._conn.execute("SELECT value FROM meta WHERE key='dataVersion'").fetchone()
         self._version = int(row[0]) if row else 0
-        for table, model in _MODELS.items():
+        for kind in KINDS:
             records = [
-                model.model_validate_json(data) for (data,) in self._conn.execute(_SELECT[table])
+                kind.model.model_validate_json(data)
+                for (data,) in self._conn.execute(_SELECT[kind.part])
             ]
-            self._apply(table, records)
+            self._apply(kind.part, records)
+        self._instance = str(self._conn.execute(_INSTANCE).fetchone()[0])
 
     def close(self) -> None:
         with self._lock:
@@ -177,19 +181,25 @@ class EmbeddedStore(UpsertsViaWrite):
     # ------------------------------------------------------------------ writing
     def _write_tables(
         self,
+        changes: ChangeSet,
         rows: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
-        deletes: Sequence[tuple[str, tuple[Any, ...]]] = (),
-    ) -> None:
-        """One transaction: the ``deletes``, then upsert each table's rows (keys..., data)."""
+        deleted: Sequence[str],
+    ) -> int:
+        """One transaction: delete ``deleted`` families, upsert each part's rows
+        (keys..., data), bump the version and log the change under it; the new version."""
         if self._conn is None:
             raise StoreUnavailable("the embedded store is not open")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
-            for statement, params in deletes:
-                self._conn.execute(statement, params)
-            for table, table_rows in rows:
-                self._conn.executemany(_UPSERT[table], table_rows)
-            self._conn.execute(_BUMP_VERSION)
+            for family_id in deleted:
+                for statement, n in _DELETE_FAMILY:
+                    self._conn.execute(statement, (family_id,) * n)
+            for part, part_rows in rows:
+                self._conn.executemany(_UPSERT[part], part_rows)
+            version = int(self._conn.execute(_BUMP_VERSION).fetchone()[0])
+            self._conn.execute(_LOG_CHANGE, (version, Change.feed_body(changes)))
+            if version % PRUNE_EVERY == 0:
+                self._conn.execute(_PRUNE_LOG, (version - FEED_KEEP,))
             self._conn.execute("COMMIT")
         except sqlite3.Error as error:
             self._rollback()
@@ -197,27 +207,63 @@ class EmbeddedStore(UpsertsViaWrite):
         except BaseException:
             self._rollback()
             raise
-        self._version += 1
+        self._version = version
+        return version
 
     def _rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
     def write(self, changes: ChangeSet) -> None:
-        if changes.is_empty():
-            return
         with self._lock:
-            known = _Known(self)
+            deleted = [f for f in dict.fromkeys(changes.deleted_families) if f in self.families]
+            if deleted != list(changes.deleted_families):
+                changes = replace(changes, deleted_families=deleted)
+            if changes.is_empty():
+                return
+            for family_id in deleted:
+                self._check_deletable(family_id, changes)
+            known = _Known(self, deleted)
             rows: list[tuple[str, list[tuple[Any, ...]]]] = []
-            for table, records in _parts(changes):
-                if not records:
+            for kind, records in changes.parts():
+                known.check(kind.part, records)
+                rows.append((kind.part, [(*kind.columns(r), _json(r)) for r in records]))
+            version = self._write_tables(changes, rows, deleted)
+            for family_id in deleted:
+                self._forget(family_id)
+            for kind, records in changes.parts():
+                self._apply(kind.part, records)
+        # Outside the lock: a listener may read the change feed (which takes the lock).
+        self._committed(version, changes)
+
+    def _check_deletable(self, family_id: str, changes: ChangeSet) -> None:
+        """Nothing in the same change set may refer to a family it deletes."""
+        for kind, records in changes.parts():
+            for field_name, target in kind.references:
+                if target != "family":
                     continue
-                known.check(table, records)
-                key = _KEYS[table]
-                rows.append((table, [(*key(r), _json(r)) for r in records]))
-            self._write_tables(rows)
-            for table, records in _parts(changes):
-                self._apply(table, records)
+                if any(family_id in referenced_ids(kind, field_name, r) for r in records):
+                    raise NotFound(f"family {family_id!r} is deleted", field=field_name)
+
+    # ------------------------------------------------------------------ change feed
+    def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:
+        with self._lock:
+            if self._conn is None:
+                raise StoreUnavailable("the embedded store is not open")
+            rows = self._conn.execute(_CHANGES_SINCE, (version, limit)).fetchall()
+            current = self._version
+        changes = [Change.from_feed(int(v), body) for v, body in rows]
+        complete = changes[0].version == version + 1 if changes else current <= version
+        return ChangeFeed(changes, complete, current)
+
+    def instance_id(self) -> str:
+        return self._instance
+
+    def scan(self, part: str) -> Iterator[DomainModel]:
+        with self._lock:
+            stored: dict[Any, DomainModel] = getattr(self, part)
+            records = [stored[k] for k in sorted(stored)]
+        yield from records
 
     # ------------------------------------------------------------------ memory
     def _apply(self, table: str, records: Sequence[Any]) -> None:
@@ -247,7 +293,7 @@ class EmbeddedStore(UpsertsViaWrite):
         self.pursuits[(p.family_id, p.goal_id)] = p
         self._goals_of[p.family_id].add(p.goal_id)
 
-    def _apply_help(self, h: Helped) -> None:
+    def _apply_helps(self, h: Helped) -> None:
         old = self.helps.get(h.id)
         if old is not None and self._graph.has_edge(old.from_id, old.to_id, key=h.id):
             self._graph.remove_edge(old.from_id, old.to_id, key=h.id)
@@ -413,23 +459,6 @@ class EmbeddedStore(UpsertsViaWrite):
                 seen |= frontier
             return seen - {family_id}
 
-    def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
-        # Not cached here: callers that reuse it (services.analysis) cache it per data version,
-        # and a second cached copy of a 100,000-family graph would double the memory.
-        key = tuple(sorted(set(region_ids))) if region_ids is not None else None
-        with self._lock:
-            families = [f for f in self.families.values() if key is None or f.region_id in key]
-            graph = build_family_graph(
-                families=families,
-                regions=self.regions.values(),
-                cohorts=self.cohorts.values(),
-                memberships=self.memberships.values(),
-                pursuits=self.pursuits.values(),
-                helps=self.helps.values(),
-                referrals=self.referrals.values(),
-            )
-            return graph
-
     def counts(self) -> dict[str, int]:
         with self._lock:
             counts = dict.fromkeys((*NODE_LABELS, *RELATIONSHIP_TYPES), 0)
@@ -447,17 +476,6 @@ class EmbeddedStore(UpsertsViaWrite):
             return counts
 
     # ------------------------------------------------------------------ delete
-    def delete_family(self, family_id: str) -> bool:
-        with self._lock:
-            if family_id not in self.families:
-                return False
-            self._write_tables(
-                [],
-                deletes=[(sql, (family_id,) * n) for sql, n in _DELETE_FAMILY],
-            )
-            self._forget(family_id)
-            return True
-
     def _forget(self, family_id: str) -> None:
         del self.families[family_id]
         for key in self._by_family.pop(family_id, set()):
@@ -476,41 +494,18 @@ class EmbeddedStore(UpsertsViaWrite):
         self._graph.remove_node(family_id)
 
 
-_KEYS: dict[str, Callable[[Any], tuple[str, ...]]] = {
-    "regions": lambda r: (r.id,),
-    "goals": lambda g: (g.id,),
-    "families": lambda f: (f.id,),
-    "cohorts": lambda c: (c.id,),
-    "memberships": lambda m: (m.family_id, m.cohort_id),
-    "pursuits": lambda p: (p.family_id, p.goal_id),
-    "help": lambda h: (h.id, h.from_id, h.to_id),
-    "referrals": lambda r: (r.to_id, r.from_id),
-}
-
-
-def _parts(changes: ChangeSet) -> list[tuple[str, Sequence[Any]]]:
-    """The change set's batches in dependency order, named by table."""
-    return [
-        ("regions", changes.regions),
-        ("goals", changes.goals),
-        ("families", changes.families),
-        ("cohorts", changes.cohorts),
-        ("memberships", changes.memberships),
-        ("pursuits", changes.pursuits),
-        ("help", changes.helps),
-        ("referrals", changes.referrals),
-    ]
-
-
 class _Known:
     """Ids that exist for the purpose of validating one change set: the store's plus those
     written earlier in the same change set."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
+    def __init__(self, store: EmbeddedStore, deleted: Sequence[str] = ()) -> None:
         self.store = store
         self.pending: dict[str, set[str]] = defaultdict(set)
+        self.deleted = set(deleted)
 
     def _exists(self, kind: str, value: str) -> bool:
+        if kind == "families" and value in self.deleted:
+            return False
         stored: dict[str, Any] = getattr(self.store, kind)
         return value in stored or value in self.pending[kind]
 
@@ -532,11 +527,15 @@ class _Known:
         elif table == "pursuits":
             self._require("families", (("familyId", p.family_id) for p in records))
             self._require("goals", (("goalId", p.goal_id) for p in records))
-        elif table in ("help", "referrals"):
+        elif table in ("helps", "referrals"):
             self._require("families", (("fromId", r.from_id) for r in records))
             self._require("families", (("toId", r.to_id) for r in records))
         if table == "referrals":
-            existing = {k: r.from_id for k, r in self.store.referrals.items()}
+            existing = {
+                k: r.from_id
+                for k, r in self.store.referrals.items()
+                if k not in self.deleted and r.from_id not in self.deleted
+            }
             check_referrals(existing, records)
         if table in ("regions", "goals", "families", "cohorts"):
             self.pending[table].update(r.id for r in records)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,12 +29,14 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
-from graph_service.analytics.family_graph import FamilyGraph, build_family_graph
 from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
+from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
 from graph_service.settings import Settings
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
+    Change,
+    ChangeFeed,
     ChangeSet,
     FamilyFilter,
     FamilyPage,
@@ -66,6 +69,9 @@ INDEX_WAIT_S = 120
 # Records per round trip when streaming a subgraph (driver default 1000: many more trips).
 BULK_FETCH_SIZE = 10_000
 UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
+# Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
+FEED_KEEP = 100_000
+PRUNE_EVERY = 256
 
 
 class Neo4jStore(UpsertsViaWrite):
@@ -149,30 +155,73 @@ class Neo4jStore(UpsertsViaWrite):
 
         while self._write(delete_chunk):
             pass
+        version = self.data_version()
+
+        def forget_chunk(tx: ManagedTransaction) -> int:
+            params = {"version": version, "limit": chunk}
+            return int(tx.run(cypher("admin_clear_log"), params).single(strict=True)[0])
+
+        with self._translated_errors(), self._session() as session:
+            while session.execute_write(forget_chunk):
+                pass
 
     # batched upserts --------------------------------------------------------------------
     def write(self, changes: ChangeSet) -> None:
         """Validate and write every part of ``changes`` in one transaction, in dependency
-        order (each part is checked against the graph including the parts before it)."""
+        order (each part is checked against the graph including the parts before it), and
+        log it in the change feed under the new data version, in the same transaction."""
         if changes.is_empty():
             return
-        parts: list[tuple[PartWriter, Sequence[Any]]] = [
-            (_write_regions, changes.regions),
-            (_write_goals, changes.goals),
-            (_write_families, changes.families),
-            (_write_cohorts, changes.cohorts),
-            (_write_memberships, changes.memberships),
-            (_write_pursuits, changes.pursuits),
-            (_write_helps, changes.helps),
-            (_write_referrals, changes.referrals),
-        ]
+        parts = [(_PART_WRITERS[kind.name], batch) for kind, batch in changes.parts()]
 
-        def work(tx: ManagedTransaction) -> None:
+        def work(tx: ManagedTransaction) -> tuple[int, ChangeSet] | None:
+            logged = changes
+            if changes.deleted_families:
+                ids = _unique(changes.deleted_families)
+                existing = {row["id"] for row in tx.run(cypher("existing_families"), ids=ids)}
+                deleted = [f for f in dict.fromkeys(changes.deleted_families) if f in existing]
+                logged = replace(changes, deleted_families=deleted)
+                if logged.is_empty():
+                    return None
+            version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+            if logged.deleted_families:
+                _run(tx, "delete_families", ids=list(logged.deleted_families))
             for write_part, batch in parts:
-                if batch:
-                    write_part(tx, batch)
+                write_part(tx, batch)
+            _run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
+            if version % PRUNE_EVERY == 0:
+                _run(tx, "change_log_prune", upTo=version - FEED_KEEP)
+            return version, logged
 
-        self._write(work)
+        with self._translated_errors(), self._session() as session:
+            done = session.execute_write(work)
+        if done is not None:
+            self._committed(*done)
+
+    # change feed ------------------------------------------------------------------------
+    def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:
+        def work(tx: ManagedTransaction) -> ChangeFeed:
+            current = int(tx.run(cypher("data_version")).single(strict=True)["value"])
+            rows = tx.run(cypher("change_log_since"), version=version, limit=limit)
+            changes = [Change.from_feed(int(r["version"]), str(r["body"])) for r in rows]
+            complete = changes[0].version == version + 1 if changes else current <= version
+            return ChangeFeed(changes, complete, current)
+
+        return self._read_transaction(work)
+
+    def instance_id(self) -> str:
+        return str(self._read("instance_id")[0]["value"])
+
+    def scan(self, part: str) -> Iterator[DomainModel]:
+        kind = KIND_OF_PART[part]
+
+        def work(tx: ManagedTransaction) -> list[DomainModel]:
+            return [
+                from_record(kind.model, row["record"])
+                for row in tx.run(cypher(f"scan_{kind.part}"))  # a registry name, not input
+            ]
+
+        yield from self._read_transaction(work, fetch_size=BULK_FETCH_SIZE)
 
     # reads ------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
@@ -260,40 +309,10 @@ class Neo4jStore(UpsertsViaWrite):
 
         return self._read_transaction(work)
 
-    def subgraph(self, region_ids: tuple[str, ...] | None = None) -> FamilyGraph:
-        """The :data:`FamilyGraph` of the families of ``region_ids`` (None: everyone), read
-        in one transaction: ``build_family_graph`` fed with those families, every region,
-        every cohort, the families' memberships and pursuits, and the help and referrals
-        among them (streamed, a few set-based queries)."""
-        params = {"regionIds": _list_or_none(region_ids)}
-
-        def work(tx: ManagedTransaction) -> FamilyGraph:
-            def stream(model_type: type[M], name: str) -> Iterator[M]:
-                for row in tx.run(cypher(name), params):
-                    yield from_record(model_type, row["record"])
-
-            return build_family_graph(
-                families=stream(Family, "subgraph_families"),
-                regions=stream(Region, "subgraph_regions"),
-                cohorts=stream(Cohort, "subgraph_cohorts"),
-                memberships=stream(MemberOf, "subgraph_memberships"),
-                pursuits=stream(Pursues, "subgraph_pursuits"),
-                helps=stream(Helped, "subgraph_help"),
-                referrals=stream(Referred, "subgraph_referrals"),
-            )
-
-        return self._read_transaction(work, fetch_size=BULK_FETCH_SIZE)
-
     def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type, every label and type present."""
         row = self._read("counts")[0]
         return {key: int(row[key]) for key in (*NODE_LABELS, *RELATIONSHIP_TYPES)}
-
-    def delete_family(self, family_id: str) -> bool:
-        deleted = self._write(
-            lambda tx: tx.run(cypher("delete_family"), id=family_id).single(strict=True)[0]
-        )
-        return bool(deleted)
 
     # plumbing ---------------------------------------------------------------------------
     @contextmanager
@@ -340,10 +359,12 @@ class Neo4jStore(UpsertsViaWrite):
             return session.execute_read(work)
 
     def _write(self, work: Callable[[ManagedTransaction], T]) -> T:
-        """Run ``work`` in one write transaction that first bumps (and locks) the version."""
+        """Run ``work`` in one write transaction that first bumps (and locks) the version;
+        the feed is told to rebuild (a bulk administrative change, not a change set)."""
 
         def bumped(tx: ManagedTransaction) -> T:
-            _run(tx, "data_version_bump")
+            version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+            _run(tx, "change_log_append", version=version, body='{"rebuild":true}')
             return work(tx)
 
         with self._translated_errors(), self._session() as session:
@@ -405,6 +426,23 @@ def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> N
     chains = tx.run(cypher("referral_chains"), ids=ids)
     check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
     _run(tx, "upsert_referrals", rows=_relationship_rows(batch))
+
+
+_PART_WRITERS: dict[str, PartWriter] = {
+    "region": _write_regions,
+    "goal": _write_goals,
+    "family": _write_families,
+    "cohort": _write_cohorts,
+    "membership": _write_memberships,
+    "pursuit": _write_pursuits,
+    "help": _write_helps,
+    "referral": _write_referrals,
+}
+
+
+def missing_part_writers(kinds: Sequence[RecordKind] = KINDS) -> list[str]:
+    """Registered kinds this store cannot write (a test keeps it empty)."""
+    return [kind.name for kind in kinds if kind.name not in _PART_WRITERS]
 
 
 # helpers --------------------------------------------------------------------------------------

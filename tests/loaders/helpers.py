@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from graph_service.readmodel import graph_of_store
 from graph_service.stores.base import GraphStore
 from graph_service.stores.embedded import EmbeddedStore
 from loaders.formats import Format
@@ -35,7 +36,7 @@ def embedded(path: Path) -> Iterator[EmbeddedStore]:
 
 def graph_data(store: GraphStore) -> dict[str, Any]:
     """Everything of the store's whole graph, comparable with ``==``."""
-    graph = store.subgraph()
+    graph = graph_of_store(store)
     return {
         "counts": store.counts(),
         "nodes": sorted((n, sorted(d.items(), key=str)) for n, d in graph.nodes(data=True)),

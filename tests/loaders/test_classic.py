@@ -6,6 +6,7 @@ import networkx as nx
 import pytest
 
 from graph_service.analytics.family_graph import tie_graph
+from graph_service.readmodel import graph_of_store
 from loaders.classic import NAMES, classic_network
 from tests.loaders.helpers import embedded
 
@@ -17,7 +18,7 @@ def test_classic_network_loads_and_gives_back_the_published_graph(
     network = classic_network(name)
     with embedded(tmp_path / "g.sqlite") as store:
         network.load(store)
-        ties = tie_graph(store.subgraph(), include_cohort=False)
+        ties = tie_graph(graph_of_store(store), include_cohort=False)
     expected = network.expected
     assert ties.number_of_nodes() == expected["nodes"]
     assert ties.number_of_edges() == expected["edges"]

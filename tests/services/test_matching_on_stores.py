@@ -7,6 +7,7 @@ import math
 
 from graph_service.analytics.matching import MatchIndex
 from graph_service.auth import Principal, Role
+from graph_service.readmodel import graph_of_store
 from graph_service.services import matching as service
 from graph_service.stores.base import GraphStore
 from tests.analytics.test_matching import AA_ONE_BRIDGE, HAND_WEIGHTS, hand_records
@@ -14,7 +15,7 @@ from tests.analytics.test_matching import AA_ONE_BRIDGE, HAND_WEIGHTS, hand_reco
 
 def test_hand_ranking_from_each_store(store: GraphStore) -> None:
     store.write(hand_records())
-    index = MatchIndex.build(store.subgraph(), weights=HAND_WEIGHTS)
+    index = MatchIndex.build(graph_of_store(store), weights=HAND_WEIGHTS)
     ranked = [(m.family_id, round(m.score, 4)) for m in index.matches("ana")]
     assert ranked == [
         ("bo", round(1 / math.sqrt(2) + 0.4, 4)),

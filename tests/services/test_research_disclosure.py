@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from graph_service.analytics.disclosure import assert_safe, recoverable_cells
 from graph_service.auth import Principal, Role
+from graph_service.readmodel import graph_of_store
 from graph_service.services import research
-from graph_service.services.analysis import analysis_cache
 from graph_service.settings import Settings
 from graph_service.stores.embedded import EmbeddedStore
 from loaders.synthetic import generate
@@ -44,7 +44,7 @@ def test_every_report_and_export_is_safe(
     cfg = Settings(small_cell_threshold=threshold)
     with tempfile.TemporaryDirectory() as scratch:
         store = _store(families, seed, Path(scratch))
-        regions = sorted(analysis_cache(store).graph().graph["regions"])
+        regions = sorted(graph_of_store(store).graph["regions"])
         region = regions[region_pick] if region_pick < len(regions) else None
         for report in research.REPORTS:
             tables = research.report_tables(store, cfg, RESEARCHER, report, region=region)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from graph_service.analytics.ripple import cascade_metrics
+from graph_service.readmodel import graph_of_store
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import Family, Referred, Region
 
@@ -72,7 +73,7 @@ def _load(store: GraphStore) -> None:
 @pytest.mark.parametrize("root", list(TREES))
 def test_cascades_read_from_the_store(store: GraphStore, root: str) -> None:
     _load(store)
-    metrics = cascade_metrics(store.subgraph(), root, as_of=date(2025, 1, 1))
+    metrics = cascade_metrics(graph_of_store(store), root, as_of=date(2025, 1, 1))
     size, depth, generations, wiener, virality = EXPECTED[root]
     assert metrics.size == size and metrics.depth == depth
     assert metrics.families_per_generation == generations

@@ -20,6 +20,7 @@ import pytest
 from graph_service.analytics.family_graph import build_family_graph
 from graph_service.errors import NotFound, StoreUnavailable
 from graph_service.neo4j_engine import free_port
+from graph_service.readmodel import graph_of_store
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet
 from graph_service.stores.neo4j_store import Neo4jStore
@@ -336,7 +337,7 @@ def test_an_unreachable_server_is_store_unavailable_without_credentials() -> Non
     )
     store = Neo4jStore(dead, uri=uri.replace("bolt://", "bolt://neo4j:s3cret-pw@"))
     assert store.ping() is False
-    for call in (store.counts, store.data_version, store.open, lambda: store.subgraph()):
+    for call in (store.counts, store.data_version, store.open, lambda: graph_of_store(store)):
         with pytest.raises(StoreUnavailable) as caught:
             call()
         assert uri in caught.value.message
@@ -437,4 +438,4 @@ def test_subgraph_equals_build_family_graph(store: Neo4jStore, seed: int) -> Non
     data = random_network(seed)
     load(store, data)
     for region_ids in (None, ("r1",), ("r2", "r3"), ("nowhere",), ()):
-        assert_same_graph(store.subgraph(region_ids), expected_graph(data, region_ids))
+        assert_same_graph(graph_of_store(store, region_ids), expected_graph(data, region_ids))

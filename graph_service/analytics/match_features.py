@@ -1,0 +1,264 @@
+r"""The matcher's feature rows: one family's profile in, one sparse row out, no fitting.
+
+Every encoder here is *stateless*: a family's row depends on that family's profile only,
+never on the rest of the network. That is what lets the live read model update the match
+index in place for the families a write touches, with exactly the rows a full rebuild would
+give (:mod:`graph_service.readmodel`). The column space is fixed per process:
+
+======  ==================================================  ======================================
+block   content                                             columns
+======  ==================================================  ======================================
+``A``   goals pursued now, multi-hot                        the goal vocabulary, sorted
+``H``   goals achieved, multi-hot                           the goal vocabulary, sorted
+``S``   strengths, multi-hot                                the skill vocabulary, sorted
+``N``   needs, multi-hot                                    the skill vocabulary, sorted
+``T``   words of the free-text goal descriptions            2^16 hashed terms (scikit-learn's
+        (not abandoned), English stop words removed,        ``HashingVectorizer``, no sign
+        sublinear term frequency ``1 + ln tf``              flipping), L2 normalised
+``Z``   household size on [1, 10] and income band on        6 + 6 Gaussian bumps (sigma 0.2)
+        [1, 5], each scaled to [0, 1] by those fixed
+        bounds (a household above 10 counts as 10)
+``L``   languages, multi-hot                                every ISO 639 code of 2 or 3 letters
+======  ==================================================  ======================================
+
+Each block is L2-normalised on its own, so a dot product of two rows is a weighted sum of
+block cosines (see :mod:`graph_service.analytics.matching`). Term hashing replaces a fitted
+TF-IDF vocabulary: inverse document frequency depends on every family's text, so a single
+edit would change every row sharing a word; hashed terms with sublinear frequency keep each
+row local (Weinberger et al., "Feature hashing for large scale multitask learning",
+ICML 2009).
+
+>>> from datetime import date
+>>> p = Profile(region="oak", cohort=None, active=frozenset({"buy_home"}), achieved=(),
+...             strengths=frozenset(), needs=frozenset(), languages=("en", "es"),
+...             household_size=4, income_band=2, text="", matching=True, cross_region=False)
+>>> encoder = FeatureEncoder.current()
+>>> rows, queries = encoder.encode([p], MatchWeights())
+>>> rows.shape[0], round(float(rows.multiply(rows).sum()), 6)  # three non-empty unit blocks
+(1, 3.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
+
+from graph_service.analytics.family_graph import GoalState
+from models import INCOME_BANDS, MIN_HOUSEHOLD, GoalStatus, vocabulary
+
+TEXT_FEATURES = 2**16
+HOUSEHOLD_CAP = 10
+_RBF_CENTRES = np.linspace(0.0, 1.0, 6)
+_RBF_SIGMA = 0.2
+_RBF_FLOOR = 0.01  # bumps below this are dropped to keep the matrix sparse
+_LETTERS = 26
+LANGUAGE_COLUMNS = _LETTERS**2 + _LETTERS**3
+# Which part of the score each block feeds (for reasons), in block order A H S N T Z L.
+PARTS = ("goals", "role", "comp", "text", "situation")
+_BLOCK_PART = (0, 1, 2, 2, 3, 4, 4)
+
+
+@dataclass(frozen=True)
+class MatchWeights:
+    """Weights of the score (see :mod:`graph_service.analytics.matching` for the formula
+    and the defaults' rationale). All must be >= 0."""
+
+    shared_goals: float = 1.0
+    role_model: float = 0.5
+    complementarity: float = 0.8
+    text: float = 0.3
+    situation: float = 0.2
+    language: float = 0.2
+    trust: float = 3.0
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value >= 0:
+                raise ValueError(f"weight {name} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What matching knows of one family (no name, no contact)."""
+
+    region: str
+    cohort: str | None
+    active: frozenset[str]
+    achieved: tuple[tuple[str, date], ...]
+    strengths: frozenset[str]
+    needs: frozenset[str]
+    languages: tuple[str, ...]
+    household_size: int
+    income_band: int
+    text: str
+    matching: bool
+    cross_region: bool
+
+
+def profile_of(attrs: Mapping[str, Any]) -> Profile:
+    """The profile of a family from its :data:`FamilyGraph` node attributes."""
+    goals: Mapping[str, GoalState] = attrs.get("goals", {})
+    active = frozenset(g for g, s in goals.items() if s.status == GoalStatus.ACTIVE)
+    achieved = tuple(
+        sorted(
+            (g, s.achieved_at or s.since)
+            for g, s in goals.items()
+            if s.status == GoalStatus.ACHIEVED
+        )
+    )
+    text = " ".join(
+        s.description
+        for _, s in sorted(goals.items())
+        if s.description and s.status != GoalStatus.ABANDONED
+    )
+    return Profile(
+        region=str(attrs["region"]),
+        cohort=attrs.get("cohort"),
+        active=active,
+        achieved=achieved,
+        strengths=frozenset(attrs.get("strengths", ())),
+        needs=frozenset(attrs.get("needs", ())),
+        languages=tuple(sorted(attrs.get("languages", ()))),
+        household_size=int(attrs["household_size"]),
+        income_band=int(attrs["income_band"]),
+        text=text,
+        matching=bool(attrs.get("consent_matching")),
+        cross_region=bool(attrs.get("consent_cross_region")),
+    )
+
+
+def language_column(code: str) -> int | None:
+    """The fixed column of an ISO 639 code of 2 or 3 lowercase letters (None otherwise).
+
+    >>> language_column("aa"), language_column("en"), language_column("aaa")
+    (0, 117, 676)
+    """
+    if not 2 <= len(code) <= 3 or not code.isascii() or not code.isalpha() or not code.islower():
+        return None
+    value = 0
+    for letter in code:
+        value = value * _LETTERS + (ord(letter) - ord("a"))
+    return value if len(code) == 2 else _LETTERS**2 + value
+
+
+@cache
+def _hasher() -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=TEXT_FEATURES, alternate_sign=False, norm=None, stop_words="english"
+    )
+
+
+@dataclass(frozen=True)
+class FeatureEncoder:
+    """The fixed column space: goal and skill vocabularies as they are when it is made."""
+
+    goals: tuple[str, ...]
+    skills: tuple[str, ...]
+
+    @classmethod
+    def current(cls) -> FeatureEncoder:
+        """The encoder for the vocabularies in force now."""
+        return cls(tuple(sorted(vocabulary().goal_categories)), tuple(sorted(vocabulary().skills)))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        g, s = len(self.goals), len(self.skills)
+        return (g, g, s, s, TEXT_FEATURES, 12, LANGUAGE_COLUMNS)
+
+    def column_parts(self) -> npt.NDArray[np.int64]:
+        """For each column, the index in :data:`PARTS` of the score part it feeds."""
+        parts = np.repeat(np.array(_BLOCK_PART, dtype=np.int64), self.widths)
+        parts.flags.writeable = False
+        return parts
+
+    def encode(
+        self, profiles: Sequence[Profile | None], weights: MatchWeights
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Candidate rows ``X`` and query rows ``Q`` (float32 CSR) of ``profiles``; a
+        ``None`` profile (a deleted family) gives empty rows."""
+        live = [p if p is not None else _EMPTY for p in profiles]
+        goal_at = {g: i for i, g in enumerate(self.goals)}
+        skill_at = {s: i for i, s in enumerate(self.skills)}
+        active = _unit(_multi_hot((p.active for p in live), goal_at))
+        achieved = _unit(_multi_hot(([g for g, _ in p.achieved] for p in live), goal_at))
+        strengths = _unit(_multi_hot((p.strengths for p in live), skill_at))
+        needs = _unit(_multi_hot((p.needs for p in live), skill_at))
+        text = _text([p.text for p in live])
+        situation = _situation(live)
+        languages = _unit(_languages(live))
+        half = weights.complementarity / 2
+        index = [active, achieved, strengths, needs, text, situation, languages]
+        query = [
+            active * weights.shared_goals,
+            active * weights.role_model,
+            needs * half,
+            strengths * half,
+            text * weights.text,
+            situation * weights.situation,
+            languages * weights.language,
+        ]
+        return (
+            sp.hstack(index, format="csr", dtype=np.float32),
+            sp.hstack(query, format="csr", dtype=np.float32),
+        )
+
+
+_EMPTY = Profile("", None, frozenset(), (), frozenset(), frozenset(), (), 1, 1, "", False, False)
+
+
+def _multi_hot(rows: Iterable[Iterable[str]], columns: Mapping[str, int]) -> sp.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    for row in rows:
+        indices.extend(sorted({columns[t] for t in row if t in columns}))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(columns)))
+
+
+def _unit(block: sp.spmatrix) -> sp.csr_matrix:
+    return sp.csr_matrix(normalize(block, norm="l2", axis=1), dtype=np.float32)
+
+
+def _languages(profiles: Sequence[Profile]) -> sp.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    for p in profiles:
+        columns = {language_column(code) for code in p.languages}
+        indices.extend(sorted(c for c in columns if c is not None))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(profiles), LANGUAGE_COLUMNS))
+
+
+def _text(texts: list[str]) -> sp.csr_matrix:
+    counts = sp.csr_matrix(_hasher().transform(texts), dtype=np.float32)
+    counts.sort_indices()
+    counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
+    return _unit(counts)
+
+
+def _situation(profiles: Sequence[Profile]) -> sp.csr_matrix:
+    household = np.array([min(p.household_size, HOUSEHOLD_CAP) for p in profiles], dtype=float)
+    income = np.array([p.income_band for p in profiles], dtype=float)
+    scaled = np.stack(
+        [
+            (household - MIN_HOUSEHOLD) / (HOUSEHOLD_CAP - MIN_HOUSEHOLD),
+            (income - 1) / (INCOME_BANDS - 1),
+        ],
+        axis=1,
+    )
+    bumps = np.exp(-((scaled[:, :, None] - _RBF_CENTRES) ** 2) / (2 * _RBF_SIGMA**2))
+    bumps[bumps < _RBF_FLOOR] = 0.0
+    empty = np.array([p is _EMPTY for p in profiles], dtype=bool)
+    bumps[empty] = 0.0
+    return _unit(sp.csr_matrix(bumps.reshape(len(profiles), -1)))

@@ -1,4 +1,0 @@
-// Remove a family with every relationship attached to it.
-MATCH (f:Family {id: $id})
-DETACH DELETE f
-RETURN count(*) AS deleted

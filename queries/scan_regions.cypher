@@ -1,0 +1,4 @@
+// Every region (the read model's full build).
+MATCH (r:Region)
+RETURN r {.*} AS record
+ORDER BY r.id

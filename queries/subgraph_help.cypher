@@ -1,6 +1,0 @@
-// Help exchanged between two families of $regionIds (null: every family).
-MATCH (a:Family)
-WHERE $regionIds IS NULL OR a.regionId IN $regionIds
-MATCH (a)-[h:HELPED]->(b:Family)
-WHERE $regionIds IS NULL OR b.regionId IN $regionIds
-RETURN h {.*, fromId: a.id, toId: b.id} AS record

@@ -1,3 +1,0 @@
-// Every region (the subgraph's graph["regions"] lists them all).
-MATCH (r:Region)
-RETURN r {.*} AS record
