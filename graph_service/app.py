@@ -23,6 +23,7 @@ from graph_service.api.pictures import router as pictures_router
 from graph_service.api.schema import build_schema
 from graph_service.auth import check_production_secret, principal_from_header
 from graph_service.errors import DomainError
+from graph_service.readmodel import ReadModel, attach_read_model
 from graph_service.settings import Mode, Settings, get_settings
 from graph_service.store_factory import create_store
 from graph_service.stores.base import GraphStore
@@ -72,9 +73,19 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.store_opened = not owns_store
         if owns_store:
             await in_thread(_try_open, app)
+        # The live read model: built in the background (requests that need it wait up to
+        # background_wait_s while it loads; /health never waits), then it follows the store's
+        # change feed, so writes made by other processes reach this one within feed_poll_s.
+        model = ReadModel(
+            app.state.store, poll_s=settings.feed_poll_s, wait_s=settings.background_wait_s
+        )
+        attach_read_model(app.state.store, model)
+        app.state.read_model = model
+        model.start(follow=True, background=True)
         try:
             yield
         finally:
+            model.stop()
             if owns_store:
                 app.state.store.close()
 
@@ -121,8 +132,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             "store": current.name,
             "storeReachable": reachable,
         }
-        if reachable:
-            body["dataVersion"] = await in_thread(current.data_version)
+        model: ReadModel | None = getattr(request.app.state, "read_model", None)
+        if model is not None:
+            body["readModel"] = "ready" if model.ready else "loading"
         return JSONResponse(body, status_code=200 if reachable else 503)
 
     return app
