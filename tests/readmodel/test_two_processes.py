@@ -81,7 +81,7 @@ def two_servers(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
 
 
 def _uri(driver: Any) -> str:
-    address = driver._pool.address  # noqa: SLF001 - the test engine's address
+    address = driver._pool.address
     return f"bolt://{address.host}:{address.port}"
 
 
