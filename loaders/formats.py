@@ -206,7 +206,7 @@ def text_problem(value: str) -> str:
 
 
 def _cell_problems(cells: Mapping[str, str | None]) -> tuple[FieldProblem, ...]:
-    joined = "\x1f".join(v for v in cells.values() if v)
+    joined = "\x1f".join(v or "" for v in cells.values())
     if len(joined) <= MAX_CELL_CHARS and not text_problem(joined):
         return ()  # the common case: one check for the whole row
     found = []
@@ -248,19 +248,19 @@ def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
     (``surrogateescape``) so that the row, not the file, is reported."""
     name = str(path.relative_to(folder))
     with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
         try:
-            header = reader.fieldnames or []
+            header = next(reader, [])
         except csv.Error as error:
             yield RawRow(spec.name, name, 1, None, f"unreadable CSV header ({error})")
             return
         bad_header = _cell_problems({c: c for c in header})
         if bad_header:
-            for problem in bad_header:
-                reason = f"header column {problem.reason}"
-                yield RawRow(spec.name, name, 1, None, reason, (FieldProblem("(header)", reason),))
+            reason = f"header column {bad_header[0].reason}"
+            yield RawRow(spec.name, name, 1, None, reason, (FieldProblem("(header)", reason),))
             return
         unknown = [c for c in header if c not in spec.columns]
+        width = len(header)
         ended = 1  # the line the previous row ended on
         while True:
             try:
@@ -272,16 +272,19 @@ def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
                 ended = reader.line_num
                 continue
             line = ended = reader.line_num
-            if None in cells:
+            if not cells:
+                continue  # a blank line
+            if len(cells) > width:
                 yield RawRow(spec.name, name, line, None, "more cells than header columns")
                 continue
-            problems = _cell_problems(cells)
+            by_column = dict(zip(header, cells, strict=False))
+            problems = _cell_problems(by_column)
             if problems:
                 yield RawRow(spec.name, name, line, None, problems[0].reason, problems)
                 continue
-            record = record_from_cells(spec, cells)
+            record = record_from_cells(spec, by_column)
             if unknown:  # keep unknown columns so that validation names them
-                record.update({c: cells[c] for c in unknown})
+                record.update({c: by_column[c] for c in unknown if c in by_column})
             yield RawRow(spec.name, name, line, record)
 
 
@@ -335,8 +338,8 @@ def _json_row(type_: str, name: str, number: int, raw: bytes | None) -> RawRow:
     except ValueError as error:
         return RawRow(type_, name, number, None, f"not valid JSON ({error})")
     if not isinstance(data, dict) or data.get("type") not in SPEC_BY_TYPE:
-        known = ", ".join(SPEC_BY_TYPE)
-        return RawRow(type_, name, number, None, f"needs a 'type', one of: {known}")
+        reason = f"needs a 'type', one of: {', '.join(SPEC_BY_TYPE)}"
+        return RawRow(type_, name, number, None, reason, (FieldProblem("type", reason),))
     problems: list[FieldProblem] = []
     _json_problems(data, "", 1, problems)
     if problems:

@@ -363,7 +363,7 @@ def _validate_pass(
         spooled.problems.add(rejected)
 
     for row in unreadable_rows(folder, index):
-        reject(Rejected(row, list(row.problems) or [FieldProblem("type", row.problem)]))
+        reject(Rejected(row, list(row.problems) or [FieldProblem("(line)", row.problem)]))
     for spec in SPECS:
         for batch in _batches(iter_rows(folder, spec, index), size):
             checked = checker.check(spec, batch)

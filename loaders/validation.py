@@ -22,14 +22,12 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
 from graph_service.stores.base import FamilyFilter, GraphStore
-from loaders.formats import RawRow, TypeSpec
+from loaders.formats import SPECS, RawRow, TypeSpec
 from models import (
     Cohort,
     DomainModel,
@@ -67,11 +65,8 @@ KEY_FIELD = {"membership": "cohortId", "pursuit": "goalId", "referral": "toId"} 
 
 def fingerprint(model: DomainModel) -> int:
     """A 64-bit hash of a record's content, stable within one process (not across runs)."""
-    values = tuple(
-        tuple(v.__dict__.values()) if isinstance(v, BaseModel) else v
-        for v in model.__dict__.values()
-    )
-    return hash((type(model).__name__, values)) & _MASK64
+    # Models are frozen, so their values (nested Consent included) are hashable.
+    return hash((type(model).__name__, tuple(model.__dict__.values()))) & _MASK64
 
 
 def _references(model: DomainModel) -> list[tuple[str, str, str]]:
@@ -127,6 +122,14 @@ class Checker:
         self.goals = {g.id: g for g in store.list_goals()}
         self.referrer: dict[str, str] = {}  # family -> referrer, accepted or stored
         self._stored_help: dict[str, int] | None = None
+        for spec in SPECS:
+            self.accepted[spec.name] = {}
+        self._sources: dict[str, tuple[Container[str], Container[str]]] = {
+            "region": (self.accepted["region"], self.regions),
+            "goal": (self.accepted["goal"], self.goals),
+            "family": (self.accepted["family"], self.stored_ids["family"]),
+            "cohort": (self.accepted["cohort"], self.stored_ids["cohort"]),
+        }
 
     # ------------------------------------------------------------------------ bookkeeping
     def _pack(self, fp: int, row: RawRow) -> int:
@@ -140,19 +143,14 @@ class Checker:
         return packed >> 48, f"{self.files[(packed >> 32) & 0xFFFF]}:{packed & 0xFFFFFFFF}"
 
     def _exists(self, kind: str, value: str) -> bool:
-        if value in self.accepted.get(kind, {}):
-            return True
-        if kind == "region":
-            return value in self.regions
-        if kind == "goal":
-            return value in self.goals
-        return value in self.stored_ids[kind]
+        accepted, stored = self._sources[kind]
+        return value in accepted or value in stored
 
     # ------------------------------------------------------------------------ store reads
-    def _look_up_references(self, models: Sequence[DomainModel]) -> None:
+    def _look_up_references(self, references: Sequence[list[tuple[str, str, str]]]) -> None:
         wanted: dict[str, set[str]] = {"family": set(), "cohort": set()}
-        for model in models:
-            for _, value, kind in _references(model):
+        for refs in references:
+            for _, value, kind in refs:
                 if kind in wanted and not self._exists(kind, value):
                     wanted[kind].add(value)
         if wanted["family"]:
@@ -160,9 +158,11 @@ class Checker:
         if wanted["cohort"]:
             self.stored_ids["cohort"] |= set(self.store.get_cohorts(sorted(wanted["cohort"])))
 
-    def _stored(self, spec: TypeSpec, models: Sequence[DomainModel]) -> dict[str, DomainModel]:
+    def _stored(
+        self, spec: TypeSpec, models: Sequence[DomainModel], model_keys: Sequence[str]
+    ) -> dict[str, DomainModel]:
         """The stored records under the keys of ``models`` (help: see :meth:`_help_ids`)."""
-        keys = sorted({key_of(m) for m in models})
+        keys = sorted(set(model_keys))
         found: dict[str, Any]
         if spec.name == "region":
             found = {k: self.regions[k] for k in keys if k in self.regions}
@@ -227,20 +227,23 @@ class Checker:
             except ValidationFailed as error:
                 out.rejected.append(Rejected(row, error.problems))
         models = [m for _, m in parsed]
-        self._look_up_references(models)
-        stored = self._stored(spec, models)
+        keys = [key_of(m) for m in models]
+        references = [_references(m) for m in models]
+        self._look_up_references(references)
+        stored = self._stored(spec, models, keys)
         stored_help = self._help_ids() if spec.name == "help" and models else {}
-        accepted = self.accepted.setdefault(spec.name, {})
-        for row, model in parsed:
-            key, fp = key_of(model), fingerprint(model)
-            problems = [
-                FieldProblem(name, f"{kind} {value!r} does not exist")
-                for name, value, kind in _references(model)
-                if not self._exists(kind, value)
-            ]
-            if problems:
+        accepted = self.accepted[spec.name]
+        exists = self._exists
+        for (row, model), key, refs in zip(parsed, keys, references, strict=True):
+            if not all(exists(kind, value) for _, value, kind in refs):
+                problems = [
+                    FieldProblem(name, f"{kind} {value!r} does not exist")
+                    for name, value, kind in refs
+                    if not exists(kind, value)
+                ]
                 out.rejected.append(Rejected(row, problems))
                 continue
+            fp = fingerprint(model)
             earlier = accepted.get(key)
             if earlier is not None:
                 self._duplicate(spec, row, model, key, fp, earlier, out)
