@@ -44,12 +44,24 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
 
 
 def _report_table(report: ImportReport) -> Table:
-    table = Table(title=f"imported in {report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s)")
+    title = (
+        f"imported in {report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s; "
+        f"checking {report.validate_seconds:.1f}s, writing {report.write_seconds:.1f}s)"
+    )
+    table = Table(title=title)
     table.add_column("type")
     table.add_column("written", justify="right")
+    table.add_column("of which updated", justify="right")
+    table.add_column("unchanged", justify="right")
     table.add_column("rejected", justify="right")
     for kind, number in report.rows.items():
-        table.add_row(kind, f"{number:,}", f"{report.rejected.get(kind, 0):,}")
+        table.add_row(
+            kind,
+            f"{number:,}",
+            f"{report.updated.get(kind, 0):,}",
+            f"{report.unchanged.get(kind, 0):,}",
+            f"{report.rejected.get(kind, 0):,}",
+        )
     return table
 
 
@@ -97,7 +109,14 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
             bool,
             typer.Option(
                 help="Write the valid rows and put rejected ones in REPORT_DIR/rejected.jsonl "
-                "(default: stop at the first bad batch, writing nothing of it)."
+                "(default: any problem refuses the whole import, writing nothing)."
+            ),
+        ] = False,
+        update: Annotated[
+            bool,
+            typer.Option(
+                help="Let a record replace a different one stored under the same id "
+                "(default: that is a conflict; identical records are always skipped)."
             ),
         ] = False,
         report_dir: Annotated[
@@ -109,9 +128,11 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
     ) -> None:
         """Import a folder in the import format into the configured store.
 
-        Nodes are loaded before relationships; every row is validated and a bad row is
-        reported with file, line, field and reason. Safe to run again: loading is idempotent,
-        so an interrupted load completes without duplicates."""
+        The whole input is checked before anything is written: every row, every reference,
+        duplicates, and conflicts with the stored records. A problem is reported with file,
+        line, field and reason (the first 100; the rest are counted) and nothing is written.
+        Safe to run again: identical records are skipped, so an interrupted load completes
+        with the same contents."""
         with open_store() as store:
             try:
                 report = import_folder(
@@ -119,10 +140,11 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
                     folder,
                     batch_size=batch_size,
                     skip_invalid=skip_invalid,
+                    update=update,
                     report_dir=report_dir,
                 )
             except ImportFailed as error:
-                console.print(f"[red]{error.message}[/]", highlight=False)
+                console.print(error.message, style="red", highlight=False, markup=False)
                 raise typer.Exit(1) from None
         console.print(_report_table(report))
         if report.rejected_path:

@@ -13,7 +13,16 @@ family's consent may be nested (``"consent": {"matching": true, ...}``, as writt
 exporter) or flat like the CSV columns.
 
 Records are validated by :func:`models.parse` on import, never here: this module only turns
-cells into the plain values the models accept.
+cells into the plain values the models accept, after checking that they are text at all.
+Reading never raises on bad bytes; a row that is not acceptable text carries its problems
+(:attr:`RawRow.problems`), each naming the field:
+
+- text must be valid UTF-8 and may not contain NUL characters (``\\0``, also not as the JSON
+  escape ``\\u0000``; nor lone surrogates such as ``\\udc80``);
+- a cell (a CSV field, a JSON string) is at most :data:`MAX_CELL_CHARS` characters;
+- a JSON Lines line is at most :data:`MAX_LINE_BYTES` bytes and nests at most
+  :data:`MAX_JSON_DEPTH` levels (the record is level 1, its ``consent`` object or a list is 2);
+- a CSV field over 128 KiB (the ``csv`` module's limit) makes its row unreadable.
 
 >>> spec = SPEC_BY_TYPE["family"]
 >>> spec.file, spec.upsert
@@ -32,7 +41,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    FieldProblem,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+)
 
 LIST_SEPARATOR = ";"
 CONSENT_COLUMNS = {
@@ -40,6 +60,11 @@ CONSENT_COLUMNS = {
     "consentCrossRegion": "crossRegion",
     "consentResearch": "research",
 }
+
+
+MAX_CELL_CHARS = 4096  # a CSV cell or JSON string; the longest model field allows 500
+MAX_LINE_BYTES = 1 << 20  # one JSON Lines line (1 MiB)
+MAX_JSON_DEPTH = 4  # record (1) > consent object or list (2) > ... (a record needs 2)
 
 
 class Format(StrEnum):
@@ -159,6 +184,53 @@ class RawRow:
     line: int  # 1-based line number in the file (the CSV header is line 1)
     record: dict[str, Any] | None  # None if the line could not be read at all
     problem: str = ""  # why the line could not be read
+    problems: tuple[FieldProblem, ...] = ()  # text that is not acceptable, by field
+
+
+def text_problem(value: str) -> str:
+    r"""Why ``value`` is not acceptable text ("" if it is).
+
+    >>> text_problem("caf\u00e9"), text_problem("a\x00b"), text_problem("x" * 5000)[:18]
+    ('', 'contains a NUL character', 'is 5000 characters')
+    """
+    if len(value) > MAX_CELL_CHARS:
+        return f"is {len(value)} characters; the limit is {MAX_CELL_CHARS}"
+    if "\x00" in value:
+        return "contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return f"is not valid UTF-8 (bad byte or lone surrogate at character {error.start})"
+    return ""
+
+
+def _cell_problems(cells: Mapping[str, str | None]) -> tuple[FieldProblem, ...]:
+    joined = "\x1f".join(v or "" for v in cells.values())
+    if len(joined) <= MAX_CELL_CHARS and not text_problem(joined):
+        return ()  # the common case: one check for the whole row
+    found = []
+    for column, value in cells.items():
+        reason = text_problem(value) if value else ""
+        if reason:
+            found.append(FieldProblem(column, reason))
+    return tuple(found)
+
+
+def _json_problems(value: Any, where: str, depth: int, out: list[FieldProblem]) -> None:
+    if isinstance(value, str):
+        reason = text_problem(value)
+        if reason:
+            out.append(FieldProblem(where, reason))
+    elif isinstance(value, dict | list):
+        if depth > MAX_JSON_DEPTH:
+            out.append(FieldProblem(where, f"nests deeper than {MAX_JSON_DEPTH} levels"))
+            return
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and (reason := text_problem(key)):
+                out.append(FieldProblem(f"{where}.{key[:40]}" if where else key[:40], reason))
+            _json_problems(item, f"{where}.{key}" if where else str(key), depth + 1, out)
 
 
 def csv_paths(folder: Path) -> dict[str, Path]:
@@ -172,41 +244,109 @@ def jsonl_paths(folder: Path) -> list[Path]:
 
 
 def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
+    """The rows of one CSV file. Bytes that are not UTF-8 are kept as lone surrogates
+    (``surrogateescape``) so that the row, not the file, is reported."""
     name = str(path.relative_to(folder))
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, [])
+        except csv.Error as error:
+            yield RawRow(spec.name, name, 1, None, f"unreadable CSV header ({error})")
+            return
+        bad_header = _cell_problems({c: c for c in header})
+        if bad_header:
+            reason = f"header column {bad_header[0].reason}"
+            yield RawRow(spec.name, name, 1, None, reason, (FieldProblem("(header)", reason),))
+            return
         unknown = [c for c in header if c not in spec.columns]
-        for cells in reader:
-            line = reader.line_num
-            if None in cells:
+        width = len(header)
+        ended = 1  # the line the previous row ended on
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # e.g. a field over the csv module's 128 KiB limit
+                yield RawRow(spec.name, name, ended + 1, None, f"unreadable CSV row ({error})")
+                ended = reader.line_num
+                continue
+            line = ended = reader.line_num
+            if not cells:
+                continue  # a blank line
+            if len(cells) > width:
                 yield RawRow(spec.name, name, line, None, "more cells than header columns")
                 continue
-            record = record_from_cells(spec, cells)
+            by_column = dict(zip(header, cells, strict=False))
+            joined = "\x1f".join(cells)  # one check for the whole row in the common case
+            ok = len(joined) <= MAX_CELL_CHARS and "\x00" not in joined and joined.isascii()
+            problems = () if ok else _cell_problems(by_column)
+            if problems:
+                yield RawRow(spec.name, name, line, None, problems[0].reason, problems)
+                continue
+            record = record_from_cells(spec, by_column)
             if unknown:  # keep unknown columns so that validation names them
-                record.update({c: cells[c] for c in unknown})
+                record.update({c: by_column[c] for c in unknown if c in by_column})
             yield RawRow(spec.name, name, line, record)
+
+
+def _read_line(handle: IO[bytes]) -> bytes | None:
+    """The next line, or None if it is longer than MAX_LINE_BYTES (then skipped to its end)."""
+    raw = handle.readline(MAX_LINE_BYTES + 1)
+    if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+        return raw
+    while raw and not raw.endswith(b"\n"):
+        raw = handle.readline(MAX_LINE_BYTES)
+    return None
 
 
 def index_jsonl(path: Path) -> dict[str, list[tuple[int, int]]]:
     """(line number, byte offset) of every line of each type; unreadable lines under ``""``."""
     index: dict[str, list[tuple[int, int]]] = {}
     with path.open("rb") as handle:
-        offset = 0
-        for number, raw in enumerate(handle, start=1):
-            if raw.strip():
+        offset, number = 0, 0
+        while True:
+            raw = _read_line(handle)
+            number += 1
+            if raw == b"":
+                return index
+            if raw is None or raw.strip():
                 index.setdefault(_json_type(raw), []).append((number, offset))
-            offset += len(raw)
-    return index
+            offset = handle.tell()
 
 
-def _json_type(raw: bytes) -> str:
+def _json_type(raw: bytes | None) -> str:
+    if raw is None:
+        return ""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     kind = data.get("type") if isinstance(data, dict) else None
     return kind if isinstance(kind, str) else ""
+
+
+def _json_row(type_: str, name: str, number: int, raw: bytes | None) -> RawRow:
+    if raw is None:
+        return RawRow(type_, name, number, None, f"line longer than {MAX_LINE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return RawRow(type_, name, number, None, f"not valid UTF-8 (byte {error.start + 1})")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return RawRow(type_, name, number, None, f"nests deeper than {MAX_JSON_DEPTH} levels")
+    except ValueError as error:
+        return RawRow(type_, name, number, None, f"not valid JSON ({error})")
+    if not isinstance(data, dict) or data.get("type") not in SPEC_BY_TYPE:
+        reason = f"needs a 'type', one of: {', '.join(SPEC_BY_TYPE)}"
+        return RawRow(type_, name, number, None, reason, (FieldProblem("type", reason),))
+    problems: list[FieldProblem] = []
+    _json_problems(data, "", 1, problems)
+    if problems:
+        return RawRow(type_, name, number, None, problems[0].reason, tuple(problems))
+    return RawRow(type_, name, number, record_from_json(data))
 
 
 def read_jsonl_lines(
@@ -217,17 +357,7 @@ def read_jsonl_lines(
     with path.open("rb") as handle:
         for number, offset in places:
             handle.seek(offset)
-            raw = handle.readline()
-            try:
-                data = json.loads(raw)
-            except ValueError as error:
-                yield RawRow(type_, name, number, None, f"not valid JSON ({error})")
-                continue
-            if not isinstance(data, dict) or data.get("type") not in SPEC_BY_TYPE:
-                known = ", ".join(SPEC_BY_TYPE)
-                yield RawRow(type_, name, number, None, f"needs a 'type', one of: {known}")
-                continue
-            yield RawRow(type_, name, number, record_from_json(data))
+            yield _json_row(type_, name, number, _read_line(handle))
 
 
 # ---------------------------------------------------------------------------- writing

@@ -1,29 +1,39 @@
 """Import a folder in the import format (:mod:`loaders.formats`) into a :class:`GraphStore`.
 
 Order: regions, goals, families, cohorts, then memberships, pursuits, help, referrals, so a
-relationship may name a node that comes later in the same folder. Rows are validated with
-:func:`models.parse` and references are checked against the nodes of this import and of the
-store before a batch is written; each batch is one store transaction.
+relationship may name a node that comes later in the same folder.
 
-- Default: the first batch with a bad row stops the import with :class:`ImportFailed`, which
-  names file, line, field and reason of every bad row in that batch; nothing of that batch is
-  written (earlier batches are).
+An import has two passes. The *validate* pass reads every row once, a batch at a time, and
+checks it (:class:`loaders.validation.Checker`: the model, every reference, duplicates inside
+the input, conflicts with what the store holds); the rows to write go, already validated, to a
+temporary spool file on disk, so memory holds only keys and fingerprints, never the records.
+Only when the whole input is good does the *write* pass send the spooled batches to the
+store, one transaction per batch.
+
+- Default: any problem anywhere stops the import before its first write, with
+  :class:`ImportFailed`, which names file, line, field and reason of every problem up to
+  :data:`MAX_PROBLEMS` (and counts the rest). Nothing is written.
 - ``skip_invalid=True``: valid rows are written; rejected rows go to
   ``<report_dir>/rejected.jsonl`` (with file, line and problems) and a summary to
   ``<report_dir>/import-summary.json``.
+- A record identical to the stored one is skipped (re-importing is a no-op); a different
+  record under a stored key is a ``CONFLICT`` unless ``update=True``.
 
 Batches are idempotent (the stores ``MERGE`` on external ids), so an import that was killed
-can simply be run again: it completes without duplicates.
+can simply be run again: it completes with the same contents.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -34,12 +44,11 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 
-from graph_service.errors import DomainError, NotFound
+from graph_service.errors import Conflict, DomainError, NotFound
 from graph_service.settings import get_settings
 from graph_service.stores.base import GraphStore
 from loaders.formats import (
@@ -52,22 +61,13 @@ from loaders.formats import (
     read_csv,
     read_jsonl_lines,
 )
-from models import (
-    Cohort,
-    DomainModel,
-    Family,
-    FieldProblem,
-    Helped,
-    MemberOf,
-    Pursues,
-    Referred,
-    ValidationFailed,
-    parse,
-)
+from loaders.validation import CONFLICT, Checker, Rejected
+from models import DomainModel, FieldProblem, ValidationFailed
 
 REJECTED_FILE = "rejected.jsonl"
 SUMMARY_FILE = "import-summary.json"
 REPORT_DIR = "_import"  # default report folder, inside the import folder (never read as data)
+MAX_PROBLEMS = 100  # problems an ImportFailed lists; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -78,35 +78,44 @@ class RowProblem:
     line: int
     field: str
     reason: str
+    code: str = "BAD_USER_INPUT"  # CONFLICT: clashes with what the store holds
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"
 
 
 class ImportFailed(DomainError):
-    """A batch had bad rows; ``rows`` names each (file, line, field, reason)."""
+    """The input had problems and nothing was written. ``rows`` names each (file, line,
+    field, reason), at most :data:`MAX_PROBLEMS`; ``more`` counts the problems left out.
+    ``code`` is ``CONFLICT`` when every problem is a clash with the store."""
 
-    code = "BAD_USER_INPUT"
-
-    def __init__(self, rows: list[RowProblem]) -> None:
+    def __init__(self, rows: list[RowProblem], *, more: int = 0, written: bool = False) -> None:
         self.rows = rows
-        shown = "\n".join(f"  {p}" for p in rows[:20])
-        more = f"\n  ... and {len(rows) - 20} more" if len(rows) > 20 else ""
+        self.more = more
+        self.code = CONFLICT if rows and all(r.code == CONFLICT for r in rows) else "BAD_USER_INPUT"
+        shown = "\n".join(f"  {p}" for p in rows)
+        rest = f"\n  ... and {more} more problem(s)" if more else ""
         first = rows[0] if rows else RowProblem("", 0, "", "")
+        outcome = "the batches before this one were written" if written else "nothing was written"
         super().__init__(
-            f"import stopped: {len(rows)} bad row(s); nothing of their batch was written\n"
-            f"{shown}{more}",
+            f"import refused: {len(rows) + more} problem(s); {outcome}\n{shown}{rest}",
             field=first.field,
         )
 
 
 @dataclass
 class ImportReport:
-    """What an import did: rows written and rejected per type, and how long it took."""
+    """What an import did per type: rows written (``rows``, of which ``updated`` replaced a
+    different stored record), rows skipped as already stored or repeated (``unchanged``),
+    rows rejected; and how long the validate and write passes took."""
 
     rows: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
+    unchanged: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
+    updated: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
     rejected: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
     seconds: float = 0.0
+    validate_seconds: float = 0.0
+    write_seconds: float = 0.0
     rejected_path: Path | None = None
 
     @property
@@ -114,20 +123,31 @@ class ImportReport:
         return sum(self.rows.values())
 
     @property
+    def total_unchanged(self) -> int:
+        return sum(self.unchanged.values())
+
+    @property
     def total_rejected(self) -> int:
         return sum(self.rejected.values())
 
     @property
     def rows_per_second(self) -> float:
-        return self.total_rows / self.seconds if self.seconds > 0 else 0.0
+        """Rows read (written, unchanged or rejected) per second of the whole import."""
+        read = self.total_rows + self.total_unchanged + self.total_rejected
+        return read / self.seconds if self.seconds > 0 else 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
+            "unchanged": self.unchanged,
+            "updated": self.updated,
             "rejected": self.rejected,
             "totalRows": self.total_rows,
+            "totalUnchanged": self.total_unchanged,
             "totalRejected": self.total_rejected,
             "seconds": round(self.seconds, 3),
+            "validateSeconds": round(self.validate_seconds, 3),
+            "writeSeconds": round(self.write_seconds, 3),
             "rowsPerSecond": round(self.rows_per_second, 1),
             "rejectedPath": str(self.rejected_path) if self.rejected_path else None,
         }
@@ -179,139 +199,7 @@ def _batches(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
         yield batch
 
 
-# ---------------------------------------------------------------------------- references
-Reference = tuple[str, str, str]  # (field, id, kind of node: region, goal, family, cohort)
-
-
-def _references(model: DomainModel) -> list[Reference]:
-    """The nodes a record names, with the field that names them."""
-    if isinstance(model, Family):
-        return [("regionId", model.region_id, "region")]
-    if isinstance(model, Cohort):
-        return [("regionId", model.region_id, "region")] + [
-            ("focusGoals", g, "goal") for g in model.focus_goals
-        ]
-    if isinstance(model, MemberOf):
-        refs = [("familyId", model.family_id, "family"), ("cohortId", model.cohort_id, "cohort")]
-        if model.invited_by is not None:
-            refs.append(("invitedBy", model.invited_by, "family"))
-        return refs
-    if isinstance(model, Pursues):
-        return [("familyId", model.family_id, "family"), ("goalId", model.goal_id, "goal")]
-    if isinstance(model, Helped | Referred):
-        return [("fromId", model.from_id, "family"), ("toId", model.to_id, "family")]
-    return []
-
-
-class _Known:
-    """Ids that exist: written by this import or found in the store (looked up lazily)."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-        self.ids: dict[str, set[str]] = {
-            "region": {r.id for r in store.list_regions()},
-            "goal": {g.id for g in store.list_goals()},
-            "family": set(),
-            "cohort": set(),
-        }
-        self.referrer: dict[str, str] = {}
-
-    def look_up(self, references: Sequence[list[Reference]], referrals: list[Referred]) -> None:
-        """Fetch from the store the families, cohorts and referrers a batch names."""
-        wanted: dict[str, set[str]] = {"family": set(), "cohort": set()}
-        for refs in references:
-            for _, value, kind in refs:
-                if kind in wanted and value not in self.ids[kind]:
-                    wanted[kind].add(value)
-        if wanted["family"]:
-            self.ids["family"] |= set(self.store.get_families(sorted(wanted["family"])))
-        if wanted["cohort"]:
-            self.ids["cohort"] |= set(self.store.get_cohorts(sorted(wanted["cohort"])))
-        ends = {i for r in referrals for i in (r.from_id, r.to_id)} - set(self.referrer)
-        if ends:
-            stored = self.store.referrer_of(sorted(ends))
-            self.referrer.update({k: r.from_id for k, r in stored.items()})
-
-    def problems(self, references: list[Reference]) -> list[FieldProblem]:
-        """Dangling references of one record."""
-        return [
-            FieldProblem(name, f"{kind} {value!r} does not exist")
-            for name, value, kind in references
-            if value not in self.ids[kind]
-        ]
-
-    def referral_problems(self, referral: Referred, pending: dict[str, str]) -> list[FieldProblem]:
-        """Second referrer or a cycle, given stored referrals, this import's and ``pending``
-        (accepted earlier in the same batch). The stores check again on write."""
-
-        def parent(family: str) -> str | None:
-            return pending.get(family) or self.referrer.get(family)
-
-        current = parent(referral.to_id)
-        if current is not None:
-            if current == referral.from_id:
-                return []
-            reason = f"family {referral.to_id!r} already has referrer {current!r}"
-            return [FieldProblem("toId", reason)]
-        node: str | None = referral.from_id
-        seen: set[str] = set()
-        while node is not None and node not in seen:
-            if node == referral.to_id:
-                return [FieldProblem("toId", "would close a referral cycle")]
-            seen.add(node)
-            node = parent(node)
-        return []
-
-    def add(self, spec: TypeSpec, models: Sequence[DomainModel]) -> None:
-        """Remember what a written batch created."""
-        target = self.ids.get(spec.name)
-        if target is not None:
-            target.update(str(getattr(m, "id", "")) for m in models)
-        for m in models:
-            if isinstance(m, Referred):
-                self.referrer[m.to_id] = m.from_id
-
-
-# ---------------------------------------------------------------------------- checking a batch
-@dataclass
-class _Checked:
-    good: list[tuple[RawRow, DomainModel]] = field(default_factory=list)
-    bad: list[tuple[RawRow, list[FieldProblem]]] = field(default_factory=list)
-
-
-def _validate(spec: TypeSpec, batch: list[RawRow], known: _Known) -> _Checked:
-    parsed: list[tuple[RawRow, DomainModel]] = []
-    checked = _Checked()
-    for row in batch:
-        if row.record is None:
-            checked.bad.append((row, [FieldProblem("(line)", row.problem)]))
-            continue
-        try:
-            parsed.append((row, parse(spec.model, row.record)))
-        except ValidationFailed as error:
-            checked.bad.append((row, error.problems))
-    references = [_references(m) for _, m in parsed]
-    known.look_up(references, [m for _, m in parsed if isinstance(m, Referred)])
-    pending: dict[str, str] = {}  # referrals accepted earlier in this batch
-    for (row, model), refs in zip(parsed, references, strict=True):
-        problems = known.problems(refs)
-        if not problems and isinstance(model, Referred):
-            problems = known.referral_problems(model, pending)
-            if not problems:
-                pending[model.to_id] = model.from_id
-        if problems:
-            checked.bad.append((row, problems))
-        else:
-            checked.good.append((row, model))
-    checked.bad.sort(key=lambda item: item[0].line)
-    return checked
-
-
-def _row_problems(bad: list[tuple[RawRow, list[FieldProblem]]]) -> list[RowProblem]:
-    return [RowProblem(row.file, row.line, p.field, p.reason) for row, ps in bad for p in ps]
-
-
-# ---------------------------------------------------------------------------- the import
+# ---------------------------------------------------------------------------- reporting
 class _Rejections:
     """Writes rejected rows to ``rejected.jsonl`` (opened on first use)."""
 
@@ -337,35 +225,83 @@ class _Rejections:
             self._handle.close()
 
 
+class _Problems:
+    """Problems of a refused import: the first :data:`MAX_PROBLEMS` kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.rows: list[RowProblem] = []
+        self.more = 0
+
+    def add(self, rejected: Rejected) -> None:
+        for p in rejected.problems:
+            if len(self.rows) < MAX_PROBLEMS:
+                row = rejected.row
+                self.rows.append(RowProblem(row.file, row.line, p.field, p.reason, rejected.code))
+            else:
+                self.more += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
 def show_progress() -> bool:
     """A progress bar only for a person watching: stderr is a TTY and not under CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def _progress(
-    total: int, enabled: bool
-) -> tuple[AbstractContextManager[Any], Callable[[int], None]]:
-    if not enabled:
-        return nullcontext(), lambda _n: None
-    progress = Progress(
-        TextColumn("[bold]importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} rows/s"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    began = time.monotonic()
-    task: TaskID = progress.add_task("import", total=total, rate="-")
-    done = [0]
+class _Bar:
+    """A progress bar per pass (``checking``, then ``writing``) or nothing."""
 
-    def advance(n: int) -> None:
-        done[0] += n
-        rate = done[0] / max(time.monotonic() - began, 1e-9)
-        progress.update(task, advance=n, rate=f"{rate:,.0f}")
+    def __init__(self, enabled: bool) -> None:
+        self.progress: Progress | None = None
+        if enabled:
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} rows/s"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+        self._task: Any = None
+        self._done = 0
+        self._began = 0.0
 
-    return progress, advance
+    def context(self) -> AbstractContextManager[Any]:
+        return self.progress if self.progress is not None else nullcontext()
+
+    def begin(self, label: str, total: int) -> None:
+        if self.progress is not None:
+            self._task = self.progress.add_task(label, total=total, rate="-")
+            self._done, self._began = 0, time.monotonic()
+
+    def advance(self, n: int) -> None:
+        if self.progress is not None:
+            self._done += n
+            rate = self._done / max(time.monotonic() - self._began, 1e-9)
+            self.progress.update(self._task, advance=n, rate=f"{rate:,.0f}")
+
+
+# ---------------------------------------------------------------------------- the import
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """No automatic (full) garbage collections while importing; the passes collect the young
+    generations after each batch (:func:`_collect_young`), so short-lived cycles are still
+    freed. A full collection walks every object of the process (an embedded store's graph
+    at 100,000 families is millions), and an import allocates enough to trigger dozens."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collect_young() -> None:
+    if not gc.isenabled():
+        gc.collect(1)
 
 
 def import_folder(
@@ -374,6 +310,7 @@ def import_folder(
     *,
     batch_size: int | None = None,
     skip_invalid: bool = False,
+    update: bool = False,
     report_dir: Path | None = None,
     progress: bool | None = None,
 ) -> ImportReport:
@@ -381,8 +318,9 @@ def import_folder(
 
     ``batch_size`` defaults to ``settings.batch_size``; ``report_dir`` (for the rejected rows
     and the summary when ``skip_invalid``) defaults to ``<folder>/_import``; ``progress``
-    defaults to :func:`show_progress`. Raises :class:`ImportFailed` on a bad batch unless
-    ``skip_invalid``."""
+    defaults to :func:`show_progress`. Raises :class:`ImportFailed`, having written nothing,
+    if any row has a problem, unless ``skip_invalid``; ``update`` lets a record replace a
+    different stored one under the same key."""
     size = batch_size or get_settings().batch_size
     if size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -390,24 +328,29 @@ def import_folder(
         raise NotFound(f"import folder {folder} does not exist", field="folder")
     out = report_dir or folder / REPORT_DIR
     report = ImportReport()
-    rejections = _Rejections(out / "rejected.jsonl")
+    rejections = _Rejections(out / REJECTED_FILE)
     began = time.monotonic()
-    enabled = show_progress() if progress is None else progress
-    bar, advance = _progress(count_rows(folder) if enabled else 0, enabled)
-    known = _Known(store)
-    index = index_folder(folder)
+    bar = _Bar(show_progress() if progress is None else progress)
     try:
-        with bar:
-            for row in unreadable_rows(folder, index):
-                problems = [FieldProblem("type", row.problem)]
-                _reject_or_fail(report, rejections, skip_invalid, [(row, problems)])
-            for spec in SPECS:
-                for batch in _batches(iter_rows(folder, spec, index), size):
-                    _import_batch(store, spec, batch, known, report, rejections, skip_invalid)
-                    advance(len(batch))
+        with (
+            bar.context(),
+            tempfile.TemporaryFile(prefix="graph-import-") as spool,
+            _young_collections_only(),
+        ):
+            bar.begin("checking", count_rows(folder) if bar.progress else 0)
+            spooled = _validate_pass(
+                store, folder, size, update, skip_invalid, report, rejections, spool, bar
+            )
+            report.validate_seconds = time.monotonic() - began
+            if not skip_invalid and spooled.problems:
+                raise ImportFailed(spooled.problems.rows, more=spooled.problems.more)
+            bar.begin("writing", spooled.rows)
+            spool.seek(0)
+            _write_pass(store, spool, skip_invalid, report, rejections, bar)
     finally:
         rejections.close()
         report.seconds = time.monotonic() - began
+        report.write_seconds = report.seconds - report.validate_seconds
     if skip_invalid:
         if report.total_rejected:
             report.rejected_path = rejections.path
@@ -416,72 +359,114 @@ def import_folder(
     return report
 
 
-def _reject_or_fail(
-    report: ImportReport,
-    rejections: _Rejections,
-    skip_invalid: bool,
-    bad: list[tuple[RawRow, list[FieldProblem]]],
-) -> None:
-    if not bad:
-        return
-    if not skip_invalid:
-        raise ImportFailed(_row_problems(bad))
-    for row, problems in bad:
-        rejections.write(row, problems)
-        report.rejected[row.type] = report.rejected.get(row.type, 0) + 1
+@dataclass
+class _Spooled:
+    rows: int = 0
+    problems: _Problems = field(default_factory=_Problems)
 
 
-def _import_batch(
+def _validate_pass(
     store: GraphStore,
-    spec: TypeSpec,
-    batch: list[RawRow],
-    known: _Known,
+    folder: Path,
+    size: int,
+    update: bool,
+    skip_invalid: bool,
     report: ImportReport,
     rejections: _Rejections,
+    spool: IO[bytes],
+    bar: _Bar,
+) -> _Spooled:
+    """Check every row; spool the batches to write as (type, places, models)."""
+    checker = Checker(store, update=update)
+    index = index_folder(folder)
+    spooled = _Spooled()
+
+    def reject(rejected: Rejected) -> None:
+        report.rejected[rejected.row.type] = report.rejected.get(rejected.row.type, 0) + 1
+        if skip_invalid:
+            rejections.write(rejected.row, rejected.problems)
+        spooled.problems.add(rejected)
+
+    for row in unreadable_rows(folder, index):
+        reject(Rejected(row, list(row.problems) or [FieldProblem("(line)", row.problem)]))
+    for spec in SPECS:
+        for batch in _batches(iter_rows(folder, spec, index), size):
+            checked = checker.check(spec, batch)
+            for rejected in checked.rejected:
+                reject(rejected)
+            report.unchanged[spec.name] += checked.unchanged
+            report.updated[spec.name] += checked.updated
+            refused = spooled.problems and not skip_invalid  # then only check the rest
+            if checked.write and not refused:
+                places = [(row.file, row.line) for row, _ in checked.write]
+                models = [model for _, model in checked.write]
+                pickle.dump((spec.name, places, models), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                spooled.rows += len(models)
+            bar.advance(len(batch))
+            _collect_young()
+    return spooled
+
+
+def _spooled_batches(
+    spool: IO[bytes],
+) -> Iterator[tuple[str, list[tuple[str, int]], list[DomainModel]]]:
+    while True:
+        try:
+            yield pickle.load(spool)  # our own temporary file, written by _validate_pass
+        except EOFError:
+            return
+
+
+def _write_pass(
+    store: GraphStore,
+    spool: IO[bytes],
     skip_invalid: bool,
+    report: ImportReport,
+    rejections: _Rejections,
+    bar: _Bar,
 ) -> None:
-    checked = _validate(spec, batch, known)
-    _reject_or_fail(report, rejections, skip_invalid, checked.bad)
-    upsert: Callable[[Sequence[DomainModel]], int] = getattr(store, spec.upsert)
-    models = [m for _, m in checked.good]
-    try:
-        upsert(models)
-    except (NotFound, ValidationFailed) as error:
-        # The store saw a problem the pre-check could not (e.g. a referral cycle through
-        # stored edges). Nothing of the batch was written; find the rows at fault.
-        if not skip_invalid:
-            raise ImportFailed(_store_problems(checked.good, error)) from None
-        models = _write_one_by_one(upsert, checked.good, report, rejections)
-    known.add(spec, models)
-    report.rows[spec.name] += len(models)
+    specs = {s.name: s for s in SPECS}
+    for name, places, models in _spooled_batches(spool):
+        upsert: Callable[[Sequence[DomainModel]], int] = getattr(store, specs[name].upsert)
+        try:
+            upsert(models)
+            written = len(models)
+        except (NotFound, ValidationFailed, Conflict) as error:
+            # The store saw a problem the validate pass could not (e.g. a referral cycle
+            # through stored edges, or a concurrent writer). Nothing of the batch was written.
+            if not skip_invalid:
+                raise ImportFailed(_store_problems(name, places, error), written=True) from None
+            written = _write_one_by_one(upsert, name, places, models, report, rejections)
+        report.rows[name] += written
+        bar.advance(len(models))
+        _collect_young()
 
 
-def _store_problems(good: list[tuple[RawRow, DomainModel]], error: DomainError) -> list[RowProblem]:
-    first, last = good[0][0], good[-1][0]
-    where = f"{first.line}-{last.line}" if first.line != last.line else str(first.line)
-    return [
-        RowProblem(
-            first.file,
-            first.line,
-            error.field or "(batch)",
-            f"store rejected the batch of lines {where}: {error.message}",
-        )
-    ]
+def _store_problems(
+    name: str, places: list[tuple[str, int]], error: DomainError
+) -> list[RowProblem]:
+    (file, first), (_, last) = places[0], places[-1]
+    where = f"{first}-{last}" if first != last else str(first)
+    reason = f"store rejected the {name} batch of lines {where}: {error.message}"
+    return [RowProblem(file, first, error.field or "(batch)", reason, error.code)]
 
 
 def _write_one_by_one(
     upsert: Callable[[Sequence[DomainModel]], int],
-    good: list[tuple[RawRow, DomainModel]],
+    name: str,
+    places: list[tuple[str, int]],
+    models: list[DomainModel],
     report: ImportReport,
     rejections: _Rejections,
-) -> list[DomainModel]:
-    written: list[DomainModel] = []
-    for row, model in good:
+) -> int:
+    written = 0
+    for (file, line), model in zip(places, models, strict=True):
         try:
             upsert([model])
-        except (NotFound, ValidationFailed) as error:
+        except (NotFound, ValidationFailed, Conflict) as error:
             problem = FieldProblem(error.field or "(record)", error.message)
-            _reject_or_fail(report, rejections, True, [(row, [problem])])
+            rejections.write(RawRow(name, file, line, model.to_record()), [problem])
+            report.rejected[name] += 1
         else:
-            written.append(model)
+            written += 1
     return written

@@ -31,7 +31,7 @@ def write_files(folder: Path, **files: str) -> Path:
     return folder
 
 
-def test_bad_row_names_file_line_and_field_and_writes_nothing_of_its_batch(
+def test_bad_row_names_file_line_and_field_and_writes_nothing(
     tmp_path: Path, store: GraphStore
 ) -> None:
     rows = family_row("a") + family_row("b", size="0") + family_row("c")
@@ -39,21 +39,24 @@ def test_bad_row_names_file_line_and_field_and_writes_nothing_of_its_batch(
     with pytest.raises(ImportFailed) as raised:
         import_folder(store, folder, batch_size=10, progress=False)
     assert store.counts()["Family"] == 0  # not even the good rows of the bad batch
-    assert store.counts()["Region"] == 1  # earlier batches stay written
+    assert store.counts()["Region"] == 0  # nor the batches before it
+    assert raised.value.code == "BAD_USER_INPUT"
     (problem,) = raised.value.rows
     assert (problem.file, problem.line, problem.field) == ("families.csv", 3, "householdSize")
     assert "greater than or equal to 1" in problem.reason
     assert "families.csv:3: householdSize" in str(raised.value)
 
 
-def test_batches_before_the_bad_one_are_written(tmp_path: Path) -> None:
+def test_batches_before_the_bad_one_are_not_written_either(tmp_path: Path) -> None:
     rows = family_row("a") + family_row("b") + family_row("c") + family_row("d", size="x")
     folder = write_files(tmp_path / "in", regions=REGIONS, families=FAMILY_HEADER + rows)
     with embedded(tmp_path / "g.sqlite") as store:
         with pytest.raises(ImportFailed) as raised:
             import_folder(store, folder, batch_size=2, progress=False)
-        assert sorted(store.get_families(["a", "b", "c", "d"])) == ["a", "b"]
+        assert store.get_families(["a", "b", "c", "d"]) == {}
+        assert store.data_version() == 0
     assert raised.value.rows[0].line == 5
+    assert not (tmp_path / "in" / "_import").exists()  # reports only with --skip-invalid
 
 
 def test_dangling_reference_is_reported_with_file_line_and_field(tmp_path: Path) -> None:

@@ -1,0 +1,348 @@
+"""The validate pass of an import: every row, reference, duplicate and store conflict.
+
+:class:`Checker` sees the rows of a folder once, a batch at a time, in import order (nodes
+before relationships), and decides for each row: write it, skip it (the same record is
+already in the store, or earlier in the input) or reject it with its problems. It keeps no
+records, only what later rows are checked against: per type, each accepted key (an id, or the
+pair of ids of a membership or pursuit) with a 64-bit fingerprint of its content and where it
+was first seen, and the referrer of each family. What the store holds is read with the
+:class:`GraphStore` read methods, a batch at a time.
+
+Rules:
+
+- a reference (``regionId``, ``familyId``, ``cohortId``, ``goalId``, ``invitedBy``,
+  ``fromId``/``toId``, ``focusGoals``) names a node accepted earlier in the input or stored;
+- the same key twice in the input: the identical record is written once, a different one is
+  rejected (naming the first occurrence);
+- a key the store already holds: the identical record is skipped (re-importing is a no-op),
+  a different one is a ``CONFLICT`` unless ``update`` is set (then it replaces the stored one);
+- a family has at most one referrer and referrals form no cycle (a different referrer is
+  refused even with ``update``: the store keeps the first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_service.stores.base import FamilyFilter, GraphStore
+from loaders.formats import SPECS, RawRow, TypeSpec
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    FieldProblem,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    ValidationFailed,
+    parse,
+)
+
+CONFLICT = "CONFLICT"
+_MASK64 = (1 << 64) - 1
+_SCAN_PAGE = 1000  # families per read when collecting the stored help ids
+
+
+def key_of(model: DomainModel) -> str:
+    """The identity of a record within its type (what the stores ``MERGE`` on).
+
+    >>> key_of(MemberOf(family_id="a", cohort_id="c1", since="2025-01-01"))
+    'a c1'
+    """
+    if isinstance(model, MemberOf | Pursues):
+        other = model.cohort_id if isinstance(model, MemberOf) else model.goal_id
+        return f"{model.family_id} {other}"  # ids never contain a space
+    if isinstance(model, Referred):
+        return model.to_id  # a family has one referrer
+    return str(getattr(model, "id"))  # noqa: B009 -- every node type and Helped have an id
+
+
+KEY_FIELD = {"membership": "cohortId", "pursuit": "goalId", "referral": "toId"}  # else "id"
+
+
+def fingerprint(model: DomainModel) -> int:
+    """A 64-bit hash of a record's content, stable within one process (not across runs)."""
+    # Models are frozen, so their values (nested Consent included) are hashable.
+    return hash((type(model).__name__, tuple(model.__dict__.values()))) & _MASK64
+
+
+def _references(model: DomainModel) -> list[tuple[str, str, str]]:
+    """(field, id, kind of node) of every node a record names."""
+    if isinstance(model, Family):
+        return [("regionId", model.region_id, "region")]
+    if isinstance(model, Cohort):
+        return [("regionId", model.region_id, "region")] + [
+            ("focusGoals", g, "goal") for g in model.focus_goals
+        ]
+    if isinstance(model, MemberOf):
+        refs = [("familyId", model.family_id, "family"), ("cohortId", model.cohort_id, "cohort")]
+        if model.invited_by is not None:
+            refs.append(("invitedBy", model.invited_by, "family"))
+        return refs
+    if isinstance(model, Pursues):
+        return [("familyId", model.family_id, "family"), ("goalId", model.goal_id, "goal")]
+    if isinstance(model, Helped | Referred):
+        return [("fromId", model.from_id, "family"), ("toId", model.to_id, "family")]
+    return []
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row and everything wrong with it; ``code`` is ``CONFLICT`` for store conflicts."""
+
+    row: RawRow
+    problems: list[FieldProblem]
+    code: str = "BAD_USER_INPUT"
+
+
+@dataclass
+class Checked:
+    """The verdict on one batch."""
+
+    write: list[tuple[RawRow, DomainModel]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    unchanged: int = 0  # already stored, or earlier in the input, identical
+    updated: int = 0  # stored with different content, replaced (``update``)
+
+
+class Checker:
+    """Checks the batches of one import in order; see the module docstring."""
+
+    def __init__(self, store: GraphStore, *, update: bool = False) -> None:
+        self.store = store
+        self.update = update
+        self.accepted: dict[str, dict[str, int]] = {}  # type -> key -> fingerprint|file|line
+        self.files: list[str] = []
+        self._file_index: dict[str, int] = {}
+        self.stored_ids: dict[str, set[str]] = {"family": set(), "cohort": set()}
+        self.regions = {r.id: r for r in store.list_regions()}
+        self.goals = {g.id: g for g in store.list_goals()}
+        self.referrer: dict[str, str] = {}  # family -> referrer, accepted or stored
+        self._stored_help: dict[str, int] | None = None
+        for spec in SPECS:
+            self.accepted[spec.name] = {}
+        self._sources: dict[str, tuple[Container[str], Container[str]]] = {
+            "region": (self.accepted["region"], self.regions),
+            "goal": (self.accepted["goal"], self.goals),
+            "family": (self.accepted["family"], self.stored_ids["family"]),
+            "cohort": (self.accepted["cohort"], self.stored_ids["cohort"]),
+        }
+
+    # ------------------------------------------------------------------------ bookkeeping
+    def _pack(self, fp: int, row: RawRow) -> int:
+        index = self._file_index.get(row.file)
+        if index is None:
+            index = self._file_index[row.file] = len(self.files)
+            self.files.append(row.file)
+        return fp << 48 | index << 32 | row.line
+
+    def _where(self, packed: int) -> tuple[int, str]:
+        return packed >> 48, f"{self.files[(packed >> 32) & 0xFFFF]}:{packed & 0xFFFFFFFF}"
+
+    def _exists(self, kind: str, value: str) -> bool:
+        accepted, stored = self._sources[kind]
+        return value in accepted or value in stored
+
+    # ------------------------------------------------------------------------ store reads
+    def _look_up_references(self, references: Sequence[list[tuple[str, str, str]]]) -> None:
+        wanted: dict[str, set[str]] = {"family": set(), "cohort": set()}
+        for refs in references:
+            for _, value, kind in refs:
+                if kind in wanted and not self._exists(kind, value):
+                    wanted[kind].add(value)
+        if wanted["family"]:
+            self.stored_ids["family"] |= set(self.store.get_families(sorted(wanted["family"])))
+        if wanted["cohort"]:
+            self.stored_ids["cohort"] |= set(self.store.get_cohorts(sorted(wanted["cohort"])))
+
+    def _stored(
+        self, spec: TypeSpec, models: Sequence[DomainModel], model_keys: Sequence[str]
+    ) -> dict[str, DomainModel]:
+        """The stored records under the keys of ``models`` (help: see :meth:`_help_ids`)."""
+        keys = sorted(set(model_keys))
+        found: dict[str, Any]
+        if spec.name == "region":
+            found = {k: self.regions[k] for k in keys if k in self.regions}
+        elif spec.name == "goal":
+            found = {k: self.goals[k] for k in keys if k in self.goals}
+        elif spec.name == "family":
+            found = self.store.get_families(keys)
+        elif spec.name == "cohort":
+            found = self.store.get_cohorts(keys)
+        elif spec.name in ("membership", "pursuit"):
+            families = sorted({m.family_id for m in models if isinstance(m, MemberOf | Pursues)})
+            read = (
+                self.store.memberships_of_families
+                if spec.name == "membership"
+                else self.store.pursuits_of
+            )
+            found = {key_of(r): r for rs in read(families).values() for r in rs}
+        elif spec.name == "referral":
+            ends = {e for m in models if isinstance(m, Referred) for e in (m.from_id, m.to_id)}
+            stored = self.store.referrer_of(sorted(ends - set(self.referrer)))
+            for family, referral in stored.items():
+                self.referrer.setdefault(family, referral.from_id)
+            found = stored
+        else:
+            found = {}
+        return dict(found)
+
+    def _help_ids(self) -> dict[str, int]:
+        """Fingerprint of every stored help exchange by id (read once, only if any exist)."""
+        if self._stored_help is None:
+            self._stored_help = {}
+            if self.store.counts().get("HELPED", 0):
+                for families in self._stored_family_pages():
+                    for helps in self.store.help_of(families).values():
+                        self._stored_help.update((h.id, fingerprint(h)) for h in helps)
+        return self._stored_help
+
+    def _stored_family_pages(self) -> Iterator[list[str]]:
+        after: str | None = None
+        while True:
+            page = self.store.list_families(FamilyFilter(), after=after, limit=_SCAN_PAGE)
+            ids = [f.id for f in page.families]
+            if ids:
+                yield ids
+            if not ids or not page.has_next:
+                return
+            after = ids[-1]
+
+    # ------------------------------------------------------------------------ the check
+    def check(self, spec: TypeSpec, batch: Sequence[RawRow]) -> Checked:
+        """Decide every row of ``batch`` (rows of type ``spec``, in file order)."""
+        out = Checked()
+        parsed: list[tuple[RawRow, DomainModel]] = []
+        for row in batch:
+            if row.record is None:
+                out.rejected.append(
+                    Rejected(row, list(row.problems) or [FieldProblem("(line)", row.problem)])
+                )
+                continue
+            try:
+                parsed.append((row, parse(spec.model, row.record)))
+            except ValidationFailed as error:
+                out.rejected.append(Rejected(row, error.problems))
+        models = [m for _, m in parsed]
+        keys = [key_of(m) for m in models]
+        references = [_references(m) for m in models]
+        self._look_up_references(references)
+        stored = self._stored(spec, models, keys)
+        stored_help = self._help_ids() if spec.name == "help" and models else {}
+        accepted = self.accepted[spec.name]
+        exists = self._exists
+        for (row, model), key, refs in zip(parsed, keys, references, strict=True):
+            if not all(exists(kind, value) for _, value, kind in refs):
+                problems = [
+                    FieldProblem(name, f"{kind} {value!r} does not exist")
+                    for name, value, kind in refs
+                    if not exists(kind, value)
+                ]
+                out.rejected.append(Rejected(row, problems))
+                continue
+            fp = fingerprint(model)
+            earlier = accepted.get(key)
+            if earlier is not None:
+                self._duplicate(spec, row, model, key, fp, earlier, out)
+                continue
+            if isinstance(model, Referred) and (problem := self._referral_problem(model)):
+                out.rejected.append(Rejected(row, [problem]))
+                continue
+            verdict = self._against_store(spec, model, key, fp, stored, stored_help)
+            if isinstance(verdict, Rejected):
+                out.rejected.append(Rejected(row, verdict.problems, verdict.code))
+                continue
+            accepted[key] = self._pack(fp, row)
+            if isinstance(model, Referred):
+                self.referrer[model.to_id] = model.from_id
+            if verdict == "unchanged":
+                out.unchanged += 1
+            else:
+                out.updated += verdict == "updated"
+                out.write.append((row, model))
+        out.rejected.sort(key=lambda r: r.row.line)
+        return out
+
+    def _duplicate(
+        self,
+        spec: TypeSpec,
+        row: RawRow,
+        model: DomainModel,
+        key: str,
+        fp: int,
+        earlier: int,
+        out: Checked,
+    ) -> None:
+        first_fp, where = self._where(earlier)
+        if first_fp == fp:
+            out.unchanged += 1  # the identical record again: written once
+            return
+        name = KEY_FIELD.get(spec.name, "id")
+        if isinstance(model, Referred) and self.referrer.get(key) != model.from_id:
+            reason = f"family {key!r} already has referrer {self.referrer.get(key)!r} ({where})"
+        else:
+            reason = f"{spec.name} {key!r} is also on {where}, with different content"
+        out.rejected.append(Rejected(row, [FieldProblem(name, reason)]))
+
+    def _referral_problem(self, referral: Referred) -> FieldProblem | None:
+        """A second referrer (stored) or a cycle through known referrals. The stores check
+        again on write."""
+        current = self.referrer.get(referral.to_id)
+        if current is not None and current != referral.from_id:
+            return FieldProblem(
+                "toId", f"family {referral.to_id!r} already has referrer {current!r}"
+            )
+        node: str | None = referral.from_id
+        seen: set[str] = set()
+        while node is not None and node not in seen:
+            if node == referral.to_id:
+                return FieldProblem("toId", "would close a referral cycle")
+            seen.add(node)
+            node = self.referrer.get(node)
+        return None
+
+    def _against_store(
+        self,
+        spec: TypeSpec,
+        model: DomainModel,
+        key: str,
+        fp: int,
+        stored: dict[str, DomainModel],
+        stored_help: dict[str, int],
+    ) -> str | Rejected:
+        """ "new", "unchanged", "updated", or the conflict."""
+        if spec.name == "help":
+            if key not in stored_help:
+                return "new"
+            if stored_help[key] == fp:
+                return "unchanged"
+            differs = "a different help exchange"
+        else:
+            existing = stored.get(key)
+            if existing is None:
+                return "new"
+            if fingerprint(existing) == fp:
+                return "unchanged"
+            fields = [
+                info.alias or name
+                for name, info in type(model).model_fields.items()
+                if getattr(model, name) != getattr(existing, name)
+            ]
+            if isinstance(model, Referred) and "fromId" in fields:
+                return Rejected(
+                    RawRow(spec.name, "", 0, None),
+                    [FieldProblem("toId", f"family {key!r} already has a different referrer")],
+                    CONFLICT,
+                )
+            differs = f"a {spec.name} that differs in {', '.join(fields)}"
+        if self.update:
+            return "updated"
+        reason = f"the store holds {differs} under {key!r}; pass --update to replace it"
+        return Rejected(
+            RawRow(spec.name, "", 0, None),
+            [FieldProblem(KEY_FIELD.get(spec.name, "id"), reason)],
+            CONFLICT,
+        )
