@@ -82,6 +82,11 @@ COMMUNITY_SIZE_BINS: tuple[Bin, ...] = (
     ("51+", 51, None),
 )
 VALUE = "value"
+# Tables of measures that are not counts of families: published exactly when the group is
+# large enough (graph_service.analytics.privacy.structural), never noised.
+STRUCTURAL = frozenset(
+    {"network_measures", "community_sizes", "tercile_cut_points", "ripple_measures"}
+)
 
 
 @dataclass(frozen=True)
@@ -103,13 +108,15 @@ class NetworkSummary:
     economic_connectedness: Cell  # count: below-median families with ties
 
     def tables(self) -> list[Table]:
-        figures = figures_table(
-            "network_figures",
+        """The noisy count tables first, then the structural ones (:data:`STRUCTURAL`)."""
+        figures = figures_table("network_figures", [("families", self.families)])
+        measures = figures_table(
+            "network_measures",
             [
-                ("families", self.families),
                 ("average_clustering", self.average_clustering),
                 ("help_reciprocity", self.help_reciprocity),
-                ("communities_modularity", self.communities),
+                ("modularity", Cell(self.families.count, {VALUE: self.communities.value(VALUE)})),
+                ("communities", Cell(self.families.count, {VALUE: self.communities.count})),
                 ("economic_connectedness", self.economic_connectedness),
             ],
         )
@@ -117,9 +124,10 @@ class NetworkSummary:
             figures,
             self.ties_by_kind,
             self.degree_distribution,
-            self.community_sizes,
             self.boundary_ties,
             self.help_by_kind,
+            measures,
+            self.community_sizes,
         ]
 
 
@@ -150,6 +158,26 @@ def quarter_period(start: date | None, end: date | None) -> tuple[date | None, d
     year = end.year + (next_quarter_month > 12)
     last = date(year, (next_quarter_month - 1) % 12 + 1, 1) - timedelta(days=1)
     return first, last
+
+
+def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
+    """First and last date in the data: joins, help and referrals (None: no dates at all)."""
+    dates = [d for _, d in graph.nodes(data="joined_at") if d is not None]
+    dates += [d for _, _, d in graph.edges(data="at") if d is not None]
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def report_period(
+    graph: FamilyGraph, start: date | None, end: date | None
+) -> tuple[date | None, date | None]:
+    """The period a report covers: the dates asked for, else the data's own span, widened to
+    whole quarters (so a report always states its period when the data has any date).
+
+    >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
+    (datetime.date(2025, 1, 1), None)
+    """
+    first, last = data_span(graph)
+    return quarter_period(start or first, end or last)
 
 
 def in_period(at: date | None, start: date | None, end: date | None) -> bool:
@@ -206,6 +234,7 @@ def network_summary(
     seed: int = 0,
 ) -> NetworkSummary:
     """Summarise the research population's network (see the module doc for definitions)."""
+    stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
     research = dated_graph(research_graph(graph), start, end)
     ties = tie_graph(research)
@@ -216,8 +245,8 @@ def network_summary(
     communities, community_sizes = _communities(local, seed)
     return NetworkSummary(
         region=region,
-        start=start,
-        end=end,
+        start=stated[0],
+        end=stated[1],
         families=Cell(len(members)),
         ties_by_kind=_ties_by_kind(incident),
         degree_distribution=binned_table(
@@ -263,8 +292,13 @@ def _communities(local: nx.Graph[str], seed: int) -> tuple[Cell, Table]:
         nx.community.louvain_communities(local, seed=seed) if local.number_of_nodes() else []
     )
     modularity = float(nx.community.modularity(local, found)) if local.number_of_edges() else None
-    sizes = binned_table(
-        "community_sizes", "families_in_community", (len(c) for c in found), COMMUNITY_SIZE_BINS
+    counts = Counter(bin_of(len(c), COMMUNITY_SIZE_BINS) for c in found)
+    sizes = make_table(
+        "community_sizes",
+        "families_in_community",
+        "measure",
+        [(label, [Cell(0, {"communities": counts[label]})]) for label, _, _ in COMMUNITY_SIZE_BINS],
+        ["value"],
     )
     return Cell(len(found), {VALUE: modularity}), sizes
 
