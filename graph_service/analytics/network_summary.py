@@ -232,8 +232,13 @@ def network_summary(
     start: date | None = None,
     end: date | None = None,
     seed: int = 0,
+    structure: bool = True,
 ) -> NetworkSummary:
-    """Summarise the research population's network (see the module doc for definitions)."""
+    """Summarise the research population's network (see the module doc for definitions).
+
+    ``structure=False`` skips the structural measures (clustering, Louvain, economic
+    connectedness: ``None`` / empty), for a pass that only needs the count tables.
+    """
     stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
     research = dated_graph(research_graph(graph), start, end)
@@ -242,7 +247,8 @@ def network_summary(
     inside = set(members)
     incident = [(u, v, d) for u, v, d in ties.edges(data=True) if u in inside or v in inside]
     local = ties if region is None else ties.subgraph(members).copy()  # a copy: views are slow
-    communities, community_sizes = _communities(local, seed)
+    communities, community_sizes = _communities(local if structure else nx.Graph(), seed)
+    clustering = nx.average_clustering(local) if members and structure else None
     return NetworkSummary(
         region=region,
         start=stated[0],
@@ -252,15 +258,15 @@ def network_summary(
         degree_distribution=binned_table(
             "degree_distribution", "ties", (ties.degree(n) for n in members), DEGREE_BINS
         ),
-        average_clustering=Cell(
-            len(members), {VALUE: nx.average_clustering(local) if members else None}
-        ),
+        average_clustering=Cell(len(members), {VALUE: clustering}),
         help_reciprocity=_help_reciprocity(research, members),
         communities=communities,
         community_sizes=community_sizes,
         boundary_ties=_boundary_ties(research, incident),
         help_by_kind=_help_by_kind(research, inside),
-        economic_connectedness=economic_connectedness(research, ties, members),
+        economic_connectedness=economic_connectedness(research, ties, members)
+        if structure
+        else Cell(0, {VALUE: None}),
     )
 
 

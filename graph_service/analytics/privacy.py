@@ -118,7 +118,9 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
     With ``X`` = ``max_exchanges``, ``M`` = ``max_cohort_mates``, ``T = X + M`` ties:
 
     - families (the population count, one family in one row of a grouping by the family's
-      own attributes or program-wide position): 1; goals by status: ``max_goals``;
+      own attributes or program-wide position): 1; goals by status: ``max_goals``; equal-size
+      terciles also move <= 2 other families across a cut when ``f`` leaves (each boundary
+      shifts by at most one rank): 5 and ``5 * max_goals``;
     - ties by kind: each of ``f``'s <= X exchange ties is in <= 2 kind rows plus ``any``,
       each of its <= M cohort ties in ``cohort`` plus ``any``: ``3X + 2M``;
     - degree distribution: ``f`` leaves its bin and <= T neighbours move one bin: ``1 + 2T``;
@@ -152,10 +154,11 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
         "region_ties": {COUNT: 2 * (3 * x + 2 * m)},
         "region_links": {COUNT: 2 * (3 * x + 2 * m)},
     }
-    for by in ("help_tie_tercile", "bridging", "cohort_size"):
-        table[f"families_by_{by}"] = one
-        table[f"income_movement_by_{by}"] = one
-        table[f"goals_by_{by}"] = {COUNT: float(bounds.max_goals)}
+    for by, moved in (("help_tie_tercile", 2), ("bridging", 0), ("cohort_size", 0)):
+        families = 1.0 + 2 * moved
+        table[f"families_by_{by}"] = {COUNT: families}
+        table[f"income_movement_by_{by}"] = {COUNT: families}
+        table[f"goals_by_{by}"] = {COUNT: families * bounds.max_goals}
     return table
 
 

@@ -32,6 +32,7 @@ from graph_service.analytics.disclosure import (
 )
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.network_summary import (
+    STRUCTURAL,
     network_summary,
     quarter_period,
     report_period,
@@ -83,16 +84,24 @@ def network_release(
     period = quarter_period(start, end)
 
     def compute() -> tuple[str | None, Period, list[Table]]:
-        graph = _bounded(store, settings)
-        key = f"research:network:{region}:{period}:{seed}"
-        summary = _cached(
+        # Counts on the bounded graph (they get noise calibrated to its bounds); structural
+        # measures, published exactly, on the research graph as it is.
+        bounded = _bounded(store, settings)
+        counts = _cached(
             store,
-            key,
+            f"research:network-counts:{bounds_of(settings)}:{region}:{period}",
             lambda _: network_summary(
-                graph, region=region, start=period[0], end=period[1], seed=seed
+                bounded, region=region, start=period[0], end=period[1], structure=False
             ),
         )
-        return region, (summary.start, summary.end), summary.tables()
+        whole = _cached(
+            store,
+            f"research:network-structure:{region}:{period}:{seed}",
+            lambda g: network_summary(g, region=region, start=period[0], end=period[1], seed=seed),
+        )
+        tables = [t for t in counts.tables() if t.name not in STRUCTURAL]
+        tables += [t for t in whole.tables() if t.name in STRUCTURAL]
+        return region, (counts.start, counts.end), tables
 
     parameters = {"region": region, "period": [str(d) for d in period], "seed": seed}
     return release(store, settings, principal, "network", parameters, compute)
