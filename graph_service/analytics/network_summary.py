@@ -105,6 +105,8 @@ class NetworkSummary:
     community_sizes: Table
     boundary_ties: Table  # rows cohort/region, columns bonding/bridging, E-I on row totals
     help_by_kind: Table
+    help_by_quarter: Table  # exchanges, hours and dollars per calendar quarter of the period
+    families_by_quarter: Table  # families by the quarter they joined ("earlier": before)
     economic_connectedness: Cell  # count: below-median families with ties
 
     def tables(self) -> list[Table]:
@@ -126,6 +128,8 @@ class NetworkSummary:
             self.degree_distribution,
             self.boundary_ties,
             self.help_by_kind,
+            self.help_by_quarter,
+            self.families_by_quarter,
             measures,
             self.community_sizes,
         ]
@@ -264,6 +268,8 @@ def network_summary(
         community_sizes=community_sizes,
         boundary_ties=_boundary_ties(research, incident),
         help_by_kind=_help_by_kind(research, inside),
+        help_by_quarter=_help_by_quarter(research, inside, stated),
+        families_by_quarter=_families_by_quarter(research, members, stated),
         economic_connectedness=economic_connectedness(research, ties, members)
         if structure
         else Cell(0, {VALUE: None}),
@@ -356,6 +362,69 @@ def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
         margins="columns",
         column_total_derived={"exchanges": total.derived},
         total_derived=total.derived,
+    )
+
+
+def quarter_of(day: date) -> str:
+    """``YYYY-Qn`` of a date.
+
+    >>> quarter_of(date(2025, 8, 1))
+    '2025-Q3'
+    """
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarters(start: date | None, end: date | None) -> list[str]:
+    """Every quarter from ``start``'s to ``end``'s (none without both dates).
+
+    >>> quarters(date(2025, 11, 1), date(2026, 2, 1))
+    ['2025-Q4', '2026-Q1']
+    """
+    if start is None or end is None:
+        return []
+    found = []
+    year, quarter = start.year, (start.month - 1) // 3
+    while (year, quarter) <= (end.year, (end.month - 1) // 3):
+        found.append(f"{year}-Q{quarter + 1}")
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return found
+
+
+def _help_by_quarter(
+    research: FamilyGraph, inside: set[str], period: tuple[date | None, date | None]
+) -> Table:
+    """Help exchanges touching the population per quarter of the report's period."""
+    counts: dict[str, list[float]] = {q: [0, 0.0, 0.0] for q in quarters(*period)}
+    for u, v, d in research.edges(data=True):
+        if d["kind"] != HELPED or not (u in inside or v in inside) or d.get("at") is None:
+            continue
+        row = counts.get(quarter_of(d["at"]))
+        if row is not None:
+            row[0] += 1
+            row[1] += float(d.get("hours") or 0.0)
+            row[2] += float(d.get("amount") or 0.0)
+    rows = [
+        (q, [Cell(int(n), {"hours": hours, "dollars": dollars})])
+        for q, (n, hours, dollars) in counts.items()
+    ]
+    return make_table("help_by_quarter", "quarter", "measure", rows, ["exchanges"])
+
+
+def _families_by_quarter(
+    research: FamilyGraph, members: Sequence[str], period: tuple[date | None, date | None]
+) -> Table:
+    """The population by the quarter each family joined (``earlier``: before the period)."""
+    rows = ["earlier", *quarters(*period)]
+    counts = Counter(
+        "earlier" if period[0] and joined < period[0] else quarter_of(joined)
+        for joined in (research.nodes[n]["joined_at"] for n in members)
+    )
+    return make_table(
+        "families_by_quarter",
+        "joined",
+        "measure",
+        [(q, [Cell(counts[q])]) for q in rows],
+        ["families"],
     )
 
 

@@ -125,8 +125,8 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
       each of its <= M cohort ties in ``cohort`` plus ``any``: ``3X + 2M``;
     - degree distribution: ``f`` leaves its bin and <= T neighbours move one bin: ``1 + 2T``;
     - bonding/bridging: <= X exchange ties, each in the cohort and the region row: ``2X``;
-    - help by kind: <= X exchanges (count ``X``), hours ``X * max_hours``, dollars
-      ``X * max_dollars``;
+    - help by kind and by quarter: <= X exchanges (count ``X``), hours ``X * max_hours``,
+      dollars ``X * max_dollars``;
     - ripple joins by month: ``f`` and its <= X recruits change column: ``1 + 2X``;
       cascade sizes: ``f``'s cascade splits into <= X + 1: ``X + 2``;
     - region ties and links: as ties by kind, over the region rows: ``2(3X + 2M)``.
@@ -139,10 +139,16 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
     one = {COUNT: 1.0}
     table: dict[str, dict[str, float]] = {
         "network_figures": one,
+        "families_by_quarter": one,
         "ties_by_kind": {COUNT: 3 * x + 2 * m},
         "degree_distribution": {COUNT: 1 + 2 * ties},
         "boundary_ties": {COUNT: 2 * x},
         "help_by_kind": {
+            COUNT: x,
+            "hours": x * bounds.max_hours,
+            "dollars": x * bounds.max_dollars,
+        },
+        "help_by_quarter": {
             COUNT: x,
             "hours": x * bounds.max_hours,
             "dollars": x * bounds.max_dollars,

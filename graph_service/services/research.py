@@ -16,6 +16,7 @@ repeat returns the same noisy answer for free and a new question draws new noise
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -233,6 +234,26 @@ def report_release(
     if report == "ripple":
         return ripple_release(store, settings, principal, region, start, end)
     return region_release(store, settings, principal)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the policymakers' report (:mod:`graph_service.research_report`) is drawn from."""
+
+    network: Release
+    terciles: Release
+    bridging: Release
+
+
+def report_inputs(
+    store: GraphStore, settings: Settings, principal: Principal | None, region: str | None
+) -> ReportInputs:
+    """The three releases the policymakers' report is drawn from (whole data span)."""
+    return ReportInputs(
+        network=network_release(store, settings, principal, region, None, None),
+        terciles=outcome_release(store, settings, principal, region, "help_tie_tercile"),
+        bridging=outcome_release(store, settings, principal, region, "bridging"),
+    )
 
 
 def export(

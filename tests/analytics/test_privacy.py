@@ -59,7 +59,7 @@ def _l1(a: Table, b: Table, quantity: str) -> float:
 def _count_tables(graph: FamilyGraph, region: str | None) -> list[Table]:
     bounded = bounded_graph(graph, BOUNDS)
     research = research_graph(bounded)
-    tables = network_summary(bounded, region=region, structure=False).tables()[:5]
+    tables = network_summary(bounded, region=region, structure=False).tables()[:7]
     for by in ("help_tie_tercile", "bridging", "cohort_size"):
         for stratify in ("none", "region"):
             result = outcomes_by_network(bounded, by=by, region=region, stratify=stratify)  # type: ignore[arg-type]  # literals from the loop
@@ -144,7 +144,7 @@ def test_privatize_refuses_a_table_without_a_stated_sensitivity() -> None:
 
 def test_noisy_tables_keep_the_small_cell_rule_and_add_up() -> None:
     graph = _network(300, 4)
-    tables = network_summary(bounded_graph(graph, BOUNDS), structure=False).tables()[:5]
+    tables = network_summary(bounded_graph(graph, BOUNDS), structure=False).tables()[:7]
     noisy = privatize(tables, sensitivity(BOUNDS), 1.0, SeededNoise(1), threshold=10)
     for table in noisy:
         assert_safe(table, 10)
@@ -169,7 +169,7 @@ def _exact(graph: FamilyGraph, **query: object) -> list[Table]:
     key = (id(graph), repr(sorted(query.items())))
     if key not in _EXACT:
         summary = network_summary(bounded_graph(graph, BOUNDS), structure=False, **query)  # type: ignore[arg-type]  # region/start/end
-        _EXACT[key] = summary.tables()[:5]
+        _EXACT[key] = summary.tables()[:7]
     return _EXACT[key]
 
 
@@ -248,7 +248,7 @@ def test_one_family_difference_cannot_tell_whether_the_family_is_there() -> None
     assert _true(after, "help_by_kind", kind) == _true(before, "help_by_kind", kind) + 1
     epsilon = 1.0
     reference = _release(before, 0, epsilon)
-    per_quantity = epsilon / 7  # 5 tables; help_by_kind has 3 quantities
+    per_quantity = epsilon / 11  # 7 tables; help by kind and by quarter: 3 quantities each
     assert next(t for t in reference if t.name == "help_by_kind").epsilon == pytest.approx(
         3 * per_quantity
     )
