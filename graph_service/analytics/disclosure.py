@@ -418,20 +418,45 @@ def write_csv(
     return paths
 
 
+def _pandas_metadata(fields: Sequence[tuple[str, str, str]]) -> bytes:
+    """pandas' schema metadata: ``count`` reads back as the nullable ``Int64`` dtype (a
+    suppressed count is ``<NA>``, never a ``NaN`` that turns the column into floats)."""
+    import json
+
+    columns = [
+        {"name": n, "field_name": n, "pandas_type": p, "numpy_type": t, "metadata": None}
+        for n, p, t in fields
+    ]
+    return json.dumps(
+        {
+            "index_columns": [],
+            "column_indexes": [],
+            "columns": columns,
+            "creator": {"library": "pyarrow", "version": "16"},
+            "pandas_version": "2.2.0",
+        }
+    ).encode("utf-8")
+
+
 def write_parquet(
     tables: Iterable[Table], directory: Path, *, threshold: int = DEFAULT_THRESHOLD
 ) -> list[Path]:
-    """Write each (already suppressed) table to ``<directory>/<name>.parquet``."""
+    """Write each (already suppressed) table to ``<directory>/<name>.parquet``; ``count`` is a
+    nullable 64-bit integer column (pandas reads it as ``Int64``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in _checked(tables, threshold):
+        names = _measures(table)
         fields = [(name, pa.string()) for name in _BASE_FIELDS[:5]]
         fields += [("count", pa.int64()), ("suppressed", pa.bool_())]
-        fields += [(name, pa.float64()) for name in _measures(table)]
-        schema = pa.schema(fields)
+        fields += [(name, pa.float64()) for name in names]
+        described = [(n, "unicode", "object") for n in _BASE_FIELDS[:5]]
+        described += [("count", "int64", "Int64"), ("suppressed", "bool", "bool")]
+        described += [(n, "float64", "float64") for n in names]
+        schema = pa.schema(fields, metadata={b"pandas": _pandas_metadata(described)})
         path = directory / f"{table.name}.parquet"
         pq.write_table(pa.Table.from_pylist(to_records(table), schema=schema), path)
         paths.append(path)
