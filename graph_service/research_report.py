@@ -199,7 +199,8 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def _measures_html(network: Release) -> str:
     table = _table(network, "network_measures")
     rows = "".join(
-        f"<tr><td>{_esc(k.replace('_', ' '))}</td><td>{_fmt(c.value('value'))}</td></tr>"
+        f"<tr><td>{_esc(k.replace('_', ' '))}</td>"
+        f"<td>{_fmt(c.value('value'), 0 if k == 'communities' else 3)}</td></tr>"
         for k, c in _rows(table)
     )
     return f"<table><tr><th>measure</th><th>value</th></tr>{rows}</table>"
