@@ -138,6 +138,43 @@ def research_export(
         console.print(f"wrote {path}")
 
 
+@app.command("research-report")
+def research_report(
+    out: Annotated[Path, typer.Option(help="Folder for report.html (and report.pdf).")],
+    region: Annotated[str | None, typer.Option(help="One region (default: all).")] = None,
+    researcher: Annotated[
+        str, typer.Option(help="Whose privacy budget the report's releases are charged to.")
+    ] = "policy-report",
+    pdf: Annotated[bool, typer.Option(help="Also print a PDF with headless Chromium.")] = True,
+) -> None:
+    """Write a self-contained HTML report for policymakers (growth, help by kind, outcomes
+    by network position, bonding vs bridging, the disclosure statement), built only from
+    what a researcher may see; three releases charged to ``--researcher``'s budget."""
+    import time
+
+    from graph_service import chromium
+    from graph_service.auth import Principal
+    from graph_service.research_report import render
+    from graph_service.services import research
+
+    settings = get_settings()
+    began = time.monotonic()
+    with open_store(settings) as store:
+        inputs = research.report_inputs(
+            store, settings, Principal(Role.RESEARCHER, researcher), region
+        )
+    where = region or "the whole program"
+    page = render(inputs, settings, title=f"The families' support network: {where}")
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / "report.html"
+    html_path.write_text(page, encoding="utf-8")
+    console.print(f"wrote {html_path} in {time.monotonic() - began:.1f} s")
+    if pdf and chromium.chromium() is not None:
+        console.print(f"wrote {chromium.print_pdf(html_path, out / 'report.pdf')}")
+    elif pdf:
+        console.print("no chromium on PATH: PDF skipped (apt-get install chromium)")
+
+
 @app.command()
 def picture(
     kind: Annotated[str, typer.Argument(help="ripple, growth or regions.")],

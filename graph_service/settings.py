@@ -58,6 +58,17 @@ class Settings(BaseSettings):
 
     # Research disclosure control: cells with a count in 1..threshold are suppressed.
     small_cell_threshold: int = Field(default=10, ge=1)
+    # Differential privacy of research releases (README "Privacy guarantee"): epsilon per
+    # report, the budget per researcher and calendar quarter, and the per-family bounds.
+    privacy_epsilon_per_report: float = Field(default=1.0, gt=0)
+    privacy_epsilon_per_quarter: float = Field(default=10.0, gt=0)
+    privacy_max_exchanges: int = Field(default=24, ge=1)
+    privacy_max_goals: int = Field(default=5, ge=1)
+    privacy_max_hours: float = Field(default=12.0, gt=0)
+    privacy_max_dollars: float = Field(default=500.0, gt=0)
+    # Tests only: seeds the noise so that test runs repeat (refused in production, where a
+    # fixed seed would let two releases cancel each other's noise).
+    privacy_test_seed: int | None = None
 
     # Vocabulary extensions, e.g. GS_EXTRA_GOAL_CATEGORIES='{"learn_to_drive": "Learn to drive"}'
     extra_goal_categories: dict[str, str] = {}

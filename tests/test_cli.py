@@ -41,6 +41,13 @@ def test_research_export_writes_safe_tables(demo_store: Path) -> None:
         app, ["research-export", "network", "--out", str(demo_store / "r"), "--format", "parquet"]
     )
     assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    for path in (demo_store / "r").glob("*.parquet"):
+        frame = pd.read_parquet(path)
+        assert str(frame["count"].dtype) == "Int64", path.name  # nullable, never NaN floats
+        assert frame.loc[frame["suppressed"], "count"].isna().all()
+        assert frame.loc[~frame["suppressed"], "count"].notna().all()
     assert (demo_store / "r" / "network_figures.parquet").exists()
 
 

@@ -110,6 +110,12 @@ class Table:
     row_totals: tuple[Cell, ...] | None = None
     column_totals: tuple[Cell, ...] | None = None
     total: Cell | None = None
+    # Differential privacy (graph_service.analytics.privacy): the Laplace scale of each noisy
+    # quantity ("count", "hours", ...) and the table's share of the release's epsilon; a
+    # structural table holds measures that are not counts (gated by the group size, no noise).
+    noise: Mapping[str, float] = field(default_factory=dict)
+    epsilon: float | None = None
+    structural: bool = False
 
     def __post_init__(self) -> None:
         if len(self.cells) != len(self.row_keys):
@@ -412,21 +418,99 @@ def write_csv(
     return paths
 
 
+def _pandas_metadata(fields: Sequence[tuple[str, str, str]]) -> bytes:
+    """pandas' schema metadata: ``count`` reads back as the nullable ``Int64`` dtype (a
+    suppressed count is ``<NA>``, never a ``NaN`` that turns the column into floats)."""
+    import json
+
+    columns = [
+        {"name": n, "field_name": n, "pandas_type": p, "numpy_type": t, "metadata": None}
+        for n, p, t in fields
+    ]
+    return json.dumps(
+        {
+            "index_columns": [],
+            "column_indexes": [],
+            "columns": columns,
+            "creator": {"library": "pyarrow", "version": "16"},
+            "pandas_version": "2.2.0",
+        }
+    ).encode("utf-8")
+
+
 def write_parquet(
     tables: Iterable[Table], directory: Path, *, threshold: int = DEFAULT_THRESHOLD
 ) -> list[Path]:
-    """Write each (already suppressed) table to ``<directory>/<name>.parquet``."""
+    """Write each (already suppressed) table to ``<directory>/<name>.parquet``; ``count`` is a
+    nullable 64-bit integer column (pandas reads it as ``Int64``)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in _checked(tables, threshold):
+        names = _measures(table)
         fields = [(name, pa.string()) for name in _BASE_FIELDS[:5]]
         fields += [("count", pa.int64()), ("suppressed", pa.bool_())]
-        fields += [(name, pa.float64()) for name in _measures(table)]
-        schema = pa.schema(fields)
+        fields += [(name, pa.float64()) for name in names]
+        described = [(n, "unicode", "object") for n in _BASE_FIELDS[:5]]
+        described += [("count", "int64", "Int64"), ("suppressed", "bool", "bool")]
+        described += [(n, "float64", "float64") for n in names]
+        schema = pa.schema(fields, metadata={b"pandas": _pandas_metadata(described)})
         path = directory / f"{table.name}.parquet"
         pq.write_table(pa.Table.from_pylist(to_records(table), schema=schema), path)
         paths.append(path)
     return paths
+
+
+# --- storage (a released table is kept with its release, graph_service.stores.privacy_ledger)
+
+
+def _cell_to_dict(cell: Cell) -> dict[str, Any]:
+    return {"count": cell.count, "derived": dict(cell.derived), "suppressed": cell.suppressed}
+
+
+def _cell_from_dict(data: Mapping[str, Any]) -> Cell:
+    return Cell(data["count"], dict(data["derived"]), bool(data["suppressed"]))
+
+
+def table_to_dict(table: Table) -> dict[str, Any]:
+    """A JSON-ready dict of ``table``; :func:`table_from_dict` reads it back unchanged."""
+
+    def cells(row: Sequence[Cell] | None) -> list[dict[str, Any]] | None:
+        return None if row is None else [_cell_to_dict(c) for c in row]
+
+    return {
+        "name": table.name,
+        "rowHeader": table.row_header,
+        "columnHeader": table.column_header,
+        "rowKeys": list(table.row_keys),
+        "columnKeys": list(table.column_keys),
+        "cells": [cells(row) for row in table.cells],
+        "rowTotals": cells(table.row_totals),
+        "columnTotals": cells(table.column_totals),
+        "total": None if table.total is None else _cell_to_dict(table.total),
+        "noise": dict(table.noise),
+        "epsilon": table.epsilon,
+        "structural": table.structural,
+    }
+
+
+def table_from_dict(data: Mapping[str, Any]) -> Table:
+    def cells(row: Sequence[Mapping[str, Any]] | None) -> tuple[Cell, ...] | None:
+        return None if row is None else tuple(_cell_from_dict(c) for c in row)
+
+    return Table(
+        name=data["name"],
+        row_header=data["rowHeader"],
+        column_header=data["columnHeader"],
+        row_keys=tuple(data["rowKeys"]),
+        column_keys=tuple(data["columnKeys"]),
+        cells=tuple(tuple(_cell_from_dict(c) for c in row) for row in data["cells"]),
+        row_totals=cells(data["rowTotals"]),
+        column_totals=cells(data["columnTotals"]),
+        total=None if data["total"] is None else _cell_from_dict(data["total"]),
+        noise=dict(data["noise"]),
+        epsilon=data["epsilon"],
+        structural=bool(data["structural"]),
+    )

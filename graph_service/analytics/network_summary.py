@@ -82,6 +82,11 @@ COMMUNITY_SIZE_BINS: tuple[Bin, ...] = (
     ("51+", 51, None),
 )
 VALUE = "value"
+# Tables of measures that are not counts of families: published exactly when the group is
+# large enough (graph_service.analytics.privacy.structural), never noised.
+STRUCTURAL = frozenset(
+    {"network_measures", "community_sizes", "tercile_cut_points", "ripple_measures"}
+)
 
 
 @dataclass(frozen=True)
@@ -100,16 +105,20 @@ class NetworkSummary:
     community_sizes: Table
     boundary_ties: Table  # rows cohort/region, columns bonding/bridging, E-I on row totals
     help_by_kind: Table
+    help_by_quarter: Table  # exchanges, hours and dollars per calendar quarter of the period
+    families_by_quarter: Table  # families by the quarter they joined ("earlier": before)
     economic_connectedness: Cell  # count: below-median families with ties
 
     def tables(self) -> list[Table]:
-        figures = figures_table(
-            "network_figures",
+        """The noisy count tables first, then the structural ones (:data:`STRUCTURAL`)."""
+        figures = figures_table("network_figures", [("families", self.families)])
+        measures = figures_table(
+            "network_measures",
             [
-                ("families", self.families),
                 ("average_clustering", self.average_clustering),
                 ("help_reciprocity", self.help_reciprocity),
-                ("communities_modularity", self.communities),
+                ("modularity", Cell(self.families.count, {VALUE: self.communities.value(VALUE)})),
+                ("communities", Cell(self.families.count, {VALUE: self.communities.count})),
                 ("economic_connectedness", self.economic_connectedness),
             ],
         )
@@ -117,9 +126,12 @@ class NetworkSummary:
             figures,
             self.ties_by_kind,
             self.degree_distribution,
-            self.community_sizes,
             self.boundary_ties,
             self.help_by_kind,
+            self.help_by_quarter,
+            self.families_by_quarter,
+            measures,
+            self.community_sizes,
         ]
 
 
@@ -150,6 +162,26 @@ def quarter_period(start: date | None, end: date | None) -> tuple[date | None, d
     year = end.year + (next_quarter_month > 12)
     last = date(year, (next_quarter_month - 1) % 12 + 1, 1) - timedelta(days=1)
     return first, last
+
+
+def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
+    """First and last date in the data: joins, help and referrals (None: no dates at all)."""
+    dates = [d for _, d in graph.nodes(data="joined_at") if d is not None]
+    dates += [d for _, _, d in graph.edges(data="at") if d is not None]
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def report_period(
+    graph: FamilyGraph, start: date | None, end: date | None
+) -> tuple[date | None, date | None]:
+    """The period a report covers: the dates asked for, else the data's own span, widened to
+    whole quarters (so a report always states its period when the data has any date).
+
+    >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
+    (datetime.date(2025, 1, 1), None)
+    """
+    first, last = data_span(graph)
+    return quarter_period(start or first, end or last)
 
 
 def in_period(at: date | None, start: date | None, end: date | None) -> bool:
@@ -204,8 +236,14 @@ def network_summary(
     start: date | None = None,
     end: date | None = None,
     seed: int = 0,
+    structure: bool = True,
 ) -> NetworkSummary:
-    """Summarise the research population's network (see the module doc for definitions)."""
+    """Summarise the research population's network (see the module doc for definitions).
+
+    ``structure=False`` skips the structural measures (clustering, Louvain, economic
+    connectedness: ``None`` / empty), for a pass that only needs the count tables.
+    """
+    stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
     research = dated_graph(research_graph(graph), start, end)
     ties = tie_graph(research)
@@ -213,25 +251,28 @@ def network_summary(
     inside = set(members)
     incident = [(u, v, d) for u, v, d in ties.edges(data=True) if u in inside or v in inside]
     local = ties if region is None else ties.subgraph(members).copy()  # a copy: views are slow
-    communities, community_sizes = _communities(local, seed)
+    communities, community_sizes = _communities(local if structure else nx.Graph(), seed)
+    clustering = nx.average_clustering(local) if members and structure else None
     return NetworkSummary(
         region=region,
-        start=start,
-        end=end,
+        start=stated[0],
+        end=stated[1],
         families=Cell(len(members)),
         ties_by_kind=_ties_by_kind(incident),
         degree_distribution=binned_table(
             "degree_distribution", "ties", (ties.degree(n) for n in members), DEGREE_BINS
         ),
-        average_clustering=Cell(
-            len(members), {VALUE: nx.average_clustering(local) if members else None}
-        ),
+        average_clustering=Cell(len(members), {VALUE: clustering}),
         help_reciprocity=_help_reciprocity(research, members),
         communities=communities,
         community_sizes=community_sizes,
         boundary_ties=_boundary_ties(research, incident),
         help_by_kind=_help_by_kind(research, inside),
-        economic_connectedness=economic_connectedness(research, ties, members),
+        help_by_quarter=_help_by_quarter(research, inside, stated),
+        families_by_quarter=_families_by_quarter(research, members, stated),
+        economic_connectedness=economic_connectedness(research, ties, members)
+        if structure
+        else Cell(0, {VALUE: None}),
     )
 
 
@@ -263,8 +304,13 @@ def _communities(local: nx.Graph[str], seed: int) -> tuple[Cell, Table]:
         nx.community.louvain_communities(local, seed=seed) if local.number_of_nodes() else []
     )
     modularity = float(nx.community.modularity(local, found)) if local.number_of_edges() else None
-    sizes = binned_table(
-        "community_sizes", "families_in_community", (len(c) for c in found), COMMUNITY_SIZE_BINS
+    counts = Counter(bin_of(len(c), COMMUNITY_SIZE_BINS) for c in found)
+    sizes = make_table(
+        "community_sizes",
+        "families_in_community",
+        "measure",
+        [(label, [Cell(0, {"communities": counts[label]})]) for label, _, _ in COMMUNITY_SIZE_BINS],
+        ["value"],
     )
     return Cell(len(found), {VALUE: modularity}), sizes
 
@@ -316,6 +362,69 @@ def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
         margins="columns",
         column_total_derived={"exchanges": total.derived},
         total_derived=total.derived,
+    )
+
+
+def quarter_of(day: date) -> str:
+    """``YYYY-Qn`` of a date.
+
+    >>> quarter_of(date(2025, 8, 1))
+    '2025-Q3'
+    """
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarters(start: date | None, end: date | None) -> list[str]:
+    """Every quarter from ``start``'s to ``end``'s (none without both dates).
+
+    >>> quarters(date(2025, 11, 1), date(2026, 2, 1))
+    ['2025-Q4', '2026-Q1']
+    """
+    if start is None or end is None:
+        return []
+    found = []
+    year, quarter = start.year, (start.month - 1) // 3
+    while (year, quarter) <= (end.year, (end.month - 1) // 3):
+        found.append(f"{year}-Q{quarter + 1}")
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return found
+
+
+def _help_by_quarter(
+    research: FamilyGraph, inside: set[str], period: tuple[date | None, date | None]
+) -> Table:
+    """Help exchanges touching the population per quarter of the report's period."""
+    counts: dict[str, list[float]] = {q: [0, 0.0, 0.0] for q in quarters(*period)}
+    for u, v, d in research.edges(data=True):
+        if d["kind"] != HELPED or not (u in inside or v in inside) or d.get("at") is None:
+            continue
+        row = counts.get(quarter_of(d["at"]))
+        if row is not None:
+            row[0] += 1
+            row[1] += float(d.get("hours") or 0.0)
+            row[2] += float(d.get("amount") or 0.0)
+    rows = [
+        (q, [Cell(int(n), {"hours": hours, "dollars": dollars})])
+        for q, (n, hours, dollars) in counts.items()
+    ]
+    return make_table("help_by_quarter", "quarter", "measure", rows, ["exchanges"])
+
+
+def _families_by_quarter(
+    research: FamilyGraph, members: Sequence[str], period: tuple[date | None, date | None]
+) -> Table:
+    """The population by the quarter each family joined (``earlier``: before the period)."""
+    rows = ["earlier", *quarters(*period)]
+    counts = Counter(
+        "earlier" if period[0] and joined < period[0] else quarter_of(joined)
+        for joined in (research.nodes[n]["joined_at"] for n in members)
+    )
+    return make_table(
+        "families_by_quarter",
+        "joined",
+        "measure",
+        [(q, [Cell(counts[q])]) for q in rows],
+        ["families"],
     )
 
 

@@ -1,14 +1,15 @@
 """GraphQL for researchers and for cross-region views.
 
-Researchers receive :class:`ResearchReport` s: tables of counts with fixed categories, small
-cells suppressed (``count: null, suppressed: true``), computed over consenting families only.
-Nothing a researcher can reach carries a family id or name. Organizers get the region graph
+Researchers receive :class:`ResearchReport` s: tables of counts with fixed categories,
+released with differential privacy (noisy counts and sums, small noisy cells suppressed as
+``count: null, suppressed: true``, each release charged to the researcher's budget), computed
+over consenting families only. Nothing a researcher can reach carries a family id or name. Organizers get the region graph
 and bridging families (for their regions).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
 
@@ -17,12 +18,14 @@ from strawberry.types import Info
 
 from graph_service.analytics.bridging import BridgingFamily as BridgingModel
 from graph_service.analytics.disclosure import Table, to_records
+from graph_service.analytics.privacy import COUNT, interval95
 from graph_service.analytics.region_graph import RegionGraph as RegionGraphModel
 from graph_service.api.context import Context, in_thread
 from graph_service.api.types import AsOfType, Family, check_page_size, family_node
 from graph_service.readmodel import Result
 from graph_service.services import regions as regions_service
 from graph_service.services import research as service
+from graph_service.services.privacy_budget import Release
 
 GraphInfo = Info[Context, None]
 FROM = Annotated[
@@ -35,6 +38,14 @@ class NetworkPosition(Enum):
     HELP_TIE_TERCILE = "help_tie_tercile"
     BRIDGING = "bridging"
     COHORT_SIZE = "cohort_size"
+
+
+@strawberry.enum(description="How outcome groups are split further (each family in one row).")
+class Stratification(Enum):
+    NONE = "none"
+    TENURE = "tenure"
+    REGION = "region"
+    INCOME_BAND = "income_band"
 
 
 @strawberry.type
@@ -52,12 +63,26 @@ class ResearchCell:
     measures: list[Measure]
 
 
+@strawberry.type(description="The Laplace noise added to one quantity of a table.")
+class NoiseScale:
+    quantity: str = strawberry.field(description="count, hours or dollars.")
+    scale: float = strawberry.field(description="Laplace scale b of each cell's noise.")
+    interval95: float = strawberry.field(description="95% of noisy values lie within ± this.")
+
+
 @strawberry.type(description="A table of counts over fixed categories; 'total' marks margins.")
 class ResearchTable:
     name: str
     row_variable: str
     column_variable: str
     cells: list[ResearchCell]
+    epsilon: float | None = strawberry.field(
+        description="This table's share of the release's privacy loss (null: structural)."
+    )
+    structural: bool = strawberry.field(
+        description="Measures that are not counts (no noise), shown when the group is large."
+    )
+    noise: list[NoiseScale]
 
     @staticmethod
     def of(table: Table) -> ResearchTable:
@@ -77,30 +102,50 @@ class ResearchTable:
             row_variable=table.row_header,
             column_variable=table.column_header,
             cells=cells,
+            epsilon=table.epsilon,
+            structural=table.structural,
+            noise=[
+                NoiseScale(quantity=q, scale=b, interval95=interval95(b))
+                for q, b in sorted(table.noise.items(), key=lambda item: item[0] != COUNT)
+            ],
         )
 
 
-@strawberry.type(description="De-identified aggregate tables, small cells suppressed.")
+@strawberry.type(
+    description="De-identified aggregate tables released with differential privacy: noisy "
+    "counts and sums, small noisy cells suppressed, charged to the caller's budget."
+)
 class ResearchReport:
     region_id: str | None
-    period_from: date | None
-    period_to: date | None
+    period_from: date | None = strawberry.field(
+        description="First day covered: the asked date widened to its quarter, else the data's."
+    )
+    period_to: date | None = strawberry.field(
+        description="Last day covered: the asked date widened to its quarter, else the data's."
+    )
+    data_version: int = strawberry.field(description="The store's data version released.")
+    computed_at: datetime = strawberry.field(description="When this release was computed.")
+    epsilon: float = strawberry.field(description="Privacy loss of this release.")
+    budget_period: str = strawberry.field(description="The quarter the release is charged to.")
+    budget_spent: float = strawberry.field(description="Epsilon spent in that quarter so far.")
+    budget: float = strawberry.field(description="Epsilon available per quarter.")
     small_cell_threshold: int
     tables: list[ResearchTable]
 
 
-def _report(
-    info: GraphInfo,
-    region: str | None,
-    period: tuple[date | None, date | None],
-    tables: list[Table],
-) -> ResearchReport:
+def _report(info: GraphInfo, answer: Release) -> ResearchReport:
     return ResearchReport(
-        region_id=region,
-        period_from=period[0],
-        period_to=period[1],
+        region_id=answer.region,
+        period_from=answer.period[0],
+        period_to=answer.period[1],
+        data_version=answer.data_version,
+        computed_at=answer.computed_at,
+        epsilon=answer.epsilon,
+        budget_period=answer.budget_period,
+        budget_spent=answer.spent,
+        budget=answer.budget,
         small_cell_threshold=info.context.settings.small_cell_threshold,
-        tables=[ResearchTable.of(t) for t in tables],
+        tables=[ResearchTable.of(t) for t in answer.tables],
     )
 
 
@@ -212,10 +257,10 @@ class ResearchQuery:
     ) -> ResearchReport:
         ctx = info.context
         region = str(region_id) if region_id else None
-        period, tables = await in_thread(
-            service.network_tables, ctx.store, ctx.settings, ctx.principal, region, from_, to
+        answer = await in_thread(
+            service.network_release, ctx.store, ctx.settings, ctx.principal, region, from_, to
         )
-        return _report(info, region, period, tables)
+        return _report(info, answer)
 
     @strawberry.field(description="Researchers: outcome changes by network position (descriptive).")
     async def outcomes_by_network(
@@ -223,13 +268,20 @@ class ResearchQuery:
         info: GraphInfo,
         region_id: strawberry.ID | None = None,
         by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
+        stratify_by: Stratification = Stratification.NONE,
     ) -> ResearchReport:
         ctx = info.context
         region = str(region_id) if region_id else None
-        tables = await in_thread(
-            service.outcome_tables, ctx.store, ctx.settings, ctx.principal, region, by.value
+        answer = await in_thread(
+            service.outcome_release,
+            ctx.store,
+            ctx.settings,
+            ctx.principal,
+            region,
+            by.value,
+            stratify_by.value,
         )
-        return _report(info, region, (None, None), tables)
+        return _report(info, answer)
 
     @strawberry.field(description="Researchers: ripple growth as tables (no individual cascades).")
     async def ripple_research(
@@ -241,22 +293,16 @@ class ResearchQuery:
     ) -> ResearchReport:
         ctx = info.context
         region = str(region_id) if region_id else None
-        tables = await in_thread(
-            service.ripple_research_tables,
-            ctx.store,
-            ctx.settings,
-            ctx.principal,
-            region,
-            from_,
-            to,
+        answer = await in_thread(
+            service.ripple_release, ctx.store, ctx.settings, ctx.principal, region, from_, to
         )
-        return _report(info, region, (from_, to), tables)
+        return _report(info, answer)
 
     @strawberry.field(description="Researchers: ties between regions as tables.")
     async def region_links(self, info: GraphInfo) -> ResearchReport:
         ctx = info.context
-        tables = await in_thread(service.region_tables, ctx.store, ctx.settings, ctx.principal)
-        return _report(info, None, (None, None), tables)
+        answer = await in_thread(service.region_release, ctx.store, ctx.settings, ctx.principal)
+        return _report(info, answer)
 
     @strawberry.field(description="Organizers and admins: regions and the ties that cross them.")
     async def region_graph(self, info: GraphInfo) -> RegionGraphType:

@@ -156,7 +156,7 @@ class MonthlyJoins:
     invited: int
 
 
-@strawberry.type(description="One of the largest cascades. `root` is hidden from researchers.")
+@strawberry.type(description="One of the largest cascades (organizers and admins).")
 class CascadeShape:
     root_id: strawberry.Private[str]
     size: int
@@ -245,7 +245,10 @@ class RippleQuery:
         )
         return CohortRipple(result=result)
 
-    @strawberry.field(description="Ripple growth of a region (organizers, researchers).")
+    @strawberry.field(
+        description="Ripple growth of a region (organizers of the region, admins); "
+        "researchers use rippleResearch."
+    )
     async def ripple_summary(
         self,
         info: GraphInfo,

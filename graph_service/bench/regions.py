@@ -5,7 +5,9 @@
   candidate's ego network (what the module replaces), timed on a sample of candidates and
   extrapolated to all of them; region_graph's reference is one pass building the tie graph.
 - ``research``: ``network_summary`` over the whole network (Louvain, clustering, reciprocity,
-  E-I, economic connectedness), against the same tie-graph pass as a scale reference.
+  E-I, economic connectedness), against the same tie-graph pass as a scale reference; and
+  the extra work of a differentially private release (contribution bounds, the count pass,
+  OpenDP noise) against that summary.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import TypeVar
 import networkx as nx
 
 from graph_service.analytics.bridging import bridging_families, ego_measures
+from graph_service.analytics.contribution import Bounds, bounded_graph
 from graph_service.analytics.family_graph import tie_graph
-from graph_service.analytics.network_summary import network_summary
+from graph_service.analytics.network_summary import STRUCTURAL, network_summary
+from graph_service.analytics.privacy import OpenDPNoise, privatize, sensitivity
 from graph_service.analytics.region_graph import region_graph
 from graph_service.bench import BenchContext, Measurement, bench_case
 from graph_service.bench.graphs import family_graph
@@ -90,7 +94,23 @@ def research(ctx: BenchContext) -> list[Measurement]:
     graph = family_graph(ctx)
     tie_s, _ = _timed(lambda: tie_graph(graph))
     summary_s, _ = _timed(lambda: network_summary(graph, seed=ctx.seed))
+    bound_s, bounded = _timed(lambda: bounded_graph(graph, Bounds()))
+    counts_s, counts = _timed(lambda: network_summary(bounded, structure=False))
+    tables = [t for t in counts.tables() if t.name not in STRUCTURAL]
+    noise_s, _ = _timed(
+        lambda: privatize(tables, sensitivity(Bounds()), 1.0, OpenDPNoise(), threshold=10)
+    )
     return [
+        Measurement(
+            "research",
+            "DP release extra work: bound + count pass + OpenDP noise",
+            "seconds",
+            bound_s + counts_s + noise_s,
+            baseline=summary_s,
+            baseline_label="networkSummary (all regions)",
+            higher_is_better=False,
+            extra={"bound_s": bound_s, "counts_s": counts_s, "noise_s": noise_s},
+        ),
         Measurement(
             "research",
             "networkSummary (all regions)",

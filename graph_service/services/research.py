@@ -1,45 +1,70 @@
-"""Research answers: aggregate tables only, with disclosure control applied to every one.
+"""Research answers: aggregate tables only, released with differential privacy.
 
-Every function here returns tables that went through
-:func:`graph_service.analytics.disclosure.suppress` with ``settings.small_cell_threshold``,
-computed over families who consented to research only. No family id, name or edge ever
-leaves: the tables have fixed categories (bins, vocabularies, terciles, months). Researchers
-and admins may ask; results are cached per data version, since the network summary of a
-large network takes a while (Louvain, clustering).
+Every function here builds the *exact* tables of a report on the bounded research graph
+(:mod:`graph_service.analytics.contribution`) and hands them to
+:func:`graph_service.services.privacy_budget.release`, the one place that adds noise,
+applies the small-cell rule, gates structural measures and charges the researcher's budget.
+Only families who consented to research are counted. No family id, name or edge ever
+leaves: the tables have fixed categories (bins, vocabularies, terciles, months).
+
+Caching: exact tables (which never leave the service) are cached per data version through
+:func:`_cached`, the single function to swap for a background result cache. Noisy answers
+are not cached here: each is stored with its release in the ledger, per researcher, so a
+repeat returns the same noisy answer for free and a new question draws new noise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from graph_service.analytics import ripple as ripple_analytics
+from graph_service.analytics.contribution import bounded_graph
 from graph_service.analytics.disclosure import (
     Cell,
     Table,
     figures_table,
     make_table,
-    suppress,
     write_csv,
     write_parquet,
 )
 from graph_service.analytics.family_graph import FamilyGraph
-from graph_service.analytics.network_summary import network_summary, quarter_period, research_graph
-from graph_service.analytics.outcomes import Grouping, outcomes_by_network
+from graph_service.analytics.network_summary import (
+    STRUCTURAL,
+    network_summary,
+    quarter_period,
+    report_period,
+    research_graph,
+)
+from graph_service.analytics.outcomes import GROUPS, STRATA, Grouping, Stratum, outcomes_by_network
 from graph_service.analytics.region_graph import region_graph
 from graph_service.auth import Principal, Role
-from graph_service.errors import NotFound
+from graph_service.errors import NotFound, ValidationFailed
 from graph_service.services.access import require_role
 from graph_service.services.analysis import heavy, region_exists
+from graph_service.services.privacy_budget import Period, Release, bounds_of, release
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from models import today
+from models.errors import FieldProblem
 
-T = TypeVar("T")
 Report = Literal["network", "outcomes", "ripple", "regions"]
 REPORTS: tuple[Report, ...] = ("network", "outcomes", "ripple", "regions")
+T = TypeVar("T")
+
+
+def _cached(store: GraphStore, key: str, build: Callable[[FamilyGraph], T]) -> T:
+    """The one cache of research results: exact values derived from the whole network's
+    graph, computed in the background by the live read model (served with their asOf)."""
+    return heavy(store, key, build).value
+
+
+def _bounded(store: GraphStore, settings: Settings) -> FamilyGraph:
+    bounds = bounds_of(settings)
+    return _cached(store, f"research:bounded:{bounds}", lambda g: bounded_graph(g, bounds))
 
 
 def _check(store: GraphStore, principal: Principal | None, region: str | None) -> None:
@@ -48,16 +73,7 @@ def _check(store: GraphStore, principal: Principal | None, region: str | None) -
         raise NotFound(f"region {region!r} does not exist", field="regionId")
 
 
-def _cached(store: GraphStore, key: str, build: Callable[[FamilyGraph], T]) -> T:
-    """A research result, computed in the background (the one place research caches)."""
-    return heavy(store, key, build).value
-
-
-def _safe(tables: list[Table], threshold: int) -> list[Table]:
-    return [suppress(t, threshold) for t in tables]
-
-
-def network_tables(
+def network_release(
     store: GraphStore,
     settings: Settings,
     principal: Principal | None,
@@ -65,52 +81,75 @@ def network_tables(
     start: date | None,
     end: date | None,
     seed: int = 0,
-) -> tuple[tuple[date | None, date | None], list[Table]]:
+) -> Release:
     _check(store, principal, region)
     period = quarter_period(start, end)
-    key = f"research:network:{region}:{period}:{seed}:{settings.small_cell_threshold}"
-    tables = _cached(
-        store,
-        key,
-        lambda g: _safe(
-            network_summary(g, region=region, start=period[0], end=period[1], seed=seed).tables(),
-            settings.small_cell_threshold,
-        ),
-    )
-    return period, tables
+
+    def compute() -> tuple[str | None, Period, list[Table]]:
+        # Counts on the bounded graph (they get noise calibrated to its bounds); structural
+        # measures, published exactly, on the research graph as it is.
+        bounded = _bounded(store, settings)
+        counts = _cached(
+            store,
+            f"research:network-counts:{bounds_of(settings)}:{region}:{period}",
+            lambda _: network_summary(
+                bounded, region=region, start=period[0], end=period[1], structure=False
+            ),
+        )
+        whole = _cached(
+            store,
+            f"research:network-structure:{region}:{period}:{seed}",
+            lambda g: network_summary(g, region=region, start=period[0], end=period[1], seed=seed),
+        )
+        tables = [t for t in counts.tables() if t.name not in STRUCTURAL]
+        tables += [t for t in whole.tables() if t.name in STRUCTURAL]
+        return region, (counts.start, counts.end), tables
+
+    parameters = {"region": region, "period": [str(d) for d in period], "seed": seed}
+    return release(store, settings, principal, "network", parameters, compute)
 
 
-def outcome_tables(
+def outcome_release(
     store: GraphStore,
     settings: Settings,
     principal: Principal | None,
     region: str | None,
     by: Grouping,
-) -> list[Table]:
+    stratify: Stratum = "none",
+) -> Release:
     _check(store, principal, region)
-    key = f"research:outcomes:{region}:{by}:{settings.small_cell_threshold}"
-    return _cached(
-        store,
-        key,
-        lambda g: _safe(
-            outcomes_by_network(g, by=by, region=region).tables(), settings.small_cell_threshold
-        ),
-    )
+    if by not in GROUPS:
+        raise ValidationFailed([FieldProblem("by", f"one of {sorted(GROUPS)}")])
+    if stratify not in STRATA:
+        raise ValidationFailed([FieldProblem("stratify", f"one of {list(STRATA)}")])
+
+    def compute() -> tuple[str | None, Period, list[Table]]:
+        graph = _bounded(store, settings)
+        key = f"research:outcomes:{region}:{by}:{stratify}"
+        result = _cached(
+            store,
+            key,
+            lambda _: outcomes_by_network(graph, by=by, region=region, stratify=stratify),
+        )
+        return region, report_period(graph, None, None), result.tables()
+
+    parameters = {"region": region, "by": by, "stratify": stratify}
+    return release(store, settings, principal, "outcomes", parameters, compute)
 
 
 def ripple_tables(summary: ripple_analytics.RippleSummary) -> list[Table]:
     """A ripple summary as tables (no individual cascades: one cascade is one small cell)."""
     figures = figures_table(
         "ripple_figures",
+        [("families", Cell(summary.families)), ("cascades", Cell(summary.cascades))],
+    )
+    measures = figures_table(
+        "ripple_measures",
         [
-            ("families", Cell(summary.families, {"invited_share": summary.invited_share})),
-            ("cascades", Cell(summary.cascades)),
+            ("invited_share", Cell(summary.families, {"value": summary.invited_share})),
             (
                 "reproduction_number",
-                Cell(
-                    sum(m.families for m in summary.reproduction_by_month),
-                    {"value": summary.reproduction_number},
-                ),
+                Cell(summary.families, {"value": summary.reproduction_number}),
             ),
         ],
     )
@@ -130,58 +169,55 @@ def ripple_tables(summary: ripple_analytics.RippleSummary) -> list[Table]:
         ["as_seed", "by_invitation"],
         margins="both",
     )
-    reproduction = make_table(
-        "ripple_reproduction_by_month",
-        "month",
-        "measure",
-        [
-            (m.month, [Cell(m.families, {"reproduction_number": m.reproduction_number})])
-            for m in summary.reproduction_by_month
-        ],
-        ["families_window_closed"],
-    )
-    return [figures, sizes, joins, reproduction]
+    return [figures, sizes, joins, measures]
 
 
-def ripple_research_tables(
+def ripple_release(
     store: GraphStore,
     settings: Settings,
     principal: Principal | None,
     region: str | None,
     start: date | None,
     end: date | None,
-) -> list[Table]:
+) -> Release:
     _check(store, principal, region)
     period = quarter_period(start, end)
-    key = f"research:ripple:{region}:{period}:{settings.small_cell_threshold}"
 
-    def build(graph: FamilyGraph) -> list[Table]:
-        summary = ripple_analytics.ripple_summary(
-            research_graph(graph),
-            region=region,
-            start=period[0],
-            end=period[1],
-            as_of=today(),
-            top=0,
-        )
-        return _safe(ripple_tables(summary), settings.small_cell_threshold)
+    def compute() -> tuple[str | None, Period, list[Table]]:
+        graph = _bounded(store, settings)
 
-    return _cached(store, key, build)
+        def build(_: FamilyGraph) -> list[Table]:
+            summary = ripple_analytics.ripple_summary(
+                research_graph(graph),
+                region=region,
+                start=period[0],
+                end=period[1],
+                as_of=today(),
+                top=0,
+            )
+            return ripple_tables(summary)
+
+        tables = _cached(store, f"research:ripple:{region}:{period}", build)
+        return region, report_period(graph, *period), tables
+
+    parameters = {"region": region, "period": [str(d) for d in period]}
+    return release(store, settings, principal, "ripple", parameters, compute)
 
 
-def region_tables(
-    store: GraphStore, settings: Settings, principal: Principal | None
-) -> list[Table]:
+def region_release(store: GraphStore, settings: Settings, principal: Principal | None) -> Release:
     _check(store, principal, None)
-    key = f"research:regions:{settings.small_cell_threshold}"
-    return _cached(
-        store,
-        key,
-        lambda g: _safe(region_graph(research_graph(g)).tables(), settings.small_cell_threshold),
-    )
+
+    def compute() -> tuple[str | None, Period, list[Table]]:
+        graph = _bounded(store, settings)
+        tables = _cached(
+            store, "research:regions", lambda _: region_graph(research_graph(graph)).tables()
+        )
+        return None, report_period(graph, None, None), tables
+
+    return release(store, settings, principal, "regions", {}, compute)
 
 
-def report_tables(
+def report_release(
     store: GraphStore,
     settings: Settings,
     principal: Principal | None,
@@ -190,14 +226,35 @@ def report_tables(
     start: date | None = None,
     end: date | None = None,
     by: Grouping = "help_tie_tercile",
-) -> list[Table]:
+    stratify: Stratum = "none",
+) -> Release:
     if report == "network":
-        return network_tables(store, settings, principal, region, start, end)[1]
+        return network_release(store, settings, principal, region, start, end)
     if report == "outcomes":
-        return outcome_tables(store, settings, principal, region, by)
+        return outcome_release(store, settings, principal, region, by, stratify)
     if report == "ripple":
-        return ripple_research_tables(store, settings, principal, region, start, end)
-    return region_tables(store, settings, principal)
+        return ripple_release(store, settings, principal, region, start, end)
+    return region_release(store, settings, principal)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the policymakers' report (:mod:`graph_service.research_report`) is drawn from."""
+
+    network: Release
+    terciles: Release
+    bridging: Release
+
+
+def report_inputs(
+    store: GraphStore, settings: Settings, principal: Principal | None, region: str | None
+) -> ReportInputs:
+    """The three releases the policymakers' report is drawn from (whole data span)."""
+    return ReportInputs(
+        network=network_release(store, settings, principal, region, None, None),
+        terciles=outcome_release(store, settings, principal, region, "help_tie_tercile"),
+        bridging=outcome_release(store, settings, principal, region, "bridging"),
+    )
 
 
 def export(
@@ -211,8 +268,9 @@ def export(
     start: date | None = None,
     end: date | None = None,
     by: Grouping = "help_tie_tercile",
+    stratify: Stratum = "none",
 ) -> list[Path]:
-    """Write a report's suppressed tables as CSV or Parquet files (refuses unsafe tables)."""
-    tables = report_tables(store, settings, principal, report, region, start, end, by)
+    """Write a report's released tables as CSV or Parquet files (refuses unsafe tables)."""
+    answer = report_release(store, settings, principal, report, region, start, end, by, stratify)
     writer = write_csv if fmt == "csv" else write_parquet
-    return writer(tables, directory, threshold=settings.small_cell_threshold)
+    return writer(answer.tables, directory, threshold=settings.small_cell_threshold)

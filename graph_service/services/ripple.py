@@ -4,7 +4,7 @@
 - organizers see cascades whose seed family lives in a region they serve, and region summaries
   for those regions; admins everything;
 - researchers get the same measures as tables, over consenting families, with small cells
-  suppressed and no individual cascade (:func:`graph_service.services.research.ripple_research_tables`).
+  suppressed and no individual cascade (:func:`graph_service.services.research.ripple_release`).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.privacy_ledger import SqliteLedger
 from models import (
     Cohort,
     DomainModel,
@@ -492,6 +493,11 @@ class EmbeddedStore(UpsertsViaWrite):
             self.referrals.pop(child, None)
         self.referrals.pop(family_id, None)
         self._graph.remove_node(family_id)
+
+    # ------------------------------------------------------------------ privacy ledger
+    def privacy_ledger(self) -> SqliteLedger:
+        """The researchers' privacy-loss ledger, a table in this store's file."""
+        return SqliteLedger(self.path)
 
 
 class _Known:

@@ -42,6 +42,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.privacy_ledger import Neo4jLedger
 from graph_service.stores.records import from_record, split_relationship, to_record
 from models import (
     Cohort,
@@ -369,6 +370,10 @@ class Neo4jStore(UpsertsViaWrite):
 
         with self._translated_errors(), self._session() as session:
             return session.execute_write(bumped)
+
+    def privacy_ledger(self) -> Neo4jLedger:
+        """The researchers' privacy-loss ledger, as nodes in this database."""
+        return Neo4jLedger(self._driver, self._database)
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------

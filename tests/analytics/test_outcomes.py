@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph_service.analytics.disclosure import Table
-from graph_service.analytics.outcomes import outcomes_by_network, tercile_cut_points
+from graph_service.analytics.outcomes import outcomes_by_network, tercile_groups
 from tests.analytics.random_family_graph import random_family_graph
 from tests.analytics.small_network import small_network
 
@@ -15,25 +15,52 @@ def rows(table: Table) -> dict[str, list[int | None]]:
 
 
 def test_help_tie_terciles_by_hand() -> None:
-    # distinct help partners: a 1, b 2, c 2, d 1, e 1, f 1 (a's help to g is not counted)
-    # sorted 1,1,1,1,2,2: c1 = h_(2) = 1, c2 = h_(4) = 1 -> low a,d,e,f; middle none; high b,c
+    # distinct help partners over the whole program (g counts: a's position is a's own):
+    # a 2 (b, g), b 2, c 2, d 1, e 1, f 1. Sorted by (degree, sha256 tie-break): the hashes
+    # order d,e,f as e, d, f and a,b,c as b, c, a -> e d | f b | c a (two each).
     result = outcomes_by_network(small_network(), by="help_tie_tercile")
-    assert result.cut_points == (1, 1)
-    assert rows(result.families) == {"low": [4], "middle": [0], "high": [2]}
-    # income change: a 0, d -1, e +2 (f has no baseline); b +1, c 0
+    assert result.cut_points == ((1, 1), (1, 2), (2, 2))
+    assert rows(result.families) == {"low": [2], "middle": [2], "high": [2]}
+    # income change: e +2, d -1 | f no baseline, b +1 | c 0, a 0
     movement = result.income_movement
-    assert rows(movement) == {"low": [1, 1, 1], "middle": [0, 0, 0], "high": [1, 1, 0]}
-    assert movement.row_total("low").count == 3
-    assert movement.row_total("low").value("mean_band_change") == pytest.approx(1 / 3)
-    assert movement.row_total("high").value("mean_band_change") == pytest.approx(0.5)
-    assert movement.row_total("middle").value("mean_band_change") is None
+    assert rows(movement) == {"low": [1, 0, 1], "middle": [1, 0, 0], "high": [0, 2, 0]}
+    assert movement.row_total("low").count == 2
+    assert movement.row_total("low").value("up_share") == pytest.approx(1 / 2)
+    assert movement.row_total("middle").value("up_share") == 1.0
+    assert movement.row_total("high").value("up_share") == 0.0
     assert movement.total is not None and movement.total.count == 5
-    assert movement.total.value("mean_band_change") == pytest.approx(2 / 5)
-    # goals (achieved, active, abandoned): low a+d = 2, 0, 1; high b = 0, 1, 0
+    assert movement.total.value("up_share") == pytest.approx(2 / 5)
+    # goals (achieved, active, abandoned): d 1, 0, 1 | b 0, 1, 0 | a 1, 0, 0
     goals = result.goals
-    assert rows(goals) == {"low": [2, 0, 1], "middle": [0, 0, 0], "high": [0, 1, 0]}
-    assert goals.row_total("low").value("achieved_share") == pytest.approx(2 / 3)
-    assert goals.row_total("high").value("achieved_share") == 0.0
+    assert rows(goals) == {"low": [1, 0, 1], "middle": [0, 1, 0], "high": [1, 0, 0]}
+    assert goals.row_total("low").value("achieved_share") == pytest.approx(1 / 2)
+    assert goals.row_total("middle").value("achieved_share") == 0.0
+    cuts = result.tables()[-1]
+    assert cuts.name == "tercile_cut_points"
+    assert cuts.cell("middle", "value").derived == {"min_help_ties": 1, "max_help_ties": 2}
+
+
+def test_terciles_are_equal_sized_with_ties_broken_deterministically() -> None:
+    degrees = {f"f{i}": i % 2 for i in range(10)}  # five 0s, five 1s: ties straddle the cuts
+    groups, cuts = tercile_groups(degrees)
+    sizes = [list(groups.values()).count(g) for g in ("low", "middle", "high")]
+    assert sizes == [4, 3, 3]  # floor(3r/10): ranks 0-3, 4-6, 7-9
+    assert cuts == ((0, 0), (0, 1), (1, 1))
+    assert tercile_groups(dict(reversed(degrees.items())))[0] == groups  # order-independent
+    assert tercile_groups({}) == ({}, ((0, 0), (0, 0), (0, 0)))
+
+
+def test_stratified_outcomes_split_each_group() -> None:
+    result = outcomes_by_network(small_network(), by="bridging", stratify="region")
+    table = result.families
+    assert table.name == "families_by_bridging@region"
+    assert rows(table)["bridging|n"] == [2] and rows(table)["bridging|s"] == [2]
+    assert rows(table)["not_bridging|n"] == [1] and rows(table)["not_bridging|w"] == [0]
+    tenure = outcomes_by_network(small_network(), by="bridging", stratify="tenure")
+    # everyone joined 2024-06-01; the data ends 2025-06-02: 12 months -> "12-23m"
+    assert rows(tenure.families)["bridging|12-23m"] == [4]
+    income = outcomes_by_network(small_network(), by="bridging", stratify="income_band")
+    assert rows(income.families)["not_bridging|unknown"] == [1]  # f has no baseline
 
 
 def test_bridging_groups_by_hand() -> None:
@@ -62,12 +89,6 @@ def test_region_and_consent_narrow_the_population() -> None:
     assert no_a.families.total is not None and no_a.families.total.count == 5
 
 
-def test_tercile_cut_points() -> None:
-    assert tercile_cut_points([]) == (0, 0)
-    assert tercile_cut_points([5]) == (5, 5)
-    assert tercile_cut_points([0, 1, 2, 3, 4, 5, 6, 7, 8]) == (2, 5)
-
-
 def test_unknown_grouping_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown grouping"):
         outcomes_by_network(small_network(), by="shoe_size")  # type: ignore[arg-type]  # on purpose
@@ -75,7 +96,7 @@ def test_unknown_grouping_is_refused() -> None:
 
 def test_every_table_has_margins_that_add_up() -> None:
     result = outcomes_by_network(random_family_graph(300, 600, 3, seed=2), by="help_tie_tercile")
-    for table in result.tables():
+    for table in result.tables()[:3]:
         assert table.total is not None and table.column_totals is not None
         cells = [c.count or 0 for row in table.cells for c in row]
         assert table.total.count == sum(cells)

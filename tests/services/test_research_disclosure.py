@@ -41,13 +41,15 @@ def _store(families: int, seed: int, folder: Path) -> EmbeddedStore:
 def test_every_report_and_export_is_safe(
     families: int, seed: int, threshold: int, region_pick: int
 ) -> None:
-    cfg = Settings(small_cell_threshold=threshold)
+    cfg = Settings(
+        small_cell_threshold=threshold, privacy_test_seed=seed, privacy_epsilon_per_quarter=100
+    )
     with tempfile.TemporaryDirectory() as scratch:
         store = _store(families, seed, Path(scratch))
         regions = sorted(graph_of_store(store).graph["regions"])
         region = regions[region_pick] if region_pick < len(regions) else None
         for report in research.REPORTS:
-            tables = research.report_tables(store, cfg, RESEARCHER, report, region=region)
+            tables = research.report_release(store, cfg, RESEARCHER, report, region=region).tables
             for table in tables:
                 assert_safe(table, threshold)
                 assert recoverable_cells(table) == []
