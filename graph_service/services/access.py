@@ -185,6 +185,10 @@ def decide(viewer: Viewer, action: Action, resource: FamilyResource | None = Non
         raise ValueError(f"{action} needs a family")
     needed, roles = _FAMILY_RULES[action]
     level = family_visibility(viewer, resource.family, resource.cohorts)
+    if action is Action.INVITE and level is Visibility.NONE and not resource.cohorts:
+        # Friends are invited by the id they gave: a newcomer without a cohort may be
+        # invited before it consents to anything. One in a cohort answers like a missing one.
+        level = Visibility.PEER
     if level is Visibility.NONE:
         return "hidden"
     return "allow" if level >= needed and role in roles else "forbidden"
