@@ -237,23 +237,21 @@ class TrustProximity:
 
 @dataclass(frozen=True)
 class SimilarSituation:
-    """Similar household, shared languages (income band counts in the score but is never
-    shown)."""
+    """A household of a similar size (at most one person apart), shared languages. Household
+    size and income band count in the score but no number derived from them is ever shown:
+    a reason carried the size difference once, and a family that set its own size to 1
+    could read every peer's household size from it."""
 
-    household_size_difference: int
+    similar_household: bool
     shared_languages: tuple[str, ...]
 
     @property
     def text(self) -> str:
-        if self.household_size_difference == 0:
-            parts = ["Your households are the same size"]
-        elif self.household_size_difference == 1:
-            parts = ["Your households differ in size by one person"]
-        else:
-            parts = [f"Your households differ in size by {self.household_size_difference}"]
+        parts = ["A household of a similar size"] if self.similar_household else []
         if self.shared_languages:
             parts.append(f"you both speak {_and_list(list(self.shared_languages))}")
-        return "; ".join(parts) + "."
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
 
 
 MatchReason: TypeAlias = (
@@ -701,7 +699,7 @@ class MatchIndex:
         languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
         if difference > 1 and not languages:
             return None
-        return SimilarSituation(difference, languages)
+        return SimilarSituation(difference <= 1, languages)
 
 
 def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray:

@@ -10,26 +10,18 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
-from graph_service.api.limits import cost_limit_rule
+from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
 from graph_service.api.research import ResearchQuery
@@ -458,19 +450,20 @@ Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
 def schema_extensions(
     settings: Settings,
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """Bounded parser/validation caches and the abuse limits (errors are coded by the router)."""
+    """Parsing and validation off the event loop, with the abuse limits checked first
+    (errors are coded by the router)."""
     production = settings.mode is Mode.PRODUCTION
-    rules: list[Any] = [cost_limit_rule(settings.max_query_cost, settings.max_page_size)]
-    if production:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return [
-        partial(ParserCache, maxsize=256),
-        partial(ValidationCache, maxsize=256),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(AddValidationRules, rules),
-    ]
+    rules: tuple[Any, ...] = (NoSchemaIntrospectionCustomRule,) if production else ()
+    limits = Limits(
+        max_tokens=settings.max_tokens,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_selections=settings.max_selections,
+        max_page=settings.max_page_size,
+        validation_budget_s=settings.validation_budget_s,
+    )
+    return [RequestGuard.configured(limits, rules), bounds_extension(settings.max_string_length)]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

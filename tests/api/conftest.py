@@ -19,7 +19,7 @@ from graph_service.demo import demo_network, load_network
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 
-SECRET = "test-secret-" + "x" * 40
+SECRET = "tq7Vd0-k3JxW9mPz_Lr2sYb8NcF4hGa6TeU1oQi5Hn"  # a fixed random-looking test key
 
 
 @dataclass
