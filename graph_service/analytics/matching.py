@@ -237,10 +237,12 @@ class TrustProximity:
 
 @dataclass(frozen=True)
 class SimilarSituation:
-    """A household of a similar size (at most one person apart), shared languages. Household
-    size and income band count in the score but no number derived from them is ever shown:
-    a reason carried the size difference once, and a family that set its own size to 1
-    could read every peer's household size from it."""
+    """A household of a similar size (the same band: 1-2, 3-4, 5-6 or 7 and more people),
+    shared languages. Household size and income band count in the score but no number
+    derived from them is ever shown: a reason carried the size difference once, and a family
+    that set its own size to 1 could read every peer's household size from it. Bands (not
+    "at most one apart") keep a family that changes its own size again and again from
+    learning more than a peer's band."""
 
     similar_household: bool
     shared_languages: tuple[str, ...]
@@ -695,11 +697,16 @@ class MatchIndex:
 
     @staticmethod
     def _situation_reason(mine: _Profile, theirs: _Profile) -> SimilarSituation | None:
-        difference = abs(mine.household_size - theirs.household_size)
+        similar = _household_band(mine.household_size) == _household_band(theirs.household_size)
         languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
-        if difference > 1 and not languages:
+        if not similar and not languages:
             return None
-        return SimilarSituation(difference <= 1, languages)
+        return SimilarSituation(similar, languages)
+
+
+def _household_band(size: int) -> int:
+    """1-2 -> 0, 3-4 -> 1, 5-6 -> 2, 7 and more -> 3."""
+    return min((size - 1) // 2, 3)
 
 
 def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray:

@@ -67,7 +67,8 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
             is_input = any(p in message for p in _INPUT_PATTERNS)
             code = "BAD_USER_INPUT" if is_input else "GRAPHQL_VALIDATION_FAILED"
         message = scrub(message, hide_suggestions=hide_suggestions)
-        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})
+        extensions = {**(error.extensions or {}), "code": code}
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     log.error("internal error at %s", error.path, exc_info=original)
     return GraphQLError(
         "Internal server error",
