@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
 from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
 from graph_service.api.limits import Limits, RequestGuard
@@ -443,8 +444,8 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
+Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery))
+Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation))
 
 
 def schema_extensions(
@@ -463,7 +464,11 @@ def schema_extensions(
         max_page=settings.max_page_size,
         validation_budget_s=settings.validation_budget_s,
     )
-    return [RequestGuard.configured(limits, rules), bounds_extension(settings.max_string_length)]
+    return [
+        RequestGuard.configured(limits, rules),
+        bounds_extension(settings.max_string_length),
+        AuditPrivateReads,
+    ]
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

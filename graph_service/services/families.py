@@ -12,6 +12,7 @@ from typing import Any
 from graph_service.auth import Principal
 from graph_service.errors import Conflict, Forbidden
 from graph_service.services.access import Action, FamilyResource, Viewer, authorize, decide
+from graph_service.services.audit import consent_changed
 from graph_service.services.common import authorized_family, viewer_of
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import Consent, Family, GoalStatus, Pursues, parse, today
@@ -55,6 +56,7 @@ def update_consent(
     consent = parse(Consent, {**family.consent.to_record(), **changes}, record="input.consent")
     updated = family.model_copy(update={"consent": consent})
     store.write(ChangeSet(families=[updated]))
+    consent_changed(store, principal, family_id, changes)
     return updated
 
 

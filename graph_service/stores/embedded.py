@@ -22,6 +22,7 @@ import networkx as nx
 
 from graph_service.analytics.family_graph import REFERRED, FamilyGraph, build_family_graph
 from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.stores.audit import SqliteAuditLog
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
@@ -474,6 +475,14 @@ class EmbeddedStore(UpsertsViaWrite):
             self.referrals.pop(child, None)
         self.referrals.pop(family_id, None)
         self._graph.remove_node(family_id)
+
+    # audit log (graph_service/stores/audit.py) ------------------------------------------
+    def audit_log(self) -> SqliteAuditLog:
+        """The append-only audit table in this store's SQLite file."""
+        log: SqliteAuditLog | None = getattr(self, "_audit_log", None)
+        if log is None:
+            log = self._audit_log = SqliteAuditLog(self.path)
+        return log
 
 
 _KEYS: dict[str, Callable[[Any], tuple[str, ...]]] = {

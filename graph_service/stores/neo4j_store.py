@@ -31,6 +31,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from graph_service.analytics.family_graph import FamilyGraph, build_family_graph
 from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
 from graph_service.settings import Settings
+from graph_service.stores.audit import Neo4jAuditLog
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
@@ -348,6 +349,11 @@ class Neo4jStore(UpsertsViaWrite):
 
         with self._translated_errors(), self._session() as session:
             return session.execute_write(bumped)
+
+    # audit log (graph_service/stores/audit.py) ------------------------------------------
+    def audit_log(self) -> Neo4jAuditLog:
+        """The append-only ``:AuditEntry`` nodes of this store's database."""
+        return Neo4jAuditLog(self._driver, self._database)
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------
