@@ -54,7 +54,13 @@ from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
 from graph_service.services import help as help_service
-from graph_service.services.access import Viewer, require_principal, require_role
+from graph_service.services.access import (
+    Action,
+    Viewer,
+    authorize,
+    require_principal,
+    require_role,
+)
 from graph_service.settings import Mode, Settings
 from graph_service.stores.base import FamilyFilter
 from models import Family as FamilyModel
@@ -175,6 +181,7 @@ def _family_filter_for(viewer: Viewer, filter: FamilyFilterInput | None) -> Fami
     """What ``families`` may list for this caller: admins everything, organizers their
     regions, families the consenting families of their own region, researchers nothing."""
     principal = viewer.principal
+    authorize(viewer, Action.LIST_FAMILIES)
     region = str(filter.region_id) if filter and filter.region_id else None
     goal = str(filter.goal_id) if filter and filter.goal_id else None
     cohort = str(filter.cohort_id) if filter and filter.cohort_id else None
@@ -266,7 +273,8 @@ class CoreQuery:
         first: int = 20,
         after: str | None = None,
     ) -> CohortConnection:
-        principal = require_role(info.context.principal, Role.FAMILY, Role.ORGANIZER, Role.ADMIN)
+        authorize(await info.context.viewer(), Action.LIST_COHORTS)
+        principal = require_principal(info.context.principal)
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
         regions: tuple[str, ...] | None

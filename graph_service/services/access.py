@@ -180,6 +180,8 @@ def decide(viewer: Viewer, action: Action, resource: FamilyResource | None = Non
     exists) or ``"forbidden"`` (the caller sees the family but may not do this)."""
     role = viewer.principal.role
     if action in _PROGRAM_RULES:
+        if role is Role.FAMILY and viewer.family is None:
+            return "forbidden"  # a family token whose family is not registered is nobody
         return "allow" if role in _PROGRAM_RULES[action] else "forbidden"
     if resource is None:
         raise ValueError(f"{action} needs a family")
@@ -191,6 +193,8 @@ def decide(viewer: Viewer, action: Action, resource: FamilyResource | None = Non
         level = Visibility.PEER
     if level is Visibility.NONE:
         return "hidden"
+    if action is Action.READ_MATCHES and not resource.family.consent.matching:
+        return "forbidden"  # consent: a family that did not consent is never matched
     return "allow" if level >= needed and role in roles else "forbidden"
 
 

@@ -92,7 +92,8 @@ def serve(settings: Settings, store: GraphStore | None) -> Iterator[str]:
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(secret_key=SECRET, embedded_path="unused.sqlite")  # type: ignore[arg-type]  # pydantic coerces
+    # No rate limit: tests send hundreds of requests as one principal (tests/security covers it).
+    return Settings(secret_key=SECRET, embedded_path="unused.sqlite", rate_limit_per_minute=0)  # type: ignore[arg-type]  # pydantic coerces
 
 
 @pytest.fixture
