@@ -171,6 +171,9 @@ async def _refuse(send: Send, refused: Refused) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if refused.retry_after:
         headers.append((b"retry-after", str(refused.retry_after).encode()))
+    if refused.status == 413:
+        # Close the connection: the server stops reading (and buffering) the rest of the body.
+        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": refused.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
