@@ -13,8 +13,9 @@ from rich.console import Console
 
 from graph_service.auth import Role, issue_token
 from graph_service.readmodel import graph_of_store
-from graph_service.settings import get_settings
+from graph_service.settings import Settings, get_settings
 from graph_service.store_factory import open_store
+from graph_service.stores.audit import AuditAction
 
 app = typer.Typer(
     help="Peer-network graph service: families, cohorts, help and the ripple, as a graph.",
@@ -61,7 +62,57 @@ def token(
     """Issue a signed bearer token (signed with GS_SECRET_KEY)."""
     settings = get_settings()
     ttl = timedelta(hours=hours) if hours else None
-    print(issue_token(settings, role, subject, tuple(region or ()), ttl))
+    issued = issue_token(settings, role, subject, tuple(region or ()), ttl)
+    lifetime = f"{hours or settings.token_ttl_hours} h"
+    _audit(
+        settings,
+        AuditAction.TOKEN_ISSUED,
+        f"{role.value}:{subject}",
+        f"regions: {', '.join(region or ()) or '-'}; lifetime {lifetime}",
+    )
+    print(issued)
+
+
+def _audit(settings: Settings, action: AuditAction, target: str, detail: str) -> None:
+    """Record a CLI action in the configured store's audit log (the embedded store's file is
+    written directly, without loading the graph)."""
+    import getpass
+
+    from graph_service.stores.audit import AuditEntry, SqliteAuditLog, audit_log_of
+
+    entry = AuditEntry.new(f"cli:{getpass.getuser()}", action, target, detail)
+    if not settings.uses_neo4j:
+        settings.embedded_path.parent.mkdir(parents=True, exist_ok=True)
+        log = SqliteAuditLog(settings.embedded_path)
+        log.append([entry])
+        log.close()
+        return
+    with open_store(settings) as store:
+        audit_log_of(store).append([entry])
+
+
+@app.command("erase-family")
+def erase_family(
+    family_id: Annotated[str, typer.Argument(help="The family to erase.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a family (the right to be forgotten): its node, private data and every edge,
+    recorded in the audit log by id only."""
+    from graph_service.auth import Principal
+    from graph_service.errors import DomainError
+    from graph_service.services.audit import erase_family as erase
+
+    if not yes and not typer.confirm(f"Erase family {family_id!r} and all its data?"):
+        raise typer.Exit(1)
+    import getpass
+
+    with open_store(get_settings()) as store:
+        try:
+            erase(store, Principal(Role.ADMIN, f"cli-{getpass.getuser()}"), family_id)
+        except DomainError as error:
+            console.print(f"[red]{error.message}[/]")
+            raise typer.Exit(1) from None
+    console.print(f"erased {family_id}")
 
 
 @app.command()
@@ -134,6 +185,7 @@ def research_export(
             end=date.fromisoformat(end) if end else None,
             by=by,  # type: ignore[arg-type]  # validated by the analytic (field "by")
         )
+    _audit(settings, AuditAction.EXPORT, f"research:{report}", f"{len(paths)} tables to {out}")
     for path in paths:
         console.print(f"wrote {path}")
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-secret-change-me-before-production"
@@ -49,7 +49,16 @@ class Settings(BaseSettings):
 
     # Auth
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
-    token_ttl_hours: int = Field(default=24 * 30, ge=1)
+    # Key rotation: tokens signed with the previous key stay valid until they expire; new
+    # tokens are signed with secret_key. Set it to the old key when rotating, unset it later.
+    secret_key_previous: SecretStr | None = None
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    token_ttl_hours: int = Field(default=24 * 30, ge=1, le=24 * 365)
 
     # Program rules (DESIGN.md): invitations per member until the cohort is full.
     invitations_per_member: int = Field(default=2, ge=0)
@@ -90,6 +99,23 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2_000, ge=10)
     max_query_cost: int = Field(default=5_000, ge=1)
+    # Field selections of one operation after fragment expansion (checked before validation).
+    max_selections: int = Field(default=1_000, ge=10)
+    # Seconds graphql-core validation may take (in a worker thread) before the request fails.
+    validation_budget_s: float = Field(default=5.0, gt=0)
+    # Request bodies over this many bytes answer 413.
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    # Strings (of a document or its variables) over this many characters are refused without
+    # being echoed; ids are slugs of at most 64 characters (the model's rule).
+    max_string_length: int = Field(default=10_000, ge=64)
+    # JSON nesting of a request body (variables included) beyond this answers 400.
+    max_json_depth: int = Field(default=64, ge=4)
+    # Per-principal rate limit (anonymous callers: per client address): a token bucket of
+    # ``rate_limit_burst`` requests refilled at ``rate_limit_per_minute``, and at most
+    # ``max_concurrent_per_principal`` requests in flight. 0 turns the rate limit off.
+    rate_limit_per_minute: int = Field(default=300, ge=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    max_concurrent_per_principal: int = Field(default=4, ge=1)
 
     @property
     def uses_neo4j(self) -> bool:

@@ -162,7 +162,15 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
 
         csv/jsonl give the import format, so `graph-service load OUT` rebuilds the same graph;
         graphml gives the family graph with cohort and region nodes for Gephi or networkx."""
+        import getpass
+
+        from graph_service.stores.audit import AuditAction, record
+
         with open_store() as store:
+            # accountability: whole-store exports hold private data (graph_service/stores/audit.py)
+            record(
+                store, f"cli:{getpass.getuser()}", AuditAction.EXPORT, "store", f"{fmt} to {out}"
+            )
             if fmt is ExportFormat.GRAPHML:
                 path = export_graphml(store, out)
                 console.print(f"wrote {path}")

@@ -95,23 +95,28 @@ class TrustProximity:
 
 @dataclass(frozen=True)
 class SimilarSituation:
-    """Similar household, shared languages (income band counts in the score but is never
-    shown)."""
+    """A household of a similar size (the same band: 1-2, 3-4, 5-6 or 7 and more people),
+    shared languages. Household size and income band count in the score but no number
+    derived from them is ever shown: a reason carried the size difference once, and a family
+    that set its own size to 1 could read every peer's household size from it. Bands (not
+    "at most one apart") keep a family that changes its own size again and again from
+    learning more than a peer's band."""
 
-    household_size_difference: int
+    similar_household: bool
     shared_languages: tuple[str, ...]
 
     @property
     def text(self) -> str:
-        if self.household_size_difference == 0:
-            parts = ["Your households are the same size"]
-        elif self.household_size_difference == 1:
-            parts = ["Your households differ in size by one person"]
-        else:
-            parts = [f"Your households differ in size by {self.household_size_difference}"]
+        parts = ["A household of a similar size"] if self.similar_household else []
         if self.shared_languages:
             parts.append(f"you both speak {_and_list(list(self.shared_languages))}")
-        return "; ".join(parts) + "."
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
+
+
+def household_band(size: int) -> int:
+    """1-2 -> 0, 3-4 -> 1, 5-6 -> 2, 7 and more -> 3."""
+    return min((size - 1) // 2, 3)
 
 
 MatchReason: TypeAlias = (

@@ -131,6 +131,7 @@ from graph_service.analytics.match_reasons import (
     SharedGoals,
     SimilarSituation,
     TrustProximity,
+    household_band,
 )
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 
@@ -753,11 +754,11 @@ class MatchIndex:
 
 
 def _situation_reason(mine: Profile, theirs: Profile) -> SimilarSituation | None:
-    difference = abs(mine.household_size - theirs.household_size)
+    similar = household_band(mine.household_size) == household_band(theirs.household_size)
     languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
-    if difference > 1 and not languages:
+    if not similar and not languages:
         return None
-    return SimilarSituation(difference, languages)
+    return SimilarSituation(similar, languages)
 
 
 def _held(profile: Profile | None) -> set[str]:

@@ -94,6 +94,8 @@ class Context(BaseContext):
         self.loaders = Loaders(store, self.counter)
         self._viewer: Viewer | None = None
         self.regions_cache: dict[str, Region] | None = None
+        # (family id, field group) of private fields read by an organizer or admin
+        self.private_reads: set[tuple[str, str]] = set()
 
     @property
     def principal(self) -> Principal | None:

@@ -5,7 +5,8 @@
   input coercion and ``GRAPHQL_VALIDATION_FAILED`` otherwise.
 - Anything else is an internal error: logged with its stack trace, reported to the client as
   ``INTERNAL_SERVER_ERROR`` with no detail (no stack traces or driver messages leak).
-In production mode "Did you mean ...?" suggestions are stripped from messages.
+In production mode "Did you mean ...?" suggestions are stripped from messages, wherever they
+stand; in every mode quoted values longer than 64 characters are elided (never echoed).
 """
 
 from __future__ import annotations
@@ -20,7 +21,24 @@ from models.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("graph_service.api")
 
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# "Did you mean 'toId'?" (graphql-core puts them anywhere: mid-message, several per message)
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?", re.IGNORECASE)
+# A quoted value longer than an id (64 characters) is never echoed back.
+_LONG_QUOTED = re.compile(r"(['\"])(?:\\.|(?!\1).){65,}?\1", re.DOTALL)
+MAX_MESSAGE = 500
+
+
+def scrub(message: str, *, hide_suggestions: bool) -> str:
+    """A message safe to send: suggestions removed (production), long values elided,
+    the whole bounded."""
+    if hide_suggestions:
+        message = _SUGGESTION.sub("", message)
+    message = _LONG_QUOTED.sub("<a value too long to show>", message)
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
+    return message
+
+
 _INPUT_PATTERNS = ("got invalid value", "Expected value of type", "cannot represent", "Int cannot")
 
 
@@ -37,20 +55,20 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         return GraphQLError(
-            original.message,
+            scrub(original.message, hide_suggestions=hide_suggestions),
             nodes=error.nodes,
             path=error.path,
             extensions=_domain_extensions(original),
         )
     if original is None or isinstance(original, GraphQLError):
         message = error.message
-        if hide_suggestions:
-            message = _SUGGESTION.sub("", message)
         code = (error.extensions or {}).get("code")
         if code is None:
             is_input = any(p in message for p in _INPUT_PATTERNS)
             code = "BAD_USER_INPUT" if is_input else "GRAPHQL_VALIDATION_FAILED"
-        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})
+        message = scrub(message, hide_suggestions=hide_suggestions)
+        extensions = {**(error.extensions or {}), "code": code}
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     log.error("internal error at %s", error.path, exc_info=original)
     return GraphQLError(
         "Internal server error",

@@ -54,9 +54,13 @@ class TrustProximityReason:
     text: str
 
 
-@strawberry.type(description="Similar household and shared languages.")
+@strawberry.type(
+    description="A household of a similar size and shared languages (no private numbers)."
+)
 class SimilarSituationReason:
-    household_size_difference: int
+    similar_household: bool = strawberry.field(
+        description="True when the households are of a similar size (never by how much)."
+    )
     shared_languages: list[str]
     text: str
 
@@ -98,7 +102,7 @@ def reason_of(
             text=r.text,
         )
     return SimilarSituationReason(
-        household_size_difference=r.household_size_difference,
+        similar_household=r.similar_household,
         shared_languages=list(r.shared_languages),
         text=r.text,
     )

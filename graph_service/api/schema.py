@@ -10,26 +10,19 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
+from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
-from graph_service.api.limits import cost_limit_rule
+from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
 from graph_service.api.research import ResearchQuery
@@ -61,7 +54,13 @@ from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
 from graph_service.services import help as help_service
-from graph_service.services.access import Viewer, require_principal, require_role
+from graph_service.services.access import (
+    Action,
+    Viewer,
+    authorize,
+    require_principal,
+    require_role,
+)
 from graph_service.settings import Mode, Settings
 from graph_service.stores.base import FamilyFilter
 from models import Family as FamilyModel
@@ -182,6 +181,7 @@ def _family_filter_for(viewer: Viewer, filter: FamilyFilterInput | None) -> Fami
     """What ``families`` may list for this caller: admins everything, organizers their
     regions, families the consenting families of their own region, researchers nothing."""
     principal = viewer.principal
+    authorize(viewer, Action.LIST_FAMILIES)
     region = str(filter.region_id) if filter and filter.region_id else None
     goal = str(filter.goal_id) if filter and filter.goal_id else None
     cohort = str(filter.cohort_id) if filter and filter.cohort_id else None
@@ -273,7 +273,8 @@ class CoreQuery:
         first: int = 20,
         after: str | None = None,
     ) -> CohortConnection:
-        principal = require_role(info.context.principal, Role.FAMILY, Role.ORGANIZER, Role.ADMIN)
+        authorize(await info.context.viewer(), Action.LIST_COHORTS)
+        principal = require_principal(info.context.principal)
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
         regions: tuple[str, ...] | None
@@ -451,25 +452,30 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
+Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery))
+Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation))
 
 
 def schema_extensions(
     settings: Settings,
 ) -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """Bounded parser/validation caches and the abuse limits (errors are coded by the router)."""
+    """Parsing and validation off the event loop, with the abuse limits checked first
+    (errors are coded by the router)."""
     production = settings.mode is Mode.PRODUCTION
-    rules: list[Any] = [cost_limit_rule(settings.max_query_cost, settings.max_page_size)]
-    if production:
-        rules.append(NoSchemaIntrospectionCustomRule)
+    rules: tuple[Any, ...] = (NoSchemaIntrospectionCustomRule,) if production else ()
+    limits = Limits(
+        max_tokens=settings.max_tokens,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_query_cost,
+        max_selections=settings.max_selections,
+        max_page=settings.max_page_size,
+        validation_budget_s=settings.validation_budget_s,
+    )
     return [
-        partial(ParserCache, maxsize=256),
-        partial(ValidationCache, maxsize=256),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(AddValidationRules, rules),
+        RequestGuard.configured(limits, rules),
+        bounds_extension(settings.max_string_length),
+        AuditPrivateReads,
     ]
 
 

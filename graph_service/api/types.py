@@ -206,13 +206,23 @@ async def family_or_error(info: GraphInfo, family_id: str, field: str = "id") ->
     return node
 
 
+def _own_family(info: GraphInfo) -> str | None:
+    principal = info.context.principal
+    return principal.family_id if principal is not None else None
+
+
 @strawberry.type(description="A household in the program, as far as the caller may see it.")
 class Family:
     model: strawberry.Private[FamilyModel]
     level: strawberry.Private[Visibility]
 
-    def _private(self, what: str) -> FamilyModel:
+    def _private(self, what: str, info: GraphInfo) -> FamilyModel:
         require_visibility(self.level, Visibility.MANAGED, f"this family's {what}")
+        if self.level is Visibility.MANAGED or (
+            self.level is Visibility.OWNER and self.model.id != _own_family(info)
+        ):
+            # an organizer or admin read a private field: audited at the end of the request
+            info.context.private_reads.add((self.model.id, what))
         return self.model
 
     @strawberry.field
@@ -257,29 +267,29 @@ class Family:
         return None
 
     @strawberry.field(description="Private: contact details.")
-    def contact(self) -> str:
-        return self._private("contact").contact
+    def contact(self, info: GraphInfo) -> str:
+        return self._private("contact", info).contact
 
     @strawberry.field(description="Private.")
-    def household_size(self) -> int:
-        return self._private("household").household_size
+    def household_size(self, info: GraphInfo) -> int:
+        return self._private("household", info).household_size
 
     @strawberry.field(description="Private: program income band, 1 (lowest) to 5.")
-    def income_band(self) -> int:
-        return self._private("income").income_band
+    def income_band(self, info: GraphInfo) -> int:
+        return self._private("income", info).income_band
 
     @strawberry.field(description="Private: income band at baseline.")
-    def baseline_income_band(self) -> int | None:
-        return self._private("income").baseline_income_band
+    def baseline_income_band(self, info: GraphInfo) -> int | None:
+        return self._private("income", info).baseline_income_band
 
     @strawberry.field(description="Private.")
-    def consent(self) -> Consent:
-        c = self._private("consent").consent
+    def consent(self, info: GraphInfo) -> Consent:
+        c = self._private("consent", info).consent
         return Consent(matching=c.matching, cross_region=c.cross_region, research=c.research)
 
     @strawberry.field(description="Private: cohorts joined, left and invited to.")
     async def memberships(self, info: GraphInfo) -> list[Membership]:
-        self._private("memberships")
+        self._private("memberships", info)
         return [
             Membership(model=m) for m in await info.context.loaders.memberships.load(self.model.id)
         ]
@@ -288,19 +298,19 @@ class Family:
     async def help_given(
         self, info: GraphInfo, first: int = 20, after: str | None = None
     ) -> HelpConnection:
-        self._private("help")
+        self._private("help", info)
         return await help_connection(info, self.model.id, given=True, first=first, after=after)
 
     @strawberry.field(description="Private: help this family received, oldest first.")
     async def help_received(
         self, info: GraphInfo, first: int = 20, after: str | None = None
     ) -> HelpConnection:
-        self._private("help")
+        self._private("help", info)
         return await help_connection(info, self.model.id, given=False, first=first, after=after)
 
     @strawberry.field(description="Private: who brought this family into the program.")
     async def referred_by(self, info: GraphInfo) -> Referral | None:
-        self._private("referral")
+        self._private("referral", info)
         ref = await info.context.loaders.referrer.load(self.model.id)
         return Referral(model=ref) if ref is not None else None
 

@@ -24,10 +24,10 @@ memberships) need MANAGED or OWNER.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from graph_service.auth import Principal, Role
-from graph_service.errors import Forbidden, Unauthenticated
+from graph_service.errors import Forbidden, NotFound, Unauthenticated
 from models import Cohort, Family, Helped
 
 
@@ -95,7 +95,7 @@ def can_see_help(viewer: Viewer, help_: Helped, regions: tuple[str, str]) -> boo
         return True
     if principal.role is Role.ORGANIZER:
         return any(principal.serves(r) for r in regions)
-    return principal.role is Role.FAMILY and principal.subject in (help_.from_id, help_.to_id)
+    return principal.family_id is not None and principal.family_id in (help_.from_id, help_.to_id)
 
 
 def require_role(principal: Principal | None, *roles: Role) -> Principal:
@@ -109,3 +109,108 @@ def require_role(principal: Principal | None, *roles: Role) -> Principal:
 def require_region(principal: Principal, region_id: str, field: str = "region") -> None:
     if not principal.serves(region_id):
         raise Forbidden(f"you do not serve region {region_id!r}", field=field)
+
+
+# ---------------------------------------------------------------------------- one policy
+
+
+class Action(StrEnum):
+    """Everything the API lets a caller do to (or learn about) a family or the program."""
+
+    READ_PUBLIC = "read public profile"
+    READ_PRIVATE = "read private fields"
+    EDIT_PROFILE = "edit profile"
+    MOVE_REGION = "move to another region"
+    EDIT_CONSENT = "change consent"
+    SET_GOAL = "set a goal"
+    GIVE_HELP_AS = "record help given by"
+    RECEIVE_HELP = "record help received by"
+    READ_MATCHES = "read peer matches of"
+    READ_RIPPLE = "read the ripple of"
+    INVITE = "invite into a cohort"
+    ERASE = "erase"
+    # program-level actions (no family resource)
+    REGISTER_FAMILY = "register a family"
+    READ_RESEARCH = "read research reports"
+    READ_REGION_ANALYTICS = "read region analytics"
+    PROPOSE_COHORTS = "propose cohorts"
+    READ_AUDIT = "read the audit log"
+    LIST_FAMILIES = "list families"
+    LIST_COHORTS = "list cohorts"
+
+
+# Which visibility level each family action needs, and which roles may do it at that level.
+_FAMILY_RULES: dict[Action, tuple[Visibility, frozenset[Role]]] = {
+    Action.READ_PUBLIC: (Visibility.PEER, frozenset(Role)),
+    Action.READ_PRIVATE: (Visibility.MANAGED, frozenset(Role)),
+    Action.EDIT_PROFILE: (Visibility.MANAGED, frozenset(Role)),
+    Action.MOVE_REGION: (Visibility.MANAGED, frozenset({Role.ORGANIZER, Role.ADMIN})),
+    Action.EDIT_CONSENT: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
+    Action.SET_GOAL: (Visibility.MANAGED, frozenset(Role)),
+    Action.GIVE_HELP_AS: (Visibility.MANAGED, frozenset(Role)),
+    Action.RECEIVE_HELP: (Visibility.PEER, frozenset(Role)),
+    Action.READ_MATCHES: (Visibility.MANAGED, frozenset(Role)),
+    Action.READ_RIPPLE: (Visibility.MANAGED, frozenset(Role)),
+    Action.INVITE: (Visibility.PEER, frozenset({Role.FAMILY})),
+    Action.ERASE: (Visibility.OWNER, frozenset({Role.ADMIN})),
+}
+_PROGRAM_RULES: dict[Action, frozenset[Role]] = {
+    Action.REGISTER_FAMILY: frozenset({Role.ORGANIZER, Role.ADMIN}),
+    Action.READ_RESEARCH: frozenset({Role.RESEARCHER, Role.ADMIN}),
+    Action.READ_REGION_ANALYTICS: frozenset({Role.ORGANIZER, Role.ADMIN}),
+    Action.PROPOSE_COHORTS: frozenset({Role.ORGANIZER, Role.ADMIN}),
+    Action.READ_AUDIT: frozenset({Role.ADMIN}),
+    Action.LIST_FAMILIES: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
+    Action.LIST_COHORTS: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
+}
+FAMILY_ACTIONS = tuple(_FAMILY_RULES)
+PROGRAM_ACTIONS = tuple(_PROGRAM_RULES)
+
+
+@dataclass(frozen=True)
+class FamilyResource:
+    """A family as the policy needs it: the record and its active cohorts."""
+
+    family: Family
+    cohorts: frozenset[str] = frozenset()
+
+
+def decide(viewer: Viewer, action: Action, resource: FamilyResource | None = None) -> str:
+    """``"allow"``, ``"hidden"`` (answer NOT_FOUND: the caller may not know the family
+    exists) or ``"forbidden"`` (the caller sees the family but may not do this)."""
+    role = viewer.principal.role
+    if action in _PROGRAM_RULES:
+        if role is Role.FAMILY and viewer.family is None:
+            return "forbidden"  # a family token whose family is not registered is nobody
+        return "allow" if role in _PROGRAM_RULES[action] else "forbidden"
+    if resource is None:
+        raise ValueError(f"{action} needs a family")
+    needed, roles = _FAMILY_RULES[action]
+    level = family_visibility(viewer, resource.family, resource.cohorts)
+    if action is Action.INVITE and level is Visibility.NONE and not resource.cohorts:
+        # Friends are invited by the id they gave: a newcomer without a cohort may be
+        # invited before it consents to anything. One in a cohort answers like a missing one.
+        level = Visibility.PEER
+    if level is Visibility.NONE:
+        return "hidden"
+    if action is Action.READ_MATCHES and not resource.family.consent.matching:
+        return "forbidden"  # consent: a family that did not consent is never matched
+    return "allow" if level >= needed and role in roles else "forbidden"
+
+
+def authorize(
+    viewer: Viewer,
+    action: Action,
+    resource: FamilyResource | None = None,
+    field: str | None = None,
+) -> None:
+    """Raise unless ``viewer`` may do ``action`` (to ``resource``). Every decision of the API
+    goes through here. A family the caller may not see answers exactly like a missing one."""
+    verdict = decide(viewer, action, resource)
+    if verdict == "hidden":
+        raise NotFound(NOT_FOUND_FAMILY, field=field)
+    if verdict == "forbidden":
+        raise Forbidden(f"you may not {action.value} this family", field=field)
+
+
+NOT_FOUND_FAMILY = "no family with this id that you may see"

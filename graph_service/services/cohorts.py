@@ -14,9 +14,15 @@ import re
 import secrets
 from collections.abc import Sequence
 
-from graph_service.auth import Principal, Role
+from graph_service.auth import Principal
 from graph_service.errors import Conflict, Forbidden, NotFound
-from graph_service.services.common import active_cohorts, cohort_or_404, family_or_404
+from graph_service.services.access import Action
+from graph_service.services.common import (
+    active_cohorts,
+    authorized_family,
+    cohort_or_404,
+    family_or_404,
+)
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
@@ -34,9 +40,9 @@ _OPEN = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
 
 
 def _family_principal(principal: Principal, field: str = "cohortId") -> str:
-    if principal.role is not Role.FAMILY:
+    if principal.family_id is None:
         raise Forbidden("only families do this for themselves", field=field)
-    return principal.subject
+    return principal.family_id
 
 
 def _slug(name: str) -> str:
@@ -82,7 +88,7 @@ def invite_family(
     status = {m.family_id: m.status for m in members}
     if status.get(inviter) is not MembershipStatus.ACTIVE:
         raise Forbidden("only active members of this cohort may invite", field="cohortId")
-    family_or_404(store, invitee_id)
+    authorized_family(store, principal, Action.INVITE, invitee_id)
     if status.get(invitee_id) in _OPEN:
         raise Conflict("that family is already a member or invited", field="familyId")
     if active_cohorts(store, invitee_id):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound
+from graph_service.services.access import (
+    NOT_FOUND_FAMILY,
+    Action,
+    FamilyResource,
+    Viewer,
+    authorize,
+)
 from graph_service.stores.base import GraphStore
 from models import Cohort, Family, MemberOf, MembershipStatus
 
@@ -31,3 +39,29 @@ def membership(store: GraphStore, family_id: str, cohort_id: str) -> MemberOf | 
         if m.family_id == family_id:
             return m
     return None
+
+
+def viewer_of(store: GraphStore, principal: Principal) -> Viewer:
+    """The caller as the access policy sees it (a family token: its record and cohorts)."""
+    if principal.role is not Role.FAMILY:
+        return Viewer(principal)
+    own = store.get_families([principal.subject]).get(principal.subject)
+    cohorts = active_cohorts(store, principal.subject) if own is not None else frozenset()
+    return Viewer(principal, own, cohorts)
+
+
+def authorized_family(
+    store: GraphStore,
+    principal: Principal,
+    action: Action,
+    family_id: str,
+    field: str = "familyId",
+) -> Family:
+    """Load a family and check ``action`` on it through the policy: a missing family and one
+    the caller may not see both answer NOT_FOUND (same message, the id not echoed)."""
+    family = store.get_families([family_id]).get(family_id)
+    if family is None:
+        raise NotFound(NOT_FOUND_FAMILY, field=field)
+    resource = FamilyResource(family, active_cohorts(store, family_id))
+    authorize(viewer_of(store, principal), action, resource, field)
+    return family

@@ -9,23 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graph_service.auth import Principal, Role
+from graph_service.auth import Principal
 from graph_service.errors import Conflict, Forbidden
-from graph_service.services.common import family_or_404
+from graph_service.services.access import Action, FamilyResource, Viewer, authorize, decide
+from graph_service.services.audit import consent_changed
+from graph_service.services.common import authorized_family, viewer_of
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import Consent, Family, GoalStatus, Pursues, parse, today
 
 
-def _may_edit(principal: Principal, family: Family) -> None:
-    if principal.role is Role.FAMILY and principal.subject == family.id:
-        return
-    if principal.serves(family.region_id):
-        return
-    raise Forbidden("you may not change this family", field="familyId")
-
-
 def register_family(store: GraphStore, principal: Principal, data: Mapping[str, Any]) -> Family:
     """Create a family (organizers for their regions, admins). Existing id -> CONFLICT."""
+    authorize(Viewer(principal), Action.REGISTER_FAMILY)
     family = parse(Family, {"joinedAt": today().isoformat(), **data})
     if not principal.serves(family.region_id):
         raise Forbidden(f"you do not serve region {family.region_id!r}", field="regionId")
@@ -39,9 +34,12 @@ def update_profile(
     store: GraphStore, principal: Principal, family_id: str, changes: Mapping[str, Any]
 ) -> Family:
     """Change profile fields (camelCase keys); the region only by organizers and admins."""
-    family = family_or_404(store, family_id)
-    _may_edit(principal, family)
-    if "regionId" in changes and principal.role is Role.FAMILY:
+    family = authorized_family(store, principal, Action.EDIT_PROFILE, family_id)
+    if (
+        "regionId" in changes
+        and decide(viewer_of(store, principal), Action.MOVE_REGION, FamilyResource(family))
+        != "allow"
+    ):
         raise Forbidden("ask an organizer to move your family to another region", field="regionId")
     updated = parse(Family, {**family.to_record(), **changes}, record="input")
     if "regionId" in changes and not principal.serves(updated.region_id):
@@ -54,12 +52,11 @@ def update_consent(
     store: GraphStore, principal: Principal, family_id: str, changes: Mapping[str, bool]
 ) -> Family:
     """Consent is the family's own decision: only the family itself (or an admin) sets it."""
-    family = family_or_404(store, family_id)
-    if not (principal.role is Role.ADMIN or principal.subject == family.id):
-        raise Forbidden("only the family itself may change its consent", field="familyId")
+    family = authorized_family(store, principal, Action.EDIT_CONSENT, family_id)
     consent = parse(Consent, {**family.consent.to_record(), **changes}, record="input.consent")
     updated = family.model_copy(update={"consent": consent})
     store.write(ChangeSet(families=[updated]))
+    consent_changed(store, principal, family_id, changes)
     return updated
 
 
@@ -67,8 +64,7 @@ def set_goal(
     store: GraphStore, principal: Principal, family_id: str, data: Mapping[str, Any]
 ) -> Pursues:
     """Start, update, achieve or abandon a goal (camelCase keys: goalId, status, ...)."""
-    family = family_or_404(store, family_id)
-    _may_edit(principal, family)
+    authorized_family(store, principal, Action.SET_GOAL, family_id)
     existing = {p.goal_id: p for p in store.pursuits_of([family_id]).get(family_id, [])}
     goal_id = str(data.get("goalId", ""))
     base: dict[str, Any] = (

@@ -28,8 +28,9 @@ from graph_service.analytics.matching import (
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from graph_service.readmodel import Result
-from graph_service.services.access import require_principal, require_role
+from graph_service.services.access import Action, require_principal, require_role
 from graph_service.services.analysis import heavy, live, region_exists
+from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
 
 # Families per side considered by suggest_bridges (keeps one call within seconds at scale).
@@ -54,12 +55,8 @@ def _family_region(store: GraphStore, family_id: str) -> str:
 
 def _may_match_for(store: GraphStore, principal: Principal | None, family_id: str) -> None:
     who = require_principal(principal)
-    if who.role is Role.FAMILY:
-        if who.subject != family_id:
-            raise Forbidden("a family asks for its own matches", field="familyId")
-        return
-    if who.role is Role.RESEARCHER or not who.serves(_family_region(store, family_id)):
-        raise Forbidden("you may not ask for this family's matches", field="familyId")
+    authorized_family(store, who, Action.READ_MATCHES, family_id)
+    _family_region(store, family_id)
 
 
 def peer_matches(

@@ -15,8 +15,9 @@ from graph_service.analytics import ripple as analytics
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
-from graph_service.services.access import require_principal
+from graph_service.services.access import Action, require_principal
 from graph_service.services.analysis import heavy, network_graph, region_exists
+from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
 from models import today
 
@@ -33,12 +34,8 @@ def cascade(
 ) -> analytics.CascadeMetrics:
     who = require_principal(principal)
     graph = network_graph(store, help_edges=False).value
-    region = _family_region(graph, root_id, "rootId")
-    if who.role is Role.FAMILY:
-        if who.subject != root_id:
-            raise Forbidden("a family sees its own ripple", field="rootId")
-    elif not who.serves(region):
-        raise Forbidden("you do not serve this family's region", field="rootId")
+    authorized_family(store, who, Action.READ_RIPPLE, root_id, field="rootId")
+    _family_region(graph, root_id, "rootId")
     return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
 
 
@@ -50,11 +47,10 @@ def cohort(
     info = graph.graph["cohorts"].get(cohort_id)
     if info is None:
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
-    is_member = who.role is Role.FAMILY and who.subject in info.members
+    is_member = who.family_id is not None and who.family_id in info.members
     if not (is_member or who.serves(info.region)):
-        raise Forbidden(
-            "members and the region's organizers see a cohort's ripple", field="cohortId"
-        )
+        # Hidden answers like missing, so cohort ids cannot be probed.
+        raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
     return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
 
 

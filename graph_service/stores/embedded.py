@@ -23,6 +23,7 @@ import networkx as nx
 
 from graph_service.errors import NotFound, StoreUnavailable
 from graph_service.kinds import KINDS, referenced_ids
+from graph_service.stores.audit import SqliteAuditLog
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
@@ -498,6 +499,14 @@ class EmbeddedStore(UpsertsViaWrite):
     def privacy_ledger(self) -> SqliteLedger:
         """The researchers' privacy-loss ledger, a table in this store's file."""
         return SqliteLedger(self.path)
+
+    # audit log (graph_service/stores/audit.py) ------------------------------------------
+    def audit_log(self) -> SqliteAuditLog:
+        """The append-only audit table in this store's SQLite file."""
+        log: SqliteAuditLog | None = getattr(self, "_audit_log", None)
+        if log is None:
+            log = self._audit_log = SqliteAuditLog(self.path)
+        return log
 
 
 class _Known:

@@ -32,6 +32,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
 from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
 from graph_service.settings import Settings
+from graph_service.stores.audit import Neo4jAuditLog
 from graph_service.stores.base import (
     NODE_LABELS,
     RELATIONSHIP_TYPES,
@@ -374,6 +375,11 @@ class Neo4jStore(UpsertsViaWrite):
     def privacy_ledger(self) -> Neo4jLedger:
         """The researchers' privacy-loss ledger, as nodes in this database."""
         return Neo4jLedger(self._driver, self._database)
+
+    # audit log (graph_service/stores/audit.py) ------------------------------------------
+    def audit_log(self) -> Neo4jAuditLog:
+        """The append-only ``:AuditEntry`` nodes of this store's database."""
+        return Neo4jAuditLog(self._driver, self._database)
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------

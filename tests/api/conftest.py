@@ -19,7 +19,7 @@ from graph_service.demo import demo_network, load_network
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 
-SECRET = "test-secret-" + "x" * 40
+SECRET = "tq7Vd0-k3JxW9mPz_Lr2sYb8NcF4hGa6TeU1oQi5Hn"  # a fixed random-looking test key
 
 
 @dataclass
@@ -92,7 +92,8 @@ def serve(settings: Settings, store: GraphStore | None) -> Iterator[str]:
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(secret_key=SECRET, embedded_path="unused.sqlite")  # type: ignore[arg-type]  # pydantic coerces
+    # No rate limit: tests send hundreds of requests as one principal (tests/security covers it).
+    return Settings(secret_key=SECRET, embedded_path="unused.sqlite", rate_limit_per_minute=0)  # type: ignore[arg-type]  # pydantic coerces
 
 
 @pytest.fixture

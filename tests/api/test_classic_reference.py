@@ -12,10 +12,10 @@ import httpx
 import networkx as nx
 import pytest
 
-from graph_service.readmodel import graph_of_store
 from graph_service.analytics.contribution import Bounds, bounded_graph
 from graph_service.analytics.family_graph import tie_graph
 from graph_service.analytics.network_summary import DEGREE_BINS, bin_of, network_summary
+from graph_service.readmodel import graph_of_store
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from loaders.classic import classic_network

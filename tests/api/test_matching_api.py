@@ -60,9 +60,9 @@ def test_access_rules(api: Api) -> None:
     organizer = api.gql(MATCHES, {"f": "ana", "cohort": True}, as_=("organizer", "o", "oakland"))
     assert "errors" not in organizer
     elsewhere = api.gql(MATCHES, {"f": "ana"}, as_=("organizer", "b", "boston"))
-    assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert elsewhere["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # hidden = missing
     researcher = api.gql(MATCHES, {"f": "ana"}, as_=("researcher", "r"))
-    assert researcher["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert researcher["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # sees no family
     no_consent = api.gql(MATCHES, {}, as_=("family", "eli"))
     assert no_consent["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 

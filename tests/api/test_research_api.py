@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from graph_service.readmodel import graph_of_store
 from graph_service.analytics.contribution import bounded_graph
 from graph_service.analytics.network_summary import network_summary
 from graph_service.demo import demo_network
+from graph_service.readmodel import graph_of_store
 from graph_service.services.privacy_budget import bounds_of
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore

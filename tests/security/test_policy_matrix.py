@@ -1,0 +1,432 @@
+"""The role matrix, generated from the policy (``graph_service/services/access.py``).
+
+Every principal below (including names that collide with family ids, an organizer of the
+other region and a family token without a family) is sent every root field, every nested
+path to a family and every mutation; the expected answer of each is what ``decide`` says
+for that principal and resource on the store's current data, not a hand-written table.
+A root field or mutation missing from the probes below fails the test, so a new field
+cannot skip the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from graphql import GraphQLObjectType
+
+from graph_service.api.schema import build_schema
+from graph_service.auth import Principal, Role
+from graph_service.services.access import Action, FamilyResource, can_see_cohort, decide
+from graph_service.services.common import active_cohorts, viewer_of
+from graph_service.settings import Settings
+from tests.api.conftest import Api
+
+PRINCIPALS: dict[str, tuple[str, ...] | None] = {
+    "anonymous": None,
+    "family-ana": ("family", "ana"),
+    "family-eli": ("family", "eli"),  # no consent at all
+    "family-gus": ("family", "gus"),  # Boston, cross-region
+    "family-ivy": ("family", "ivy"),  # Boston, local only
+    "family-unregistered": ("family", "nobody"),
+    "organizer-oakland": ("organizer", "olga", "oakland"),
+    "organizer-boston": ("organizer", "bob", "boston"),
+    "organizer-named-ana-boston": ("organizer", "ana", "boston"),
+    "organizer-named-ana-oakland": ("organizer", "ana", "oakland"),
+    "researcher": ("researcher", "rita"),
+    "researcher-named-ana": ("researcher", "ana"),
+    "admin": ("admin", "root"),
+    "admin-named-eli": ("admin", "eli"),
+}
+TARGETS = ["ana", "eli", "gus", "ivy", "nobody"]
+
+PUBLIC = ["id", "name", "region { id }", "languages", "strengths", "needs", "joinedAt"]
+PRIVATE = [
+    "contact",
+    "householdSize",
+    "incomeBand",
+    "consent { research }",
+    "memberships { status }",
+    "helpGiven { totalCount }",
+    "helpReceived { totalCount }",
+]
+AUTH_CODES = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
+
+
+def _principal(who: tuple[str, ...] | None) -> Principal | None:
+    if who is None:
+        return None
+    return Principal(Role(who[0]), who[1], tuple(who[2:]))
+
+
+def _verdict(api: Api, who: tuple[str, ...] | None, action: Action, target: str | None) -> str:
+    """What the policy decides now: allow, hidden (NOT_FOUND), forbidden, anonymous."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    viewer = viewer_of(api.store, principal)
+    if target is None:
+        return decide(viewer, action)
+    family = api.store.get_families([target]).get(target)
+    if family is None:
+        return "hidden"
+    return decide(viewer, action, FamilyResource(family, active_cohorts(api.store, target)))
+
+
+EXPECTED_CODE = {"hidden": "NOT_FOUND", "forbidden": "FORBIDDEN", "anonymous": "UNAUTHENTICATED"}
+
+
+def _code(body: dict[str, Any]) -> str | None:
+    errors = body.get("errors") or []
+    return str(errors[0]["extensions"]["code"]) if errors else None
+
+
+def _check(body: dict[str, Any], verdict: str, what: str, may_miss: bool = False) -> None:
+    """An allowed call meets no authorization error (``may_miss``: NOT_FOUND for a reason
+    that is not access, e.g. no open invitation); a refused one gets the policy's code and
+    no data."""
+    code = _code(body)
+    if verdict == "allow":
+        allowed = {"NOT_FOUND"} if may_miss else set()
+        assert code not in AUTH_CODES - allowed, (what, body)
+    else:
+        assert code == EXPECTED_CODE[verdict], (what, verdict, body)
+        assert not any((body.get("data") or {}).values()), (what, body)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A root field or mutation: its text ($F: a target family) and the policy question."""
+
+    text: str
+    action: Action | None  # None: public, or decided by ``custom``
+    family: bool = True  # the action is about $F
+    custom: Callable[[Api, tuple[str, ...] | None, str], str] | None = None
+    may_miss: bool = False  # NOT_FOUND may answer an allowed call (nothing to act on)
+
+
+def _family_only(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    if who is None:
+        return "anonymous"
+    if who[0] != "family":
+        return "forbidden"
+    return "allow" if api.store.get_families([who[1]]) else "hidden"
+
+
+def _public(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    return "allow"
+
+
+def _authenticated(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    return "anonymous" if who is None else "allow"
+
+
+def _cohort(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    cohort = api.store.get_cohorts(["oak-1"])["oak-1"]
+    return "allow" if can_see_cohort(viewer_of(api.store, principal), cohort) else "hidden"
+
+
+def _oakland_analytics(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.READ_REGION_ANALYTICS) != "allow":
+        return "forbidden"
+    return "allow" if principal.serves("oakland") else "forbidden"
+
+
+def _cohort_ripple(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    members = {m.family_id for m in api.store.members_of_cohorts(["oak-1"]).get("oak-1", [])}
+    member = principal.family_id in members and api.store.get_families([principal.subject])
+    return "allow" if member or principal.serves("oakland") else "hidden"
+
+
+QUERIES: dict[str, Probe] = {
+    "me": Probe("{ me { id } }", None, custom=lambda a, w, t: _me(a, w)),
+    "family": Probe('{ family(id: "$F") { id } }', Action.READ_PUBLIC),
+    "families": Probe("{ families { totalCount } }", Action.LIST_FAMILIES, family=False),
+    "cohort": Probe('{ cohort(id: "oak-1") { id } }', None, custom=_cohort),
+    "cohorts": Probe("{ cohorts { edges { cursor } } }", Action.LIST_COHORTS, family=False),
+    "goals": Probe("{ goals { id } }", None, custom=_public),
+    "regions": Probe("{ regions { id } }", None, custom=_public),
+    "stats": Probe("{ stats { goals } }", None, custom=_public),
+    "peerMatches": Probe('{ peerMatches(familyId: "$F") { score } }', Action.READ_MATCHES),
+    "crossRegionPeers": Probe(
+        '{ crossRegionPeers(familyId: "$F") { score } }', Action.READ_MATCHES
+    ),
+    "suggestBridges": Probe(
+        '{ suggestBridges(regionA: "oakland", regionB: "boston") { score } }',
+        None,
+        custom=lambda a, w, t: _both_regions(w),
+    ),
+    "ripple": Probe('{ ripple(rootId: "$F") { size } }', Action.READ_RIPPLE),
+    "cohortRipple": Probe(
+        '{ cohortRipple(cohortId: "oak-1") { members } }', None, custom=_cohort_ripple
+    ),
+    "rippleSummary": Probe(
+        '{ rippleSummary(regionId: "oakland") { cascades } }', None, custom=_oakland_analytics
+    ),
+    "ripples": Probe('{ ripples(regionId: "oakland") { size } }', None, custom=_oakland_analytics),
+    "networkSummary": Probe(
+        "{ networkSummary { smallCellThreshold } }", Action.READ_RESEARCH, family=False
+    ),
+    "outcomesByNetwork": Probe(
+        "{ outcomesByNetwork { smallCellThreshold } }", Action.READ_RESEARCH, family=False
+    ),
+    "rippleResearch": Probe(
+        "{ rippleResearch { smallCellThreshold } }", Action.READ_RESEARCH, family=False
+    ),
+    "regionLinks": Probe(
+        "{ regionLinks { smallCellThreshold } }", Action.READ_RESEARCH, family=False
+    ),
+    "regionGraph": Probe(
+        "{ regionGraph { __typename } }", Action.READ_REGION_ANALYTICS, family=False
+    ),
+    "bridgingFamilies": Probe(
+        '{ bridgingFamilies(regionIds: ["oakland"]) { __typename } }',
+        None,
+        custom=_oakland_analytics,
+    ),
+    "auditLog": Probe("{ auditLog { edges { cursor } } }", Action.READ_AUDIT, family=False),
+}
+
+
+def _me(api: Api, who: tuple[str, ...] | None) -> str:
+    if who is None:
+        return "anonymous"
+    if who[0] != "family":
+        return "forbidden"
+    return "allow" if api.store.get_families([who[1]]) else "hidden"
+
+
+def _both_regions(who: tuple[str, ...] | None) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if principal.role not in (Role.ORGANIZER, Role.ADMIN):
+        return "forbidden"
+    return "allow" if principal.serves("oakland") and principal.serves("boston") else "forbidden"
+
+
+def _giver(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    """recordHelp to $F: families give as themselves, to a family they may see."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if principal.role is Role.RESEARCHER:
+        return "forbidden"
+    if principal.family_id is None:
+        return "hidden"  # no fromId: there is no giving family
+    if not api.store.get_families([principal.subject]):
+        return "hidden"
+    return _verdict(api, ("family", principal.subject), Action.RECEIVE_HELP, target)
+
+
+def _inviter(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if principal.family_id is None:
+        return "forbidden"
+    members = api.store.members_of_cohorts(["oak-1"]).get("oak-1", [])
+    if not any(m.family_id == principal.subject and m.status.value == "active" for m in members):
+        return "forbidden"
+    return _verdict(api, who, Action.INVITE, target)
+
+
+def _organizer_of_oakland(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.REGISTER_FAMILY) != "allow":
+        return "forbidden"
+    return "allow" if principal.serves("oakland") else "forbidden"
+
+
+def _proposer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.PROPOSE_COHORTS) != "allow":
+        return "forbidden"
+    return "allow" if principal.serves("oakland") else "forbidden"
+
+
+MUTATIONS: dict[str, Probe] = {
+    "registerFamily": Probe(
+        'mutation { registerFamily(input: {id: "new-$W", name: "N", regionId: "oakland", '
+        "householdSize: 3, incomeBand: 2}) { id } }",
+        None,
+        custom=_organizer_of_oakland,
+    ),
+    "updateProfile": Probe(
+        'mutation { updateProfile(familyId: "$F", input: {strengths: ["cooking"]}) { id } }',
+        Action.EDIT_PROFILE,
+    ),
+    "updateConsent": Probe(
+        'mutation { updateConsent(familyId: "$F", input: {research: true}) { id } }',
+        Action.EDIT_CONSENT,
+    ),
+    "setGoal": Probe(
+        'mutation { setGoal(familyId: "$F", input: {goalId: "health"}) { status } }',
+        Action.SET_GOAL,
+    ),
+    "recordHelp": Probe(
+        'mutation { recordHelp(input: {toId: "$F", kind: "food"}) { id } }', None, custom=_giver
+    ),
+    "confirmHelp": Probe(
+        'mutation { confirmHelp(helpId: "h-none") { id } }',
+        None,
+        custom=_family_only,
+        may_miss=True,
+    ),
+    "createCohort": Probe(
+        'mutation { createCohort(input: {name: "C"}) { id } }', None, custom=_family_only
+    ),
+    "inviteFamily": Probe(
+        'mutation { inviteFamily(cohortId: "oak-1", familyId: "$F") { status } }',
+        None,
+        custom=_inviter,
+    ),
+    "acceptInvitation": Probe(
+        'mutation { acceptInvitation(cohortId: "oak-1") { status } }',
+        None,
+        custom=_family_only,
+        may_miss=True,
+    ),
+    "declineInvitation": Probe(
+        'mutation { declineInvitation(cohortId: "oak-1") { status } }',
+        None,
+        custom=_family_only,
+        may_miss=True,
+    ),
+    "leaveCohort": Probe(
+        'mutation { leaveCohort(cohortId: "zz-none") { status } }',
+        None,
+        custom=_family_only,
+        may_miss=True,
+    ),
+    "proposeCohorts": Probe(
+        'mutation { proposeCohorts(input: {regionId: "oakland"}) { __typename } }',
+        None,
+        custom=_proposer,
+    ),
+    "eraseFamily": Probe('mutation { eraseFamily(familyId: "$F") { erased } }', Action.ERASE),
+}
+
+
+def _root_fields(mutation: bool) -> set[str]:
+    schema = build_schema(Settings())._schema
+    root = schema.mutation_type if mutation else schema.query_type
+    assert isinstance(root, GraphQLObjectType)
+    return set(root.fields)
+
+
+def test_every_root_field_and_mutation_has_a_probe() -> None:
+    assert _root_fields(mutation=False) == set(QUERIES)
+    assert _root_fields(mutation=True) == set(MUTATIONS)
+
+
+def _expected(api: Api, probe: Probe, who: tuple[str, ...] | None, target: str) -> str:
+    if probe.custom is not None:
+        return probe.custom(api, who, target)
+    assert probe.action is not None
+    if who is None:
+        return "anonymous"
+    return _verdict(api, who, probe.action, target if probe.family else None)
+
+
+def _run(api: Api, probes: dict[str, Probe], targets: list[str]) -> int:
+    sent = 0
+    for name, probe in probes.items():
+        for label, who in PRINCIPALS.items():
+            for target in targets if "$F" in probe.text else ["-"]:
+                verdict = _expected(api, probe, who, target)
+                before = api.store.counts(), api.store.get_families([target])
+                text = probe.text.replace("$F", target).replace("$W", f"{sent}")
+                body = api.gql(text, as_=who) if who else api.gql(text)
+                sent += 1
+                _check(body, verdict, f"{name} as {label} on {target}", probe.may_miss)
+                if verdict != "allow":  # a refused write writes nothing
+                    assert (api.store.counts(), api.store.get_families([target])) == before
+    return sent
+
+
+def test_root_fields_follow_the_policy(api: Api) -> None:
+    assert _run(api, QUERIES, TARGETS) > 300
+
+
+def test_mutations_follow_the_policy(api: Api) -> None:
+    assert _run(api, MUTATIONS, TARGETS) > 300
+
+
+@pytest.mark.parametrize("label", [k for k in PRINCIPALS if PRINCIPALS[k] is not None])
+def test_family_fields_follow_the_policy(api: Api, label: str) -> None:
+    who = PRINCIPALS[label]
+    assert who is not None
+    for target in TARGETS:
+        public = _verdict(api, who, Action.READ_PUBLIC, target)
+        private = _verdict(api, who, Action.READ_PRIVATE, target)
+        body = api.gql(f'{{ family(id: "{target}") {{ {" ".join(PUBLIC)} }} }}', as_=who)
+        _check(body, public, f"public fields of {target} as {label}")
+        for field in PRIVATE:
+            body = api.gql(f'{{ family(id: "{target}") {{ {field} }} }}', as_=who)
+            expected = private if public == "allow" else public
+            _check(body, expected, f"{field} of {target} as {label}")
+            if expected == "allow":
+                assert body["data"]["family"][field.split(" ")[0]] is not None
+
+
+NESTED = [
+    '{ family(id: "$F") { cohort { members { id } } } }',
+    '{ family(id: "$F") { helpGiven(first: 50) { edges { node { giver { id } receiver { id } } } } } }',
+    '{ family(id: "$F") { helpReceived(first: 50) { edges { node { giver { id } receiver { id } } } } } }',
+    '{ family(id: "$F") { referredBy { referrer { id } referred { id } } } }',
+    '{ family(id: "$F") { memberships { family { id } invitedBy { id } cohort { id } } } }',
+    '{ cohort(id: "oak-1") { members { id cohort { members { id } } } } }',
+    '{ cohort(id: "bos-1") { members { id } } }',
+    "{ families(first: 100) { edges { node { id cohort { members { id } } } } } }",
+    '{ peerMatches(familyId: "$F", scope: ANY, includeCohort: true, first: 50) { peer { id } } }',
+    '{ ripple(rootId: "$F") { root { id } } }',
+    "{ me { cohort { members { id } } referredBy { referrer { id } } } }",
+]
+
+
+def _family_ids(value: Any, found: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        if "id" in value and isinstance(value["id"], str):
+            found.add(value["id"])
+        for item in value.values():
+            _family_ids(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _family_ids(item, found)
+    return found
+
+
+@pytest.mark.parametrize("label", [k for k in PRINCIPALS if PRINCIPALS[k] is not None])
+def test_every_nested_path_returns_only_families_the_policy_shows(api: Api, label: str) -> None:
+    who = PRINCIPALS[label]
+    assert who is not None
+    families = set(api.store.get_families(TARGETS + [f"x{i}" for i in range(0)]))
+    all_ids = (
+        {f.id for f in api.store.list_families_all()}
+        if hasattr(api.store, "list_families_all")
+        else None
+    )
+    del families, all_ids
+    everyone = {"ana", "ben", "cruz", "dee", "eli", "fay", "gus", "hal", "ivy", "jon", "kim", "lu"}
+    visible = {f for f in everyone if _verdict(api, who, Action.READ_PUBLIC, f) == "allow"}
+    for template in NESTED:
+        for target in TARGETS if "$F" in template else ["-"]:
+            body = api.gql(template.replace("$F", target), as_=who)
+            seen = _family_ids(body.get("data"), set()) & everyone
+            assert seen <= visible, (label, template, target, seen - visible)
