@@ -34,6 +34,7 @@ from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
 from graph_service.api.research import ResearchQuery
 from graph_service.api.ripple import RippleQuery
+from graph_service.api.signin import SignInMutation
 from graph_service.api.types import (
     Cohort,
     CohortConnection,
@@ -452,7 +453,7 @@ class CoreMutation:
 
 # Each feature contributes its own query type; they are merged into one root type.
 Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation))
+Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, SignInMutation))
 
 
 def schema_extensions(

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
@@ -55,6 +55,9 @@ from models import (
     check_referrals,
 )
 from queries import cypher, statements
+
+if TYPE_CHECKING:
+    from graph_service.stores.credentials import Neo4jCredentials
 
 T = TypeVar("T")
 M = TypeVar("M", bound=DomainModel)
@@ -348,6 +351,12 @@ class Neo4jStore(UpsertsViaWrite):
 
         with self._translated_errors(), self._session() as session:
             return session.execute_write(bumped)
+
+    def credentials(self) -> Neo4jCredentials:
+        """Sign-in codes and web sessions beside the graph (``stores/credentials.py``)."""
+        from graph_service.stores.credentials import Neo4jCredentials
+
+        return Neo4jCredentials(self._driver, self._database)
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------
