@@ -44,7 +44,10 @@ def serve(
             console.print(
                 f"[green]store ready[/]: {store.name}, {store.counts()['Family']} families"
             )
-    console.print(f"GraphQL at [bold]http://{host}:{port}/graphql[/], health at /health")
+    console.print(
+        f"web app at [bold]http://{host}:{port}/app/[/] (sign in with a code from "
+        f"'graph-service signin-code'), GraphQL at /graphql, health at /health"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
