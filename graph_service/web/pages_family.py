@@ -34,9 +34,11 @@ query Home {
     helpReceived(first: 100) { totalCount edges { node {
       id kind at hours amount confirmed giver { id name } } } }
   }
-  peerMatches(first: 10, includeCohort: false) { peer { id name } }
 }
 """
+# Who to offer in the help and invitation forms (a separate operation: a family that did
+# not consent to matching gets an error here, and the home page still shows).
+SUGGESTED = "{ peerMatches(first: 10, includeCohort: false) { peer { id name } } }"
 
 PEERS = """
 query Peers($scope: MatchScope!) {
@@ -80,7 +82,8 @@ async def home(request: Request, problems: list[gql.Problem] | None = None) -> R
         return await render(request, "error.html", problems=answer.problems, status_code=404)
     settings = request.app.state.settings
     cohort_ids = {m["id"] for m in (me["cohort"] or {}).get("members", [])}
-    peers = [p["peer"] for p in answer.data.get("peerMatches") or [] if p["peer"]]
+    suggested = await gql.run(request, who, SUGGESTED)
+    peers = [p["peer"] for p in suggested.data.get("peerMatches") or [] if p["peer"]]
     known = {m["id"]: m for m in (me["cohort"] or {}).get("members", []) if m["id"] != me["id"]}
     for peer in peers:
         known.setdefault(peer["id"], peer)
@@ -210,6 +213,15 @@ async def peers(request: Request) -> Response:
     if scope not in ("SAME_REGION", "OTHER_REGIONS"):
         scope = "SAME_REGION"
     answer = await gql.run(request, who, PEERS, {"scope": scope})
+    if answer.data.get("me") is None:  # peerMatches refused: the rest of the page still shows
+        answer = gql.Answer(
+            (
+                await gql.run(
+                    request, who, "{ me { id name languages cohort { id memberCount } } }"
+                )
+            ).data,
+            answer.problems,
+        )
     me = answer.data.get("me") or {}
     return await render(
         request,
@@ -218,5 +230,6 @@ async def peers(request: Request) -> Response:
         me=me,
         scope=scope,
         matches=[m for m in answer.data.get("peerMatches") or [] if m["peer"]],
-        problems=answer.problems,
+        not_consented=any(p.code == "FORBIDDEN" for p in answer.problems),
+        problems=[p for p in answer.problems if p.code != "FORBIDDEN"],
     )

@@ -332,6 +332,6 @@ def test_the_accessibility_check_catches_violations(browser: Browser) -> None:
         '<html><head><title>t</title></head><body><main><img src="data:,">'
         '<input type="text"><p style="color:#eee;background:#fff">faint</p></main></body></html>'
     )
-    with pytest.raises(AssertionError, match="image-alt|label|color-contrast"):
+    with pytest.raises(AssertionError, match=r"image-alt|label|color-contrast"):
         axe_check(visit, "a bad page")
     visit.close()

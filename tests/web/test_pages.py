@@ -225,3 +225,12 @@ def test_research_tables_and_csv(web: Web) -> None:
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0] == "table,row,column,count,suppressed,measure,value"
     assert "The Ana family" not in csv.text and "ana@" not in csv.text
+
+
+def test_a_family_without_matching_consent_still_gets_its_pages(web: Web) -> None:
+    eli = web.signed_in("family", "eli")  # consented to nothing
+    home = eli.get("/app/family")
+    assert home.status_code == 200 and "The Eli family" in home.text
+    peers = eli.get("/app/family/peers")
+    assert peers.status_code == 200 and "You chose not to be suggested" in peers.text
+    assert 'role="alert"' not in peers.text
