@@ -44,6 +44,7 @@ def environment(lang: str) -> Environment:
 
     env.filters["skill"] = lambda term: label(term, "skills")
     env.filters["help_kind"] = lambda term: label(term, "help_kinds")
+    env.filters["goal"] = lambda term: label(term, "goal_categories")
     env.filters["goal_label"] = lambda text: translations.gettext(text)
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env
