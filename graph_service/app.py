@@ -1,4 +1,5 @@
-"""The FastAPI application: ``/graphql`` (Strawberry), ``/health``, and picture endpoints.
+"""The FastAPI application: ``/graphql`` (Strawberry), ``/health``, picture endpoints, and
+the web app (``/app``, ``graph_service/web``).
 
 ``create_app()`` builds the app; the lifespan opens the configured store once per process
 (one Neo4j driver) unless a store is passed in (tests pass theirs).
@@ -31,6 +32,8 @@ from graph_service.readmodel import ReadModel, attach_read_model
 from graph_service.settings import Mode, Settings, get_settings
 from graph_service.store_factory import create_store
 from graph_service.stores.base import GraphStore
+from graph_service.web import install as install_web
+from graph_service.web.ides import add_docs, offline_graphiql
 from models import extend_vocabulary
 
 log = logging.getLogger("graph_service")
@@ -48,10 +51,21 @@ def _try_open(app: FastAPI) -> None:
     app.state.store_opened = True
 
 
+async def ensure_store_open(app: FastAPI) -> None:
+    """Open the store now if it was down at start-up (see :func:`_try_open`)."""
+    if not app.state.store_opened:
+        await in_thread(_try_open, app)
+
+
 class CodedRouter(GraphQLRouter[Context, None]):
     """Strawberry's router plus a final pass that gives every error an ``extensions.code``."""
 
     hide_suggestions = False
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # GraphiQL with its scripts served by this service (offline; see web/ides.py).
+        return offline_graphiql(super().graphql_ide_html)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -98,7 +112,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         title="Peer-network graph service",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None if production else "/docs",
+        docs_url=None,  # served by web.ides.add_docs with local assets (not in production)
         redoc_url=None,
         openapi_url=None if production else "/openapi.json",
     )
@@ -107,8 +121,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.store = store
 
     async def context_getter(request: Request) -> Context:
-        if not request.app.state.store_opened:
-            await in_thread(_try_open, request.app)
+        await ensure_store_open(request.app)
         principal = None
         auth_error: Exception | None = None
         try:
@@ -117,8 +130,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             auth_error = error
         return Context(request.app.state.store, settings, principal, auth_error)
 
+    schema = build_schema(settings)
+    app.state.schema = schema  # the web pages execute the same schema in process
     router = CodedRouter(
-        build_schema(settings),
+        schema,
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,
@@ -126,6 +141,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     router.hide_suggestions = production
     app.include_router(router, prefix="/graphql")
     app.include_router(pictures_router)
+    if not production:
+        add_docs(app)
+    install_web(app)
 
     health_state = HealthProbe()
 

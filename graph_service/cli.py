@@ -46,7 +46,10 @@ def serve(
             console.print(
                 f"[green]store ready[/]: {store.name}, {store.counts()['Family']} families"
             )
-    console.print(f"GraphQL at [bold]http://{host}:{port}/graphql[/], health at /health")
+    console.print(
+        f"web app at [bold]http://{host}:{port}/app/[/] (sign in with a code from "
+        f"'graph-service signin-code'), GraphQL at /graphql, health at /health"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -113,6 +116,34 @@ def erase_family(
             console.print(f"[red]{error.message}[/]")
             raise typer.Exit(1) from None
     console.print(f"erased {family_id}")
+
+
+@app.command("signin-code")
+def signin_code(
+    role: Annotated[Role, typer.Argument(help="family, organizer, researcher or admin.")],
+    subject: Annotated[str, typer.Argument(help="A family id, or the person's name.")],
+    region: Annotated[
+        list[str] | None, typer.Option("--region", "-r", help="Organizer regions (repeat).")
+    ] = None,
+) -> None:
+    """Issue a one-time web sign-in code (as an admin; expires after GS_SIGNIN_CODE_TTL_MINUTES)."""
+    from graph_service.auth import Principal
+    from graph_service.errors import DomainError
+    from graph_service.services.signin import issue_code
+
+    settings = get_settings()
+    with open_store(settings) as store:
+        try:
+            issued = issue_code(
+                store, settings, Principal(Role.ADMIN, "cli"), role, subject, tuple(region or ())
+            )
+        except DomainError as error:
+            console.print(f"[red]{error.code}[/]: {error.message}")
+            raise typer.Exit(1) from None
+    console.print(
+        f"sign-in code for {role.value} {subject}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
+    print(issued.code)
 
 
 @app.command()

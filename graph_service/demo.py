@@ -19,6 +19,7 @@ from models import (
     GoalStatus,
     Helped,
     MemberOf,
+    MembershipStatus,
     Pursues,
     Referred,
     Region,
@@ -194,7 +195,42 @@ def load_network(store: GraphStore, net: DemoNetwork) -> None:
     store.write(ChangeSet.of(net))
 
 
+def newcomers_network() -> DemoNetwork:
+    """Eight Oakland families who joined recently and have no cohort yet (a pool for cohort
+    proposals in the web app's demo); ``mia`` holds an invitation to ``oak-1`` from ``ana``.
+    They refer to the regions, goals and cohort of :func:`demo_network`."""
+    net = DemoNetwork()
+    d = date
+    spec = [
+        ("mia", 3, 1, ("sewing",), ("childcare",), ("buy_home",), ("en",)),
+        ("noe", 4, 2, ("driving",), ("tax_paperwork",), ("emergency_savings",), ("es", "en")),
+        ("ola", 2, 1, ("cooking",), ("job_search",), ("raise_income",), ("en",)),
+        ("pia", 5, 2, ("childcare",), ("car_repair",), ("emergency_savings",), ("es",)),
+        ("quin", 3, 3, ("computer_skills",), ("tutoring",), ("finish_degree",), ("en",)),
+        ("ray", 4, 1, ("home_repair",), ("bookkeeping",), ("buy_home",), ("en", "es")),
+        ("sol", 6, 2, ("hair_beauty",), ("english_translation",), ("learn_english",), ("es",)),
+        ("tea", 2, 2, ("tutoring",), ("computer_skills",), ("raise_income",), ("en",)),
+    ]
+    for i, (fid, size, band, strengths, needs, goals, languages) in enumerate(spec):
+        joined = d(2025, 9, 1 + 2 * i)
+        net.families.append(
+            _family(fid, "oakland", size, band, strengths, needs, joined, LOCAL, languages)
+        )
+        net.pursuits.extend(Pursues(family_id=fid, goal_id=g, since=joined) for g in goals)
+    net.memberships.append(
+        MemberOf(
+            family_id="mia",
+            cohort_id="oak-1",
+            since=d(2025, 10, 1),
+            status=MembershipStatus.INVITED,
+            invited_by="ana",
+        )
+    )
+    return net
+
+
 def load_demo(store: GraphStore) -> None:
-    """Load the demo data if the store holds no families yet."""
+    """Load the demo data (and the newcomers) if the store holds no families yet."""
     if store.counts()["Family"] == 0:
         load_network(store, demo_network())
+        load_network(store, newcomers_network())

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
 
     token_ttl_hours: int = Field(default=24 * 30, ge=1, le=24 * 365)
 
+    # Web app sign-in: one-time codes (single use) and the session cookie they start.
+    signin_code_ttl_minutes: int = Field(default=24 * 60, ge=1)
+    session_ttl_hours: int = Field(default=12, ge=1)
+    # Secure (HTTPS-only) cookies; default: on in production mode, off in development.
+    cookie_secure: bool | None = None
+
     # Program rules (DESIGN.md): invitations per member until the cohort is full.
     invitations_per_member: int = Field(default=2, ge=0)
     cohort_full_size: int = Field(default=8, ge=2)

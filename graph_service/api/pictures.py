@@ -2,7 +2,7 @@
 
 ``GET /pictures/ripple/{rootId}.png|svg?colorBy=generation|region`` — a cascade tree;
 ``GET /pictures/growth/{regionId}.png|svg`` — monthly joins and the cumulative curve
-(``all`` for the whole program); ``GET /pictures/regions.png|svg`` — the region graph. The same bearer token and the same rules as the GraphQL
+(``all`` for the whole program); ``GET /pictures/regions.png|svg`` — the region graph. The same bearer token (or, in a browser, the web app's session cookie) and the same rules as the GraphQL
 fields (``ripple``, ``rippleSummary``) apply; errors come back as JSON with a ``code``.
 """
 
@@ -27,9 +27,15 @@ MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "UNAVAILABLE": 503}
 
 
-def _principal(request: Request) -> Principal | None:
+async def _principal(request: Request) -> Principal | None:
+    """The bearer token's principal; without a header, the web app's session (cookie)."""
     settings: Settings = request.app.state.settings
-    return principal_from_header(settings, request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    if header:
+        return principal_from_header(settings, header)
+    from graph_service.web.session import principal_from_cookie
+
+    return await principal_from_cookie(request)
 
 
 def _error(error: DomainError) -> JSONResponse:
@@ -46,7 +52,7 @@ async def ripple_picture(
 ) -> Response:
     store = request.app.state.store
     try:
-        principal = _principal(request)
+        principal = await _principal(request)
         # Same access rule as the GraphQL field (raises if the caller may not see it).
         await in_thread(ripple_service.cascade, store, principal, root_id, 180)
         graph = (await in_thread(lambda: network_graph(store, help_edges=False))).value
@@ -63,7 +69,7 @@ async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "
     store = request.app.state.store
     region = None if region_id == "all" else region_id
     try:
-        principal = _principal(request)
+        principal = await _principal(request)
         summary = await in_thread(
             ripple_service.summary, store, principal, region, None, None, 180, 10
         )
@@ -81,7 +87,7 @@ async def regions_picture(request: Request, fmt: Literal["png", "svg"]) -> Respo
     """The region graph on a map-like layout (organizers and admins)."""
     store = request.app.state.store
     try:
-        principal = _principal(request)
+        principal = await _principal(request)
         graph_of_regions = (await in_thread(regions_service.regions_graph, store, principal)).value
         regions_info = (
             await in_thread(lambda: network_graph(store, help_edges=False))

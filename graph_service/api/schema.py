@@ -27,6 +27,7 @@ from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
 from graph_service.api.research import ResearchQuery
 from graph_service.api.ripple import RippleQuery
+from graph_service.api.signin import SignInMutation
 from graph_service.api.types import (
     Cohort,
     CohortConnection,
@@ -453,7 +454,7 @@ class CoreMutation:
 
 # Each feature contributes its own query type; they are merged into one root type.
 Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation))
+Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation, SignInMutation))
 
 
 def schema_extensions(

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
@@ -60,6 +60,9 @@ from models import (
     check_referrals,
 )
 from queries import cypher, statements
+
+if TYPE_CHECKING:
+    from graph_service.stores.credentials import Neo4jCredentials
 
 T = TypeVar("T")
 M = TypeVar("M", bound=DomainModel)
@@ -380,6 +383,12 @@ class Neo4jStore(UpsertsViaWrite):
     def audit_log(self) -> Neo4jAuditLog:
         """The append-only ``:AuditEntry`` nodes of this store's database."""
         return Neo4jAuditLog(self._driver, self._database)
+
+    def credentials(self) -> Neo4jCredentials:
+        """Sign-in codes and web sessions beside the graph (``stores/credentials.py``)."""
+        from graph_service.stores.credentials import Neo4jCredentials
+
+        return Neo4jCredentials(self._driver, self._database)
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------

@@ -1,0 +1,117 @@
+"""Web app page timings over HTTP: p50/p99 of the family home and the organizer overview on
+the synthetic network, served by ``graph-service serve`` in its own process (embedded store).
+
+Each family asks for its own home page (signed in with a one-time code, so the cookie session,
+the CSRF token and the in-process GraphQL execution are all in the figure). The organizer
+overview of the largest region is asked repeatedly after one cold request (its whole-region
+figures are cached per data version; the cold time is reported as an extra). The baseline, on
+the same server, is the sign-in page: HTTP, the session lookup and the template, no graph work.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from graph_service.auth import Principal, Role
+from graph_service.bench import BenchContext, Measurement, bench_case
+from graph_service.bench.graphs import family_graph
+from graph_service.bench.server import start_api
+from graph_service.services.signin import issue_code
+from graph_service.settings import Settings
+from graph_service.stores.embedded import EmbeddedStore
+from loaders.formats import Format
+from loaders.importer import import_folder
+
+FAMILY_PAGES = 200
+ORGANIZER_PAGES = 40
+BASELINE_PAGES = 200
+
+
+def _signed_in(base: str, code: str) -> httpx.Client:
+    http = httpx.Client(base_url=base, timeout=900)
+    page = http.get("/app/sign-in").text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    answer = http.post("/app/sign-in", data={"csrf": csrf, "code": code})
+    assert answer.status_code == 303, answer.text
+    return http
+
+
+def _timed(http: httpx.Client, path: str) -> float:
+    began = time.perf_counter()
+    answer = http.get(path)
+    elapsed = 1000 * (time.perf_counter() - began)
+    assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+    assert 'role="alert"' not in answer.text, (path, answer.text[:2000])
+    return elapsed
+
+
+def _q(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+@bench_case("web", help="p50/p99 of the family home and organizer overview pages over HTTP")
+def web(ctx: BenchContext) -> list[Measurement]:
+    graph = family_graph(ctx)
+    regions = Counter(d["region"] for _, d in graph.nodes(data=True))
+    region = regions.most_common(1)[0][0]
+    families = random.Random(ctx.seed).sample(sorted(graph.nodes), min(FAMILY_PAGES, len(graph)))
+    secret = "bench-" + "w" * 40
+    settings = Settings(secret_key=SecretStr(secret))
+    admin = Principal(Role.ADMIN, "bench")
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as scratch:
+        db = Path(scratch) / "graph.sqlite"
+        store = EmbeddedStore(db)
+        store.open()
+        import_folder(store, ctx.data_folder(Format.CSV))
+        codes = [issue_code(store, settings, admin, Role.FAMILY, f).code for f in families]
+        organizer = issue_code(store, settings, admin, Role.ORGANIZER, "olga", (region,)).code
+        store.close()
+        server, base = start_api(db, secret)
+        try:
+            anonymous = httpx.Client(base_url=base, timeout=60)
+            _timed(anonymous, "/app/sign-in")  # warm-up
+            baseline = [_timed(anonymous, "/app/sign-in") for _ in range(BASELINE_PAGES)]
+            homes = []
+            for code in codes:
+                http = _signed_in(base, code)
+                homes.append(_timed(http, "/app/family"))
+                http.close()
+            http = _signed_in(base, organizer)
+            page = f"/app/organizer?region={region}"
+            cold = _timed(http, page)
+            overview = [_timed(http, page) for _ in range(ORGANIZER_PAGES)]
+            http.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    results = []
+    for label, values, extra in (
+        ("family home", homes, {"pages": float(len(homes))}),
+        (
+            f"organizer overview ({region})",
+            overview,
+            {"pages": float(len(overview)), "cold_ms": cold, "region_families": regions[region]},
+        ),
+    ):
+        for q in (50, 99):
+            results.append(
+                Measurement(
+                    "web",
+                    f"{label} p{q}",
+                    "ms",
+                    _q(values, q),
+                    baseline=_q(baseline, q),
+                    baseline_label="sign-in page",
+                    higher_is_better=False,
+                    extra={**extra, "families": float(graph.number_of_nodes())},
+                )
+            )
+    return results

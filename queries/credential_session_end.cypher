@@ -1,0 +1,3 @@
+// Sign-out: the session ends for good.
+MATCH (s:WebSession {hash: $hash})
+DELETE s

@@ -1,0 +1,4 @@
+// The grant of a live web session.
+MATCH (s:WebSession {hash: $hash})
+WHERE s.expiresAt > $now
+RETURN s.grant AS grant
