@@ -12,7 +12,6 @@ from graph_service.settings import Mode, Settings
 from graph_service.stores.base import GraphStore
 from tests.api.conftest import SECRET, Api, serve
 
-
 # The read model's follower polls the change feed on its own clock: not a request's call.
 NOT_COUNTED = frozenset({"changes_since", "add_commit_listener", "remove_commit_listener"})
 
