@@ -189,9 +189,13 @@ def research_export(
     by: Annotated[
         str, typer.Option(help="outcomes: help_tie_tercile, bridging or cohort_size.")
     ] = "help_tie_tercile",
+    stratify: Annotated[
+        str, typer.Option(help="outcomes: none, tenure, region or income_band.")
+    ] = "none",
 ) -> None:
-    """Write a de-identified research report as CSV or Parquet tables, with the same
-    disclosure control as the API (consenting families only, small cells suppressed)."""
+    """Write a de-identified research report as CSV or Parquet tables, released like the API
+    (consenting families only, differential privacy charged to the admin ``cli``, small
+    noisy cells suppressed)."""
     from datetime import date
 
     from graph_service.auth import Principal
@@ -214,7 +218,8 @@ def research_export(
             region=region,
             start=date.fromisoformat(start) if start else None,
             end=date.fromisoformat(end) if end else None,
-            by=by,  # type: ignore[arg-type]  # validated by the analytic (field "by")
+            by=by,  # type: ignore[arg-type]  # validated by the service (field "by")
+            stratify=stratify,  # type: ignore[arg-type]  # validated by the service
         )
     _audit(settings, AuditAction.EXPORT, f"research:{report}", f"{len(paths)} tables to {out}")
     for path in paths:

@@ -29,22 +29,15 @@ The rule (applied by :func:`suppress`, checked by :func:`assert_safe`):
    Additive derived values (hours, dollars) sit on the same cells as their counts, so the
    same pattern protects them.
 
-Consistency across overlapping queries (why differencing two answers reveals no family):
-
-- Categories are fixed bins (degree bins, help-kind vocabulary, terciles, size bins), never
-  chosen by the caller. Research queries accept no filter narrower than one region; dates
-  are widened to whole calendar quarters (see :mod:`graph_service.analytics.network_summary`).
-- The suppression pattern is a function of the table alone (deterministic, no randomness),
-  so the same data always gives the same published table.
-- Totals are computed on the research population (families with ``consent_research``) and
-  are themselves subject to the rule: a margin is a cell like any other.
-- Complements are taken from interior cells before margins, so a total that several tables
-  share (e.g. the number of families) is hidden only when it is small itself, and then in
-  every table alike.
-- **Counts are not rounded** (no base-5 rounding). Rounding would break the additivity the
-  complementary check relies on and would make margins disagree with their cells; with fixed
-  bins and the rules above it adds no protection against exact recovery. Published counts are
-  the true counts (tested).
+Differencing. Suppression alone does not survive differencing: two overlapping answers (two
+periods, a region and the whole program, before and after one family) can be subtracted to
+give a cell that each answer suppresses. Researcher releases therefore add calibrated noise
+*before* this rule (:mod:`graph_service.analytics.privacy`, differential privacy): what a
+difference recovers is then itself noisy. The rule here is applied to the noisy counts so
+that small published values are still withheld, and it stays deterministic (the same noisy
+table always gets the same pattern). Categories are fixed bins (degree bins, help-kind
+vocabulary, terciles, quarters, size bins), never chosen by the caller; research queries
+accept no filter narrower than one region; dates are widened to whole calendar quarters.
 
 Source: Hundepool et al., *Statistical Disclosure Control* (Wiley 2012), ch. 4 (threshold
 rule, primary and secondary suppression, the linear-programming view of table auditing).

@@ -10,7 +10,9 @@ ties among the population.
 **Period.** Help ties count if ``start <= at <= end`` and referrals likewise by ``at``; cohort
 ties (shared active membership) are treated as present throughout. To keep overlapping queries
 from differencing out a single day, ``start`` is widened to the first day of its calendar
-quarter and ``end`` to the last day of its quarter; the summary reports the period used.
+quarter and ``end`` to the last day of its quarter; the summary reports the period used
+(without dates: the data's own span, from the first join or record to the last, in whole
+quarters, so a report always states its period).
 
 **Figures** (every count-bearing figure is a :class:`~graph_service.analytics.disclosure.Cell`):
 

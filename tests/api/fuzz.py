@@ -76,6 +76,7 @@ CODES = {
     "UNAVAILABLE",
     "GRAPHQL_VALIDATION_FAILED",
     "QUERY_TOO_COMPLEX",
+    "PRIVACY_BUDGET_EXHAUSTED",
     "INTERNAL_SERVER_ERROR",
     "PAYLOAD_TOO_LARGE",  # 413 from the front door (graph_service/api/http_guard.py)
     "RATE_LIMITED",  # 429
