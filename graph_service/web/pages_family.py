@@ -52,7 +52,7 @@ query Peers($scope: MatchScope!) {
       ... on ComplementaryStrengthsReason { theirStrengthsMeetingMyNeeds myStrengthsMeetingTheirNeeds }
       ... on RoleModelReason { goal { label } achievedAt }
       ... on TrustProximityReason { commonNeighbours viaHelp viaCohort }
-      ... on SimilarSituationReason { householdSizeDifference sharedLanguages }
+      ... on SimilarSituationReason { similarHousehold sharedLanguages }
     }
   }
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,7 +43,17 @@ def counted(api: Api) -> Iterator[tuple[Api, CountingStore]]:
     wrapper = CountingStore(api.store)
     for base in serve(api.settings, wrapper):  # type: ignore[arg-type]  # duck-typed store
         with httpx.Client(timeout=30) as http:
+            _wait_for_read_model(http, base)
+            wrapper.calls = 0  # the read model's first build reads the store: not a request
             yield Api(base, api.settings, api.store, http), wrapper
+
+
+def _wait_for_read_model(http: httpx.Client, base: str) -> None:
+    for _ in range(600):
+        if http.get(f"{base}/health").json().get("readModel") == "ready":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the read model was never built")
 
 
 def _rejected(body: dict[str, Any]) -> str:

@@ -260,6 +260,19 @@ def _proposer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
     return "allow" if principal.serves("oakland") else "forbidden"
 
 
+def _code_issuer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    """Sign-in codes: admins for any family, organizers for families of their regions."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if principal.role not in (Role.ADMIN, Role.ORGANIZER):
+        return "forbidden"
+    family = api.store.get_families([target]).get(target)
+    if family is None or not principal.serves(family.region_id):
+        return "hidden"
+    return "allow"
+
+
 MUTATIONS: dict[str, Probe] = {
     "registerFamily": Probe(
         'mutation { registerFamily(input: {id: "new-$W", name: "N", regionId: "oakland", '
@@ -320,6 +333,11 @@ MUTATIONS: dict[str, Probe] = {
         custom=_proposer,
     ),
     "eraseFamily": Probe('mutation { eraseFamily(familyId: "$F") { erased } }', Action.ERASE),
+    "issueSignInCode": Probe(
+        'mutation { issueSignInCode(input: {role: FAMILY, subject: "$F"}) { code } }',
+        None,
+        custom=_code_issuer,
+    ),
 }
 
 

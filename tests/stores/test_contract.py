@@ -350,3 +350,24 @@ def test_change_set_failure_in_a_later_part_writes_nothing(demo: GraphStore) -> 
         )
     assert demo.counts() == DEMO_COUNTS
     assert demo.get_families(["newcomer"]) == {}
+
+
+def test_deleting_a_missing_family_writes_nothing(demo: GraphStore) -> None:
+    """Both stores agree: no version bump, no change-feed entry, False."""
+    version = demo.data_version()
+    assert demo.delete_family("nobody") is False
+    assert demo.data_version() == version
+    assert demo.changes_since(version).changes == []
+
+
+def test_every_write_is_in_the_change_feed_under_its_version(demo: GraphStore) -> None:
+    version = demo.data_version()
+    demo.upsert_help(
+        [Helped(id="feed-1", from_id="ana", to_id="ben", kind="food", at=date(2025, 1, 2))]
+    )
+    assert demo.delete_family("eli")
+    feed = demo.changes_since(version)
+    assert feed.complete and [c.version for c in feed.changes] == [version + 1, version + 2]
+    assert [h.id for h in feed.changes[0].changes.helps] == ["feed-1"]
+    assert list(feed.changes[1].changes.deleted_families) == ["eli"]
+    assert not demo.changes_since(demo.data_version()).changes
