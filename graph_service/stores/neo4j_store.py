@@ -382,7 +382,10 @@ class Neo4jStore(UpsertsViaWrite):
     # audit log (graph_service/stores/audit.py) ------------------------------------------
     def audit_log(self) -> Neo4jAuditLog:
         """The append-only ``:AuditEntry`` nodes of this store's database."""
-        return Neo4jAuditLog(self._driver, self._database)
+        log: Neo4jAuditLog | None = getattr(self, "_audit_log", None)
+        if log is None:
+            log = self._audit_log = Neo4jAuditLog(self._driver, self._database)
+        return log
 
     def credentials(self) -> Neo4jCredentials:
         """Sign-in codes and web sessions beside the graph (``stores/credentials.py``)."""

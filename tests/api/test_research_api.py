@@ -143,7 +143,7 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "ripples": '{ ripples(regionId: "oakland") { size } }',
         "regionGraph": "{ regionGraph { regions { id } } }",
         "bridgingFamilies": "{ bridgingFamilies { family { id } } }",
-        "auditLog": "{ auditLog { edges { node { actor target } } } }",
+        "auditLog": "{ auditLog { edges { node { actor target detail } } } }",
         **RESEARCH_QUERIES,
     }
     schema_fields = api.gql("{ __schema { queryType { fields { name } } } }")["data"]["__schema"][
