@@ -252,8 +252,8 @@ class Checker:
                 out.rejected.append(Rejected(row, [problem]))
                 continue
             verdict = self._against_store(spec, model, key, fp, stored, stored_help)
-            if isinstance(verdict, Rejected):
-                out.rejected.append(Rejected(row, verdict.problems, verdict.code))
+            if isinstance(verdict, FieldProblem):
+                out.rejected.append(Rejected(row, [verdict], CONFLICT))
                 continue
             accepted[key] = self._pack(fp, row)
             if isinstance(model, Referred):
@@ -312,8 +312,8 @@ class Checker:
         fp: int,
         stored: dict[str, DomainModel],
         stored_help: dict[str, int],
-    ) -> str | Rejected:
-        """ "new", "unchanged", "updated", or the conflict."""
+    ) -> str | FieldProblem:
+        """Whether the record is "new", "unchanged" or "updated", or its conflict."""
         if spec.name == "help":
             if key not in stored_help:
                 return "new"
@@ -332,17 +332,9 @@ class Checker:
                 if getattr(model, name) != getattr(existing, name)
             ]
             if isinstance(model, Referred) and "fromId" in fields:
-                return Rejected(
-                    RawRow(spec.name, "", 0, None),
-                    [FieldProblem("toId", f"family {key!r} already has a different referrer")],
-                    CONFLICT,
-                )
+                return FieldProblem("toId", f"family {key!r} already has a different referrer")
             differs = f"a {spec.name} that differs in {', '.join(fields)}"
         if self.update:
             return "updated"
         reason = f"the store holds {differs} under {key!r}; pass --update to replace it"
-        return Rejected(
-            RawRow(spec.name, "", 0, None),
-            [FieldProblem(KEY_FIELD.get(spec.name, "id"), reason)],
-            CONFLICT,
-        )
+        return FieldProblem(KEY_FIELD.get(spec.name, "id"), reason)
