@@ -44,16 +44,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from graph_service.analytics.family_graph import GoalState
 from models import INCOME_BANDS, MIN_HOUSEHOLD, GoalStatus, vocabulary
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 TEXT_FEATURES = 2**16
 HOUSEHOLD_CAP = 10
@@ -152,6 +153,10 @@ def language_column(code: str) -> int | None:
 
 @cache
 def _hasher() -> HashingVectorizer:
+    # Imported on first use: scikit-learn takes seconds to import, and the API answers
+    # /health before the read model (which needs it) is built.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     return HashingVectorizer(
         n_features=TEXT_FEATURES, alternate_sign=False, norm=None, stop_words="english"
     )
@@ -226,7 +231,11 @@ def _multi_hot(rows: Iterable[Iterable[str]], columns: Mapping[str, int]) -> sp.
 
 
 def _unit(block: sp.spmatrix) -> sp.csr_matrix:
-    return sp.csr_matrix(normalize(block, norm="l2", axis=1), dtype=np.float32)
+    """Rows scaled to unit L2 length (empty rows stay empty), as float32."""
+    rows = sp.csr_matrix(block, dtype=np.float64)
+    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale) @ rows, dtype=np.float32)
 
 
 def _languages(profiles: Sequence[Profile]) -> sp.csr_matrix:

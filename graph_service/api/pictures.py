@@ -8,12 +8,12 @@ fields (``ripple``, ``rippleSummary``) apply; errors come back as JSON with a ``
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from graph_service.analytics import region_plot, ripple_plot
 from graph_service.api.context import in_thread
 from graph_service.auth import Principal, principal_from_header
 from graph_service.errors import DomainError
@@ -21,6 +21,9 @@ from graph_service.services import regions as regions_service
 from graph_service.services import ripple as ripple_service
 from graph_service.services.analysis import network_graph
 from graph_service.settings import Settings
+
+# The plotting modules (matplotlib) are imported by the first picture request, not at start-up:
+# importing matplotlib takes about a second, and /health should answer before that.
 
 router = APIRouter(prefix="/pictures", tags=["pictures"])
 MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
@@ -57,7 +60,7 @@ async def ripple_picture(
         await in_thread(ripple_service.cascade, store, principal, root_id, 180)
         graph = (await in_thread(lambda: network_graph(store, help_edges=False))).value
         image = await in_thread(
-            lambda: ripple_plot.cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
+            lambda: _ripple_plot().cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
         )
     except DomainError as error:
         return _error(error)
@@ -75,7 +78,7 @@ async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "
         )
         title = f"Ripple growth · {region or 'all regions'}"
         image = await in_thread(
-            lambda: ripple_plot.growth_curve_png(summary, title=title, format=fmt)
+            lambda: _ripple_plot().growth_curve_png(summary, title=title, format=fmt)
         )
     except DomainError as error:
         return _error(error)
@@ -92,8 +95,21 @@ async def regions_picture(request: Request, fmt: Literal["png", "svg"]) -> Respo
         regions_info = (
             await in_thread(lambda: network_graph(store, help_edges=False))
         ).value.graph["regions"]
+        region_plot = _region_plot()
         render = region_plot.region_graph_png if fmt == "png" else region_plot.region_graph_svg
         image = await in_thread(render, graph_of_regions, regions_info)
     except DomainError as error:
         return _error(error)
     return Response(image, media_type=MEDIA[fmt])
+
+
+def _ripple_plot() -> ModuleType:
+    from graph_service.analytics import ripple_plot
+
+    return ripple_plot
+
+
+def _region_plot() -> ModuleType:
+    from graph_service.analytics import region_plot
+
+    return region_plot

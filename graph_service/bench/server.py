@@ -14,17 +14,25 @@ from graph_service.neo4j_engine import free_port
 
 
 def start_api(
-    db: Path, secret: str, *, timeout_s: float = 900
+    db: Path | None,
+    secret: str,
+    *,
+    timeout_s: float = 900,
+    neo4j_uri: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``graph-service serve`` on the embedded store ``db``; returns the process and base URL
-    once ``/health`` answers (a large store takes a while to load)."""
+    """``graph-service serve`` on the embedded store ``db`` (or on Neo4j at ``neo4j_uri``);
+    returns the process and base URL once ``/health`` answers (a large store takes a while to
+    load)."""
     port = free_port()
     env = {
         **os.environ,
-        "GS_EMBEDDED_PATH": str(db),
+        "GS_EMBEDDED_PATH": str(db) if db is not None else "unused.sqlite",
         "GS_SECRET_KEY": secret,
-        "NEO4J_URI": "",
-        "GS_NEO4J_URI": "",
+        "NEO4J_URI": neo4j_uri or "",
+        "GS_NEO4J_URI": neo4j_uri or "",
+        "NEO4J_PASSWORD": "unused-auth-disabled",
+        **(extra_env or {}),
         # Benchmarks send thousands of requests as one principal: no rate limit here.
         "GS_RATE_LIMIT_PER_MINUTE": "0",
         "GS_MAX_CONCURRENT_PER_PRINCIPAL": "64",
