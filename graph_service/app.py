@@ -95,7 +95,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         # background_wait_s while it loads; /health never waits), then it follows the store's
         # change feed, so writes made by other processes reach this one within feed_poll_s.
         model = ReadModel(
-            app.state.store, poll_s=settings.feed_poll_s, wait_s=settings.background_wait_s
+            app.state.store,
+            poll_s=settings.feed_poll_s,
+            wait_s=settings.background_wait_s,
+            snapshot=settings.snapshot_path if owns_store else None,
+            snapshot_every_s=settings.readmodel_snapshot_s,
         )
         attach_read_model(app.state.store, model)
         app.state.read_model = model

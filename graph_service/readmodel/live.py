@@ -24,10 +24,12 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from graph_service.analytics.matching import MatchIndex
 from graph_service.errors import StoreUnavailable
+from graph_service.readmodel import snapshot as snapshots
 from graph_service.readmodel.graph import projection_of_store
 from graph_service.readmodel.projection import Delta, Projection
 from graph_service.stores.base import Change, GraphStore
@@ -72,10 +74,22 @@ class ReadModel:
     """The read model of ``store``; see the module docstring. One per store per process
     (:func:`read_model`)."""
 
-    def __init__(self, store: GraphStore, *, poll_s: float = 0.2, wait_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        poll_s: float = 0.2,
+        wait_s: float = 5.0,
+        snapshot: Path | None = None,
+        snapshot_every_s: float = 300.0,
+    ) -> None:
         self.store = store
         self.poll_s = poll_s
         self.wait_s = wait_s
+        self.snapshot = snapshot
+        self.snapshot_every_s = snapshot_every_s
+        self._saved_version = -1
+        self._saved_at = time.monotonic()
         self._lock = threading.RLock()  # writers only; readers never take it
         self._projection: Projection | None = None
         self._view: LiveView | None = None
@@ -105,29 +119,73 @@ class ReadModel:
         thread.start()
 
     def stop(self) -> None:
-        """Stop following the store (threads and the commit listener)."""
+        """Stop following the store (threads and the commit listener); save a snapshot."""
         self.store.remove_commit_listener(self.on_commit)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads = []
+        self.save_snapshot(force=True)
 
     def _bootstrap(self) -> None:
         try:
-            self.rebuild()
+            if not self._from_snapshot():
+                self.rebuild()
         except StoreUnavailable as error:  # the store is down: the follower retries
             log.warning("read model not built yet: %s", error.message)
             self._rebuild_wanted.set()
+
+    def _from_snapshot(self) -> bool:
+        """Load the saved snapshot and catch up from the feed; False if there is none."""
+        if self.snapshot is None:
+            return False
+        began = time.monotonic()
+        try:
+            projection = snapshots.load(
+                self.snapshot, self.store.instance_id(), self.store.data_version()
+            )
+        except snapshots.SnapshotRefused as why:
+            log.info("read model snapshot not used: %s", why)
+            return False
+        index = _index_of(projection)
+        with self._lock:
+            self._projection = projection
+            self._publish(projection, index, structure=True)
+            self._saved_version = projection.version
+            self._catch_up()
+        self._ready.set()
+        log.info(
+            "read model loaded from %s: version %d (%d families) in %.1f s",
+            self.snapshot,
+            projection.version,
+            projection.families,
+            time.monotonic() - began,
+        )
+        return True
+
+    def save_snapshot(self, *, force: bool = False) -> bool:
+        """Save a snapshot if one is configured and the data moved since the last one (and,
+        unless ``force``, ``snapshot_every_s`` has passed). True if one was written."""
+        if self.snapshot is None or self._view is None or self._projection is None:
+            return False
+        due = time.monotonic() - self._saved_at >= self.snapshot_every_s
+        if self._view.version == self._saved_version or not (force or due):
+            return False
+        with self._lock:
+            frozen = self._projection.freeze()
+        try:
+            snapshots.save(frozen, self.snapshot, self.store.instance_id())
+        except (OSError, StoreUnavailable) as error:
+            log.warning("read model snapshot not saved: %s", error)
+            return False
+        self._saved_version, self._saved_at = frozen.version, time.monotonic()
+        return True
 
     def rebuild(self) -> None:
         """Read the whole store into a new projection, then catch up with the feed."""
         began = time.monotonic()
         projection = projection_of_store(self.store)
-        index = MatchIndex.from_rows(
-            projection.ids,
-            [projection.profile(r) for r in range(len(projection.ids))],
-            projection.tie_pairs(),
-        )
+        index = _index_of(projection)
         with self._lock:
             self._projection = projection
             self._publish(projection, index, structure=True)
@@ -255,6 +313,7 @@ class ReadModel:
                     self.rebuild()
                     continue
                 self.poll()
+                self.save_snapshot()
             except StoreUnavailable as error:
                 self.stats.errors = [*self.stats.errors[-9:], error.message]
             except Exception as error:  # keep following; the error is logged and counted
@@ -270,6 +329,14 @@ class ReadModel:
             return
         with self._lock:
             self._catch_up()
+
+
+def _index_of(projection: Projection) -> MatchIndex:
+    return MatchIndex.from_rows(
+        projection.ids,
+        [projection.profile(r) for r in range(len(projection.ids))],
+        projection.tie_pairs(),
+    )
 
 
 _models: weakref.WeakKeyDictionary[Any, ReadModel] = weakref.WeakKeyDictionary()

@@ -1,0 +1,179 @@
+"""Saving the projection to a file and loading it back, so a restart does not re-read the store.
+
+A snapshot is one ``.npz`` file (written to a temporary name, then renamed: a crash never
+leaves half a snapshot): the projection's NumPy columns as arrays, and everything else as one
+JSON document. It records the store's :meth:`~graph_service.stores.base.GraphStore.instance_id`
+and the data version it holds. :func:`load` refuses a snapshot of another database, of a
+newer version than the store (the store was restored from a backup), or of another format;
+the read model then catches up from the change feed after the snapshot's version, or rebuilds
+from the store when the feed no longer reaches back that far.
+
+What can be derived is not saved: row and help-id lookups, live exchanges per pair, the
+families of each cohort.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graph_service.analytics.family_graph import CohortInfo, GoalState, RegionInfo
+from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column
+from models import GoalStatus, MembershipStatus
+
+FORMAT = 1
+_COLUMNS = ("ref_from", "ref_at", "h_from", "h_to", "h_kind", "h_at", "h_hours", "h_amount")
+_COLUMNS_BOOL = ("h_confirmed", "h_alive")
+
+
+class SnapshotRefused(Exception):
+    """The file is not a usable snapshot for this store (the reason is the message)."""
+
+
+def save(projection: Projection, path: Path, instance: str) -> None:
+    """Write ``projection`` (a frozen copy: it must not change meanwhile) to ``path``."""
+    families = len(projection.ids)
+    helps = len(projection.help_ids)
+    document = {
+        "format": FORMAT,
+        "instance": instance,
+        "version": projection.version,
+        "regions": {k: [v.name, v.latitude, v.longitude] for k, v in projection.regions.items()},
+        "goals": projection.goals,
+        "cohorts": {
+            k: [v.region, v.status, v.origin, list(v.focus_goals), list(v.members)]
+            for k, v in projection.cohorts.items()
+        },
+        "ids": projection.ids,
+        "attrs": [_attrs_out(a) for a in projection.attrs],
+        "goalsOf": [_goals_out(g) for g in projection.goals_of],
+        "cohortOf": projection.cohort_of,
+        "memberships": {
+            f: {c: str(s) for c, s in mine.items()} for f, mine in projection.memberships.items()
+        },
+        "helpIds": projection.help_ids,
+        "helpKinds": projection.help_kinds,
+    }
+    arrays: dict[str, Any] = {
+        "document": np.frombuffer(json.dumps(document).encode("utf-8"), dtype=np.uint8)
+    }
+    for name in _COLUMNS + _COLUMNS_BOOL:
+        column: _Column = getattr(projection, name)
+        size = families if name.startswith("ref_") else helps
+        arrays[name] = column.data[:size]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path, instance: str, store_version: int) -> Projection:
+    """The projection saved in ``path``; :class:`SnapshotRefused` if it cannot be used."""
+    if not path.exists():
+        raise SnapshotRefused(f"no snapshot at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            document = json.loads(bytes(saved["document"]).decode("utf-8"))
+            columns = {name: np.array(saved[name]) for name in _COLUMNS + _COLUMNS_BOOL}
+    except (OSError, ValueError, KeyError) as error:
+        raise SnapshotRefused(f"unreadable snapshot {path}: {error}") from None
+    if document.get("format") != FORMAT:
+        raise SnapshotRefused(f"snapshot format {document.get('format')} is not {FORMAT}")
+    if document.get("instance") != instance:
+        raise SnapshotRefused("the snapshot belongs to another database")
+    if int(document["version"]) > store_version:
+        raise SnapshotRefused("the snapshot is newer than the store (restored from a backup?)")
+    return _projection(document, columns)
+
+
+def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Projection:
+    p = Projection()
+    p.version = int(document["version"])
+    p.regions = {k: RegionInfo(*v) for k, v in document["regions"].items()}
+    p.goals = dict(document["goals"])
+    p.cohorts = {
+        k: CohortInfo(region, status, origin, tuple(focus), list(members))
+        for k, (region, status, origin, focus, members) in document["cohorts"].items()
+    }
+    p.ids = list(document["ids"])
+    p.row = {family_id: row for row, family_id in enumerate(p.ids) if family_id}
+    p.attrs = [_attrs_in(a) for a in document["attrs"]]
+    p.goals_of = [_goals_in(g) for g in document["goalsOf"]]
+    p.cohort_of = list(document["cohortOf"])
+    p.memberships = {
+        f: {c: MembershipStatus(s) for c, s in mine.items()}
+        for f, mine in document["memberships"].items()
+    }
+    for family_id, mine in p.memberships.items():
+        for cohort in mine:
+            p._in_cohort.setdefault(cohort, set()).add(family_id)
+    p.help_ids = list(document["helpIds"])
+    p.help_kinds = list(document["helpKinds"])
+    p._kind_code = {kind: code for code, kind in enumerate(p.help_kinds)}
+    for name, values in columns.items():
+        column: _Column = getattr(p, name)
+        column.ensure(len(values))
+        column.data[: len(values)] = values
+    alive = np.flatnonzero(p.h_alive.data[: len(p.help_ids)])
+    p.help_row = {p.help_ids[at]: int(at) for at in alive.tolist()}
+    u, v = p.h_from.data[alive], p.h_to.data[alive]
+    low, high = np.minimum(u, v), np.maximum(u, v)
+    pairs, counts = np.unique(np.stack([low, high], axis=1), axis=0, return_counts=True)
+    p.pair_help = {
+        (int(a), int(b)): int(n) for (a, b), n in zip(pairs.tolist(), counts.tolist(), strict=True)
+    }
+    return p
+
+
+def _attrs_out(attrs: FamilyAttrs | None) -> list[Any] | None:
+    if attrs is None:
+        return None
+    values = [getattr(attrs, name) for name in FamilyAttrs.__slots__]
+    return [v.toordinal() if isinstance(v, date) else v for v in values]
+
+
+def _attrs_in(values: list[Any] | None) -> FamilyAttrs | None:
+    if values is None:
+        return None
+    named = dict(zip(FamilyAttrs.__slots__, values, strict=True))
+    for name in ("languages", "strengths", "needs"):
+        named[name] = tuple(named[name])
+    named["joined_at"] = date.fromordinal(named["joined_at"])
+    return FamilyAttrs(**named)
+
+
+def _goals_out(goals: dict[str, GoalState]) -> dict[str, list[Any]]:
+    return {
+        goal: [
+            str(s.status),
+            s.since.toordinal(),
+            s.achieved_at.toordinal() if s.achieved_at else None,
+            s.description,
+        ]
+        for goal, s in goals.items()
+    }
+
+
+def _goals_in(goals: dict[str, list[Any]]) -> dict[str, GoalState]:
+    return {
+        goal: GoalState(
+            GoalStatus(status),
+            date.fromordinal(since),
+            date.fromordinal(achieved) if achieved is not None else None,
+            description,
+        )
+        for goal, (status, since, achieved, description) in goals.items()
+    }
