@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from graph_service.api.context import in_thread
 from graph_service.auth import Principal, principal_from_header
 from graph_service.errors import DomainError
+from graph_service.readmodel.graph import ripple_graph
 from graph_service.services import regions as regions_service
 from graph_service.services import ripple as ripple_service
-from graph_service.services.analysis import network_graph
+from graph_service.services.analysis import live, network_graph
 from graph_service.settings import Settings
 
 # The plotting modules (matplotlib) are imported by the first picture request, not at start-up:
@@ -58,7 +59,7 @@ async def ripple_picture(
         principal = await _principal(request)
         # Same access rule as the GraphQL field (raises if the caller may not see it).
         await in_thread(ripple_service.cascade, store, principal, root_id, 180)
-        graph = (await in_thread(lambda: network_graph(store, help_edges=False))).value
+        graph = await in_thread(lambda: ripple_graph(live(store), [root_id]))
         image = await in_thread(
             lambda: _ripple_plot().cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -17,6 +18,9 @@ import numpy as np
 from graph_service.analytics.family_graph import HELPED, REFERRED, CohortInfo, FamilyGraph
 from graph_service.kinds import KINDS
 from graph_service.readmodel.projection import Projection
+
+if TYPE_CHECKING:
+    from graph_service.readmodel.live import LiveView
 from graph_service.stores.base import ChangeSet, GraphStore
 
 SCAN_BATCH = 20_000
@@ -113,3 +117,49 @@ def projection_of_store(store: GraphStore) -> Projection:
 def graph_of_store(store: GraphStore, region_ids: Iterable[str] | None = None) -> FamilyGraph:
     """The analytics graph of ``store`` (a full read: for tests and tools, not for requests)."""
     return family_graph(projection_of_store(store), region_ids)
+
+
+def ripple_graph(view: LiveView, family_ids: Iterable[str]) -> FamilyGraph:
+    """The referral graph the ripple analytics need for the cascades of ``family_ids``, read
+    from the live view (current to the last write): those families, their referral ancestors
+    (a cohort's ripple starts from its members with no member above them), everything below
+    them, and the referrer of each (a family's join date is the day it was referred).
+    Nodes carry ``region``, ``cohort`` and ``joined_at``; edges are ``referred``."""
+    index, referrals = view.index, view.referrals
+    rows: set[int] = set()
+    frontier: list[int] = []
+    for family_id in family_ids:
+        row = index.position.get(family_id)
+        if row is None:
+            continue
+        up = row
+        while up >= 0 and up not in rows:
+            rows.add(up)
+            frontier.append(up)
+            up = int(referrals.referrer[up])
+    while frontier:
+        row = frontier.pop()
+        for child in referrals.children(row).tolist():
+            if child not in rows and index.profiles[child] is not None:
+                rows.add(child)
+                frontier.append(child)
+    graph: FamilyGraph = nx.MultiDiGraph()
+    for row in sorted(rows, key=lambda r: index.family_ids[r]):
+        profile = index.profiles[row]
+        if profile is None:
+            continue
+        graph.add_node(
+            index.family_ids[row],
+            region=profile.region,
+            cohort=profile.cohort,
+            joined_at=date.fromordinal(int(referrals.joined[row])),
+        )
+    for row in rows:
+        up = int(referrals.referrer[row])
+        if up >= 0 and index.family_ids[row] in graph and index.family_ids[up] in graph:
+            at = date.fromordinal(int(referrals.referred_at[row]))
+            graph.add_edge(
+                index.family_ids[up], index.family_ids[row], REFERRED, kind=REFERRED, at=at
+            )
+    graph.graph["cohorts"] = dict(view.cohorts)
+    return graph

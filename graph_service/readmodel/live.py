@@ -22,11 +22,16 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from graph_service.analytics.family_graph import CohortInfo
 from graph_service.analytics.matching import MatchIndex
 from graph_service.errors import StoreUnavailable
 from graph_service.readmodel import snapshot as snapshots
@@ -48,6 +53,26 @@ class NotReady(StoreUnavailable):
     computed yet; ask again in a moment."""
 
 
+@dataclass(frozen=True, eq=False)
+class ReferralColumns:
+    """Who referred each family row (-1: nobody), when, and when each family joined (day
+    ordinals); the children lists are computed once per version, on first use."""
+
+    referrer: npt.NDArray[np.int64]
+    referred_at: npt.NDArray[np.int64]
+    joined: npt.NDArray[np.int64]
+    _children: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+
+    def children(self, row: int) -> npt.NDArray[np.int64]:
+        """Rows referred by ``row``."""
+        if not self._children:
+            order = np.argsort(self.referrer, kind="stable")
+            starts = np.searchsorted(self.referrer[order], np.arange(len(self.referrer) + 1))
+            self._children["order"], self._children["starts"] = order, starts
+        order, starts = self._children["order"], self._children["starts"]
+        return order[starts[row] : starts[row + 1]]
+
+
 @dataclass(frozen=True)
 class LiveView:
     """One version of the read model, never changed: what request-path readers use."""
@@ -58,6 +83,8 @@ class LiveView:
     families: int
     structure_version: int  # the last version that changed cohorts, regions or referrals
     regions: frozenset[str]
+    cohorts: Mapping[str, CohortInfo]
+    referrals: ReferralColumns
 
 
 @dataclass
@@ -291,9 +318,17 @@ class ReadModel:
         structure_version = (
             projection.version if structure or previous is None else previous.structure_version
         )
-        regions = (
-            frozenset(projection.regions) if structure or previous is None else previous.regions
-        )
+        if structure or previous is None:
+            n = len(projection.ids)
+            regions = frozenset(projection.regions)
+            cohorts: Mapping[str, CohortInfo] = dict(projection.cohorts)
+            referrals = ReferralColumns(
+                projection.ref_from.data[:n].copy(),
+                projection.ref_at.data[:n].copy(),
+                projection.joined.data[:n].copy(),
+            )
+        else:
+            regions, cohorts, referrals = previous.regions, previous.cohorts, previous.referrals
         self._view = LiveView(
             projection.version,
             index,
@@ -301,6 +336,8 @@ class ReadModel:
             projection.families,
             structure_version,
             regions,
+            cohorts,
+            referrals,
         )
 
     # -- following other processes ----------------------------------------------------------

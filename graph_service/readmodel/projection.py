@@ -137,6 +137,7 @@ class Projection:
         ] = {}  # cohort -> families with a membership (writer only)
         self.ref_from = _Column(np.int64, -1)  # referrer row per family row
         self.ref_at = _Column(np.int64, 0)  # referral day (ordinal)
+        self.joined = _Column(np.int64, 0)  # joinedAt (ordinal) per family row
         # help exchanges, by row
         self.help_ids: list[str] = []
         self.help_row: dict[str, int] = {}
@@ -207,7 +208,7 @@ class Projection:
             setattr(frozen, name, dict(getattr(self, name)))
         for name in ("ids", "attrs", "goals_of", "cohort_of", "help_ids", "help_kinds"):
             setattr(frozen, name, list(getattr(self, name)))
-        for name in ("ref_from", "ref_at", "h_from", "h_to", "h_kind", "h_at", "h_hours"):
+        for name in ("ref_from", "ref_at", "joined", "h_from", "h_to", "h_kind", "h_at", "h_hours"):
             setattr(frozen, name, getattr(self, name).copy())
         for name in ("h_amount", "h_confirmed", "h_alive"):
             setattr(frozen, name, getattr(self, name).copy())
@@ -246,8 +247,10 @@ class Projection:
                 self.cohort_of.append(None)
                 self.ref_from.ensure(row + 1)
                 self.ref_at.ensure(row + 1)
+                self.joined.ensure(row + 1)
                 delta.new_ids.append(f.id)
             self.attrs[row] = FamilyAttrs.of(f)
+            self.joined.data[row] = f.joined_at.toordinal()
             delta.profiles.add(row)
         delta.structure = True
 

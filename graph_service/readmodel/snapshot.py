@@ -27,8 +27,18 @@ from graph_service.analytics.family_graph import CohortInfo, GoalState, RegionIn
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 1
-_COLUMNS = ("ref_from", "ref_at", "h_from", "h_to", "h_kind", "h_at", "h_hours", "h_amount")
+FORMAT = 2
+_COLUMNS = (
+    "ref_from",
+    "ref_at",
+    "joined",
+    "h_from",
+    "h_to",
+    "h_kind",
+    "h_at",
+    "h_hours",
+    "h_amount",
+)
 _COLUMNS_BOOL = ("h_confirmed", "h_alive")
 
 
@@ -65,7 +75,7 @@ def save(projection: Projection, path: Path, instance: str) -> None:
     }
     for name in _COLUMNS + _COLUMNS_BOOL:
         column: _Column = getattr(projection, name)
-        size = families if name.startswith("ref_") else helps
+        size = families if name in ("ref_from", "ref_at", "joined") else helps
         arrays[name] = column.data[:size]
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)

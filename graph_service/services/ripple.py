@@ -15,8 +15,9 @@ from graph_service.analytics import ripple as analytics
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
+from graph_service.readmodel.graph import ripple_graph
 from graph_service.services.access import Action, require_principal
-from graph_service.services.analysis import heavy, network_graph, region_exists
+from graph_service.services.analysis import heavy, live, region_exists
 from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
 from models import today
@@ -33,8 +34,8 @@ def cascade(
     store: GraphStore, principal: Principal | None, root_id: str, window_days: int
 ) -> analytics.CascadeMetrics:
     who = require_principal(principal)
-    graph = network_graph(store, help_edges=False).value
     authorized_family(store, who, Action.READ_RIPPLE, root_id, field="rootId")
+    graph = ripple_graph(live(store), [root_id])
     _family_region(graph, root_id, "rootId")
     return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
 
@@ -43,14 +44,15 @@ def cohort(
     store: GraphStore, principal: Principal | None, cohort_id: str, window_days: int
 ) -> analytics.CohortRipple:
     who = require_principal(principal)
-    graph = network_graph(store, help_edges=False).value
-    info = graph.graph["cohorts"].get(cohort_id)
+    view = live(store)
+    info = view.cohorts.get(cohort_id)
     if info is None:
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
     is_member = who.family_id is not None and who.family_id in info.members
     if not (is_member or who.serves(info.region)):
         # Hidden answers like missing, so cohort ids cannot be probed.
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
+    graph = ripple_graph(view, info.members)
     return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
 
 

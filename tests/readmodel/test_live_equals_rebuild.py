@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.matching import MatchIndex
-from graph_service.analytics.ripple import ripple_summary
+from graph_service.analytics.ripple import cascade_metrics, cohort_ripple, ripple_summary
 from graph_service.errors import DomainError
 from graph_service.readmodel import ReadModel, family_graph, graph_of_store
+from graph_service.readmodel.graph import ripple_graph
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
     Cohort,
@@ -182,6 +183,18 @@ def check(store: GraphStore, model: ReadModel) -> None:
     assert_same_matches(model.view().index, MatchIndex.build(rebuilt_graph))
     as_of = date(2026, 1, 1)
     assert ripple_summary(live_graph, as_of=as_of) == ripple_summary(rebuilt_graph, as_of=as_of)
+    view = model.view()
+    for family_id in rebuilt_graph:  # each family's cascade, from the live view's columns
+        small = ripple_graph(view, [family_id])
+        assert cascade_metrics(small, family_id, as_of=as_of) == cascade_metrics(
+            rebuilt_graph, family_id, as_of=as_of
+        )
+    for cohort_id, info in rebuilt_graph.graph["cohorts"].items():
+        if info.members:
+            small = ripple_graph(view, info.members)
+            assert cohort_ripple(small, cohort_id, as_of=as_of) == cohort_ripple(
+                rebuilt_graph, cohort_id, as_of=as_of
+            )
 
 
 @settings(
