@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from graph_service.analytics import matching as analytics
 from graph_service.api.context import Context, in_thread
-from graph_service.api.types import Family, Goal, check_page_size, family_node, goal_by_id
+from graph_service.api.types import AsOfType, Family, Goal, check_page_size, family_node, goal_by_id
 from graph_service.auth import Role
 from graph_service.services import matching as service
 from graph_service.services.access import require_principal
@@ -128,6 +128,10 @@ class PeerMatch:
 @strawberry.type(description="Two families in two regions whose connection would serve both.")
 class BridgeSuggestion:
     bridge: strawberry.Private[service.Bridge]
+    as_of: AsOfType = strawberry.field(
+        description="When the suggestions for this pair of regions were computed (in the "
+        "background)."
+    )
 
     @strawberry.field
     async def family_a(self, info: GraphInfo) -> Family | None:
@@ -223,4 +227,5 @@ class MatchingQuery:
                 ctx.store, ctx.principal, str(region_a), str(region_b), first=first
             )
         )
-        return [BridgeSuggestion(bridge=b) for b in bridges.value]
+        as_of = AsOfType.of(bridges.as_of)
+        return [BridgeSuggestion(bridge=b, as_of=as_of) for b in bridges.value]

@@ -74,9 +74,9 @@ async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "
     region = None if region_id == "all" else region_id
     try:
         principal = await _principal(request)
-        summary = await in_thread(
-            ripple_service.summary, store, principal, region, None, None, 180, 10
-        )
+        summary = (
+            await in_thread(ripple_service.summary, store, principal, region, None, None, 180, 10)
+        ).value
         title = f"Ripple growth · {region or 'all regions'}"
         image = await in_thread(
             lambda: _ripple_plot().growth_curve_png(summary, title=title, format=fmt)

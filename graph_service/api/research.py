@@ -211,6 +211,9 @@ class RegionGraphType:
 @strawberry.type(description="A family whose ties span regions or cohorts (Burt's measures).")
 class BridgingFamilyType:
     model: strawberry.Private[BridgingModel]
+    as_of: AsOfType = strawberry.field(
+        description="When the ranking this entry comes from was computed (in the background)."
+    )
 
     @strawberry.field
     async def family(self, info: GraphInfo) -> Family | None:
@@ -319,4 +322,5 @@ class ResearchQuery:
         check_page_size(first, ctx.settings.max_page_size)
         regions = [str(r) for r in region_ids] if region_ids else None
         found = await in_thread(regions_service.bridges, ctx.store, ctx.principal, regions, first)
-        return [BridgingFamilyType(model=b) for b in found.value]
+        as_of = AsOfType.of(found.as_of)
+        return [BridgingFamilyType(model=b, as_of=as_of) for b in found.value]

@@ -10,7 +10,8 @@ from strawberry.types import Info
 
 from graph_service.analytics import ripple as analytics
 from graph_service.api.context import Context, in_thread
-from graph_service.api.types import Family, check_page_size, family_node
+from graph_service.api.types import AsOfType, Family, check_page_size, family_node
+from graph_service.readmodel import AsOf
 from graph_service.services import ripple as service
 
 GraphInfo = Info[Context, None]
@@ -180,11 +181,13 @@ class RippleSummary:
     joins_by_month: list[MonthlyJoins]
     largest_cascades: list[CascadeShape]
     growth_picture_url: str
+    as_of: AsOfType
 
     @staticmethod
-    def of(s: analytics.RippleSummary) -> RippleSummary:
+    def of(s: analytics.RippleSummary, as_of: AsOf) -> RippleSummary:
         region = s.region or "all"
         return RippleSummary(
+            as_of=AsOfType.of(as_of),
             region_id=s.region,
             families=s.families,
             cascades=s.cascades,
@@ -262,7 +265,7 @@ class RippleQuery:
         result = await in_thread(
             service.summary, ctx.store, ctx.principal, region, from_, to, window_days, 10
         )
-        return RippleSummary.of(result)
+        return RippleSummary.of(result.value, result.as_of)
 
     @strawberry.field(description="The largest cascades of a region (organizers, admins).")
     async def ripples(
@@ -275,7 +278,7 @@ class RippleQuery:
         )
         metrics = [
             await in_thread(service.cascade, ctx.store, ctx.principal, c.root, 180)
-            for c in largest.largest_cascades
+            for c in largest.value.largest_cascades
             if c.root
         ]
         return [Ripple(metrics=m) for m in metrics]

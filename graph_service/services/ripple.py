@@ -9,18 +9,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from graph_service.analytics import ripple as analytics
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
+from graph_service.readmodel import Result
 from graph_service.readmodel.graph import ripple_graph
 from graph_service.services.access import Action, require_principal
 from graph_service.services.analysis import heavy, live, region_exists
 from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
 from models import today
+
+# Largest cascades kept in a cached summary (callers ask for at most a page of them).
+TOP_CASCADES = 100
 
 
 def _family_region(graph: FamilyGraph, family_id: str, field: str) -> str:
@@ -64,7 +69,9 @@ def summary(
     end: date | None,
     window_days: int,
     top: int,
-) -> analytics.RippleSummary:
+) -> Result[analytics.RippleSummary]:
+    """A region's (or the program's) ripple summary, computed in the background with the
+    ``TOP_CASCADES`` largest cascades and cut to ``top`` (the cache key holds no ``top``)."""
     who = require_principal(principal)
     if who.role is Role.FAMILY:
         raise Forbidden("ripple summaries are for organizers")
@@ -75,8 +82,8 @@ def summary(
     if region is not None and not region_exists(store, region):
         raise NotFound(f"region {region!r} does not exist", field="regionId")
     as_of = today()
-    key = ("ripple_summary", region, start, end, window_days, as_of, top)
-    return heavy(
+    key = ("ripple_summary", region, start, end, window_days, as_of)
+    result = heavy(
         store,
         key,
         lambda graph: analytics.ripple_summary(
@@ -86,7 +93,9 @@ def summary(
             end=end,
             window_days=window_days,
             as_of=as_of,
-            top=top,
+            top=TOP_CASCADES,
         ),
         help_edges=False,
-    ).value
+    )
+    cut = replace(result.value, largest_cascades=result.value.largest_cascades[:top])
+    return Result(cut, result.as_of)
