@@ -95,11 +95,14 @@ class Settings(BaseSettings):
     # bridging ranking, ripple summary) is recomputed at most after the data moved; how long a
     # request waits for a fresh one before it is given the last result with its asOf.
     feed_poll_s: float = Field(default=0.2, gt=0, le=60)
-    # A snapshot of the read model, saved every readmodel_snapshot_s (when the data moved) and
-    # at shutdown, loaded at start-up instead of re-reading the whole store. Default file: next
-    # to the embedded store's file, or data/readmodel-neo4j.npz; readmodel_snapshot_s=0: never.
+    # A snapshot of the read model, saved after every full build and at shutdown (and every
+    # readmodel_snapshot_s seconds if > 0: saving holds the interpreter for seconds at program
+    # scale, so it is off by default; the change feed covers the writes after a snapshot),
+    # loaded at start-up instead of re-reading the whole store. Default file: next to the
+    # embedded store's file, or data/readmodel-neo4j-<database>.npz.
+    readmodel_snapshots: bool = True
     readmodel_snapshot: Path | None = None
-    readmodel_snapshot_s: float = Field(default=300.0, ge=0)
+    readmodel_snapshot_s: float = Field(default=0.0, ge=0)
     background_refresh_s: float = Field(default=30.0, ge=0)
     background_wait_s: float = Field(default=2.0, ge=0, le=60)
     background_results: int = Field(default=64, ge=1, le=10_000)
@@ -135,7 +138,7 @@ class Settings(BaseSettings):
     @property
     def snapshot_path(self) -> Path | None:
         """Where the read model's snapshot lives (None: snapshots are off)."""
-        if self.readmodel_snapshot_s == 0:
+        if not self.readmodel_snapshots:
             return None
         if self.readmodel_snapshot is not None:
             return self.readmodel_snapshot

@@ -366,16 +366,19 @@ class MatchIndex:
             family_ids = tuple(ids)
             sorted_ids, id_rank = _ranks_with(sorted_ids, id_rank, new_ids)
         changed = self._encoded_patch(profiles)
-        all_profiles = list(self.profiles) + [None] * (n - n_old)
-        for row, profile in profiles.items():
-            all_profiles[row] = profile
+        all_profiles = self.profiles
+        if profiles:  # a help write changes ties only: the 100,000-entry tuple stays shared
+            rows = list(all_profiles) + [None] * (n - n_old)
+            for row, profile in profiles.items():
+                rows[row] = profile
+            all_profiles = tuple(rows)
         index = replace(
             self,
             family_ids=family_ids,
             position=position,
             sorted_ids=sorted_ids,
             id_rank=id_rank,
-            profiles=tuple(all_profiles),
+            profiles=all_profiles,
             **changed,
         )
         return index._masks_changed(profiles, n)._ties_changed(ties, n)
