@@ -106,8 +106,7 @@ Example
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, get_args
 
@@ -115,6 +114,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from graph_service.analytics import match_updates as updates
 from graph_service.analytics.family_graph import FamilyGraph, tie_graph
 from graph_service.analytics.match_features import (
     PARTS,
@@ -364,8 +364,8 @@ class MatchIndex:
             for offset, family_id in enumerate(new_ids):
                 position[family_id] = n_old + offset
             family_ids = tuple(ids)
-            sorted_ids, id_rank = _ranks_with(sorted_ids, id_rank, new_ids)
-        changed = self._encoded_patch(profiles)
+            sorted_ids, id_rank = updates.ranks_with(sorted_ids, id_rank, new_ids)
+        changed = updates.encoded_patch(self, profiles)
         all_profiles = self.profiles
         if profiles:  # a help write changes ties only: the 100,000-entry tuple stays shared
             rows = list(all_profiles) + [None] * (n - n_old)
@@ -381,104 +381,7 @@ class MatchIndex:
             profiles=all_profiles,
             **changed,
         )
-        return index._masks_changed(profiles, n)._ties_changed(ties, n)
-
-    def _encoded_patch(self, profiles: Mapping[int, Profile | None]) -> dict[str, Any]:
-        if not profiles:
-            return {}
-        changed = np.array(sorted(profiles), dtype=np.int64)
-        x, q = self.encoder.encode([profiles[int(r)] for r in changed], self.weights)
-        keep = ~np.isin(self.patch_rows, changed)
-        rows = np.concatenate([self.patch_rows[keep], changed])
-        order = np.argsort(rows, kind="stable")
-        return {
-            "patch_rows": _readonly(rows[order]),
-            "patch_matrix": sp.vstack([self.patch_matrix[keep], x], format="csr")[order],
-            "patch_queries": sp.vstack([self.patch_queries[keep], q], format="csr")[order],
-        }
-
-    def _masks_changed(self, profiles: Mapping[int, Profile | None], n: int) -> MatchIndex:
-        if not profiles:
-            return self
-        grow = n - len(self.region_code)
-        region_number = dict(self.region_number)
-        for p in profiles.values():
-            if p is not None and p.region not in region_number:
-                region_number[p.region] = len(region_number)
-        code = np.concatenate([self.region_code, np.full(grow, -1, dtype=np.int64)])
-        matchable = np.concatenate([self.matchable, np.zeros(grow, dtype=np.bool_)])
-        cross = np.concatenate([self.cross_region_ok, np.zeros(grow, dtype=np.bool_)])
-        holders = dict(self.goal_holders)
-        if grow:
-            holders = {
-                g: np.concatenate([m, np.zeros(grow, dtype=np.bool_)]) for g, m in holders.items()
-            }
-        members = dict(self.cohort_members)
-        touched_goals: set[str] = set()
-        touched_cohorts: dict[str, set[int]] = {}
-        for row, p in profiles.items():
-            old = self.profiles[row] if row < len(self.profiles) else None
-            code[row] = region_number[p.region] if p is not None else -1
-            matchable[row] = p is not None and p.matching
-            cross[row] = p is not None and p.matching and p.cross_region
-            for goal in _held(old) ^ _held(p):
-                touched_goals.add(goal)
-            for profile, add in ((old, False), (p, True)):
-                if profile is not None and profile.cohort is not None:
-                    current = members.get(profile.cohort)
-                    found = touched_cohorts.setdefault(
-                        profile.cohort,
-                        {int(r) for r in current} if current is not None else set(),
-                    )
-                    if add:
-                        found.add(row)
-                    else:
-                        found.discard(row)
-        for goal in touched_goals:
-            mask = holders.get(goal)
-            mask = np.zeros(n, dtype=np.bool_) if mask is None else np.array(mask)
-            for row, p in profiles.items():
-                mask[row] = goal in _held(p)
-            holders[goal] = mask
-        for cohort, found in touched_cohorts.items():
-            if found:
-                members[cohort] = _readonly(np.array(sorted(found), dtype=np.int64))
-            else:
-                members.pop(cohort, None)
-        return replace(
-            self,
-            region_number=region_number,
-            region_code=_readonly(code),
-            matchable=_readonly(matchable),
-            cross_region_ok=_readonly(cross),
-            goal_holders={g: _readonly(m) for g, m in holders.items()},
-            cohort_members=members,
-        )
-
-    def _ties_changed(self, ties: Mapping[tuple[int, int], int], n: int) -> MatchIndex:
-        grow = n - len(self.tie_degree)
-        if not ties and not grow:
-            return self
-        changed: dict[int, dict[int, int]] = {}
-        for (u, v), bits in ties.items():
-            for a, b in ((u, v), (v, u)):
-                if a not in changed:
-                    neighbours, kinds = self._ties_of(a)
-                    changed[a] = dict(zip(neighbours.tolist(), kinds.tolist(), strict=True))
-                if bits:
-                    changed[a][b] = bits
-                else:
-                    changed[a].pop(b, None)
-        patch = dict(self.tie_patch)
-        degree = np.concatenate([self.tie_degree, np.zeros(grow)])
-        for row, bits_of in changed.items():
-            order = sorted(bits_of)
-            patch[row] = (
-                _readonly(np.array(order, dtype=np.int64)),
-                _readonly(np.array([bits_of[k] for k in order], dtype=np.int8)),
-            )
-            degree[row] = len(order)
-        return replace(self, tie_patch=patch, tie_degree=_readonly(degree))
+        return updates.ties_changed(updates.masks_changed(index, profiles, n), ties, n)
 
     @property
     def patch_size(self) -> int:
@@ -490,8 +393,8 @@ class MatchIndex:
         if not self.patch_size:
             return self
         n = len(self.family_ids)
-        matrix = _merged(self.base_matrix, self.patch_rows, self.patch_matrix, n)
-        queries = _merged(self.base_queries, self.patch_rows, self.patch_queries, n)
+        matrix = updates.merged(self.base_matrix, self.patch_rows, self.patch_matrix, n)
+        queries = updates.merged(self.base_queries, self.patch_rows, self.patch_queries, n)
         tie_rows = np.array(sorted(self.tie_patch), dtype=np.int64)
         neighbours = [self.tie_patch[int(r)] for r in tie_rows]
         patch = sp.csr_matrix(
@@ -503,7 +406,7 @@ class MatchIndex:
             shape=(len(tie_rows), n),
             dtype=np.int8,
         )
-        ties = _merged(self.ties_base, tie_rows, patch, n, columns=n)
+        ties = updates.merged(self.ties_base, tie_rows, patch, n, columns=n)
         ties.sort_indices()
         empty = sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32)
         return replace(
@@ -762,49 +665,6 @@ def _situation_reason(mine: Profile, theirs: Profile) -> SimilarSituation | None
     if not similar and not languages:
         return None
     return SimilarSituation(similar, languages)
-
-
-def _held(profile: Profile | None) -> set[str]:
-    if profile is None:
-        return set()
-    return set(profile.active) | {g for g, _ in profile.achieved}
-
-
-def _ranks_with(
-    sorted_ids: tuple[str, ...], id_rank: IntArray, new_ids: Iterable[str]
-) -> tuple[tuple[str, ...], IntArray]:
-    """``sorted_ids`` and the row ranks after appending rows for ``new_ids``."""
-    ids = list(sorted_ids)
-    ranks = np.array(id_rank)
-    added = []
-    for family_id in new_ids:
-        at = bisect.bisect_left(ids, family_id)
-        if at == len(ids) or ids[at] != family_id:
-            ranks[ranks >= at] += 1
-            ids.insert(at, family_id)
-        added.append(at)
-    return tuple(ids), _readonly(np.concatenate([ranks, np.array(added, dtype=np.int64)]))
-
-
-def _merged(
-    base: sp.csr_matrix, rows: IntArray, patch: sp.csr_matrix, n: int, *, columns: int | None = None
-) -> sp.csr_matrix:
-    """``base`` grown to ``n`` rows (and ``columns``) with ``rows`` replaced by ``patch``."""
-    width = columns if columns is not None else base.shape[1]
-    nb = base.shape[0]
-    indptr = np.concatenate([base.indptr, np.full(n - nb, base.indptr[-1])])
-    grown = sp.csr_matrix((base.data, base.indices, indptr), shape=(n, width))
-    keep = np.ones(n, dtype=base.dtype)
-    keep[rows] = 0
-    scatter = sp.csr_matrix(
-        (np.ones(len(rows), dtype=base.dtype), (rows, np.arange(len(rows)))),
-        shape=(n, len(rows)),
-    )
-    patch = sp.csr_matrix((patch.data, patch.indices, patch.indptr), shape=(len(rows), width))
-    merged = sp.csr_matrix(sp.diags(keep) @ grown + scatter @ patch, dtype=base.dtype)
-    merged.eliminate_zeros()
-    merged.sort_indices()
-    return merged
 
 
 def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray:
