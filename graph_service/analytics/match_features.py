@@ -15,9 +15,8 @@ block   content                                             columns
 ``T``   words of the free-text goal descriptions            2^16 hashed terms (scikit-learn's
         (not abandoned), English stop words removed,        ``HashingVectorizer``, no sign
         sublinear term frequency ``1 + ln tf``              flipping), L2 normalised
-``Z``   household size on [1, 10] and income band on        6 + 6 Gaussian bumps (sigma 0.2)
-        [1, 5], each scaled to [0, 1] by those fixed
-        bounds (a household above 10 counts as 10)
+``Z``   household size band (1-2, 3-4, 5-6, 7 and more      4 columns, one-hot
+        people), as :class:`SimilarSituation` shows it
 ``L``   languages, multi-hot                                every ISO 639 code of 2 or 3 letters
 ======  ==================================================  ======================================
 
@@ -27,6 +26,12 @@ TF-IDF vocabulary: inverse document frequency depends on every family's text, so
 edit would change every row sharing a word; hashed terms with sublinear frequency keep each
 row local (Weinberger et al., "Feature hashing for large scale multitask learning",
 ICML 2009).
+
+Private fields: household size and income band are private to a family, and a family can
+change its own profile and watch a peer's score move. So the score uses no more of them than
+a reason already says: the household *band*, never the size, and not the income band at all
+(a score that rose as incomes got closer would let a family read a peer's band by trying
+each of its own).
 
 >>> from datetime import date
 >>> p = Profile(region="oak", cohort=None, active=frozenset({"buy_home"}), achieved=(),
@@ -51,16 +56,14 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics.family_graph import GoalState
-from models import INCOME_BANDS, MIN_HOUSEHOLD, GoalStatus, vocabulary
+from graph_service.analytics.match_reasons import household_band
+from models import GoalStatus, vocabulary
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import HashingVectorizer
 
 TEXT_FEATURES = 2**16
-HOUSEHOLD_CAP = 10
-_RBF_CENTRES = np.linspace(0.0, 1.0, 6)
-_RBF_SIGMA = 0.2
-_RBF_FLOOR = 0.01  # bumps below this are dropped to keep the matrix sparse
+HOUSEHOLD_BANDS = 4
 _LETTERS = 26
 LANGUAGE_COLUMNS = _LETTERS**2 + _LETTERS**3
 # Which part of the score each block feeds (for reasons), in block order A H S N T Z L.
@@ -177,7 +180,7 @@ class FeatureEncoder:
     @property
     def widths(self) -> tuple[int, ...]:
         g, s = len(self.goals), len(self.skills)
-        return (g, g, s, s, TEXT_FEATURES, 12, LANGUAGE_COLUMNS)
+        return (g, g, s, s, TEXT_FEATURES, HOUSEHOLD_BANDS, LANGUAGE_COLUMNS)
 
     def column_parts(self) -> npt.NDArray[np.int64]:
         """For each column, the index in :data:`PARTS` of the score part it feeds."""
@@ -257,17 +260,12 @@ def _text(texts: list[str]) -> sp.csr_matrix:
 
 
 def _situation(profiles: Sequence[Profile]) -> sp.csr_matrix:
-    household = np.array([min(p.household_size, HOUSEHOLD_CAP) for p in profiles], dtype=float)
-    income = np.array([p.income_band for p in profiles], dtype=float)
-    scaled = np.stack(
-        [
-            (household - MIN_HOUSEHOLD) / (HOUSEHOLD_CAP - MIN_HOUSEHOLD),
-            (income - 1) / (INCOME_BANDS - 1),
-        ],
-        axis=1,
-    )
-    bumps = np.exp(-((scaled[:, :, None] - _RBF_CENTRES) ** 2) / (2 * _RBF_SIGMA**2))
-    bumps[bumps < _RBF_FLOOR] = 0.0
-    empty = np.array([p is _EMPTY for p in profiles], dtype=bool)
-    bumps[empty] = 0.0
-    return _unit(sp.csr_matrix(bumps.reshape(len(profiles), -1)))
+    """One-hot household band (see :func:`household_band`); empty for a deleted family."""
+    indptr = [0]
+    indices: list[int] = []
+    for p in profiles:
+        if p is not _EMPTY:
+            indices.append(household_band(p.household_size))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(profiles), HOUSEHOLD_BANDS))

@@ -5,8 +5,8 @@ Definition
 Each family ``v`` is a sparse feature row ``x_v`` made of blocks, each block L2-normalised
 on its own (an empty block stays zero): ``A`` goals pursued now, ``H`` goals achieved,
 ``S`` strengths, ``N`` needs, ``T`` hashed words of the goal descriptions, ``Z`` household
-size and income band on Gaussian bumps (so the dot product rewards *closeness* rather than
-size), ``L`` languages. Every encoder is stateless, so a family's row depends on its own
+size band (never the size itself, nor the income band: they are private, see
+:mod:`~graph_service.analytics.match_features`), ``L`` languages. Every encoder is stateless, so a family's row depends on its own
 profile only (:mod:`graph_service.analytics.match_features` has the column space and why).
 
 The asking family ``u`` is a "what I'm looking for" query row ``q_u`` in the same columns:

@@ -443,3 +443,20 @@ def test_matrices_are_float32_csr_with_unit_blocks(index: MatchIndex) -> None:
 def test_module_doctest_holds() -> None:
     result = doctest.testmod(matching)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_peers_score_reveals_at_most_its_household_band() -> None:
+    """The attack: a family sets its own household size (1..20) and income band (1..5) and
+    reads a peer's score each time. The score may only tell 'same household band or not'
+    (what SimilarSituation already says), never the peer's size or income band."""
+    scores: dict[tuple[int, int], float] = {}
+    for size in range(1, 21):
+        for income in range(1, 6):
+            graph = hand_network()
+            graph.nodes["ana"]["household_size"] = size
+            graph.nodes["ana"]["income_band"] = income
+            found = {m.family_id: m.score for m in MatchIndex.build(graph).matches("ana")}
+            scores[(size, income)] = found["bo"]
+    assert len(set(scores.values())) <= 2
+    for size in range(1, 21):  # the income band never moves the score
+        assert len({scores[(size, income)] for income in range(1, 6)}) == 1
