@@ -371,3 +371,68 @@ def test_every_write_is_in_the_change_feed_under_its_version(demo: GraphStore) -
     assert [h.id for h in feed.changes[0].changes.helps] == ["feed-1"]
     assert list(feed.changes[1].changes.deleted_families) == ["eli"]
     assert not demo.changes_since(demo.data_version()).changes
+
+
+@pytest.mark.parametrize("page", ["families", "cohorts"])
+def test_a_negative_page_limit_is_refused(demo: GraphStore, page: str) -> None:
+    """SQLite reads ``LIMIT -1`` as "no limit": both stores refuse it the same way."""
+    with pytest.raises(ValidationFailed) as caught:
+        if page == "families":
+            demo.list_families(FamilyFilter(), after=None, limit=-1)
+        else:
+            demo.list_cohorts(None, after=None, limit=-1)
+    assert caught.value.field == "limit"
+
+
+def test_page_limit_boundaries(demo: GraphStore) -> None:
+    empty = demo.list_families(FamilyFilter(), after=None, limit=0)
+    assert empty.families == [] and empty.has_next
+    whole = demo.list_families(FamilyFilter(), after=None, limit=12)
+    assert len(whole.families) == 12 and not whole.has_next
+    last = demo.list_families(FamilyFilter(), after="kim", limit=1)
+    assert [f.id for f in last.families] == ["lu"] and not last.has_next
+    assert demo.list_families(FamilyFilter(), after="lu", limit=5).families == []
+    cohort = FamilyFilter(cohort_id="oak-1")
+    first = demo.list_families(cohort, after=None, limit=2)
+    assert [f.id for f in first.families] == ["ana", "ben"] and first.has_next
+    rest = demo.list_families(cohort, after="ben", limit=10)
+    assert [f.id for f in rest.families] == ["cruz", "dee", "eli", "fay"] and not rest.has_next
+    assert demo.list_cohorts(None, after=None, limit=0) == []
+
+
+def test_filters_combine_and_consent_false_is_a_filter(demo: GraphStore) -> None:
+    no_matching = FamilyFilter(consent_matching=False)
+    refused = {f.id for f in demo.list_families(no_matching, after=None, limit=100).families}
+    everyone = demo.list_families(FamilyFilter(), after=None, limit=100).families
+    assert refused == {f.id for f in everyone if not f.consent.matching}
+    both = FamilyFilter(region_ids=("boston", "oakland"), goal_id="start_business")
+    assert [f.id for f in demo.list_families(both, after=None, limit=100).families] == [
+        "hal",
+        "jon",
+        "lu",
+    ]
+    assert demo.count_families(FamilyFilter(region_ids=("oakland",))) == 6
+    assert demo.count_families(FamilyFilter(goal_id="nobody_pursues_this")) == 0
+
+
+def test_a_cycle_through_a_long_stored_chain_is_rejected(demo: GraphStore) -> None:
+    # Stored: ana -> ben -> dee. A batch adding dee -> gus and gus -> ana closes
+    # ana -> ben -> dee -> gus -> ana through two stored edges and two new ones.
+    batch = [
+        Referred(from_id="dee", to_id="gus", at=date(2024, 6, 1)),
+        Referred(from_id="gus", to_id="ana", at=date(2024, 6, 1)),
+    ]
+    version = demo.data_version()
+    with pytest.raises(ValidationFailed, match="cycle"):
+        demo.upsert_referrals(batch)
+    assert demo.data_version() == version
+    assert demo.referrer_of(["gus", "ana"]) == {}
+
+
+def test_deleting_a_family_frees_its_recruits_for_another_referrer(demo: GraphStore) -> None:
+    assert demo.delete_family("ben")  # ben referred dee and eli
+    demo.upsert_referrals([Referred(from_id="gus", to_id="dee", at=date(2024, 6, 1))])
+    assert demo.referrer_of(["dee"])["dee"].from_id == "gus"
+    with pytest.raises(NotFound) as caught:
+        demo.upsert_referrals([Referred(from_id="ben", to_id="eli", at=date(2024, 6, 1))])
+    assert caught.value.field == "fromId"
