@@ -34,6 +34,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.preconditions import check_in_sqlite
 from graph_service.stores.privacy_ledger import SqliteLedger
 from models import (
     Cohort,
@@ -193,6 +194,7 @@ class EmbeddedStore(UpsertsViaWrite):
             raise StoreUnavailable("the embedded store is not open")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+            check_in_sqlite(self._conn, changes.preconditions)  # under the write lock
             for family_id in deleted:
                 for statement, n in _DELETE_FAMILY:
                     self._conn.execute(statement, (family_id,) * n)

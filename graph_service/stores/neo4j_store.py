@@ -43,6 +43,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.preconditions import check_in_neo4j
 from graph_service.stores.privacy_ledger import Neo4jLedger
 from graph_service.stores.records import from_record, split_relationship, to_record
 from models import (
@@ -189,6 +190,7 @@ class Neo4jStore(UpsertsViaWrite):
                 if logged.is_empty():
                     return None
             version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+            check_in_neo4j(tx, changes.preconditions)  # holds the Meta lock: see preconditions.py
             if logged.deleted_families:
                 _run(tx, "delete_families", ids=list(logged.deleted_families))
             for write_part, batch in parts:
