@@ -130,10 +130,14 @@ def invite_family(
 
 
 def _invitation(store: GraphStore, family_id: str, cohort_id: str) -> MemberOf:
-    for m in _members(store, cohort_id):
-        if m.family_id == family_id and m.status is MembershipStatus.INVITED:
-            return m
-    raise NotFound("you have no open invitation to this cohort", field="cohortId")
+    """The family's open invitation to the cohort. NOT_FOUND if it was never invited; one
+    already answered (accepted, declined) is a CONFLICT, as when the store finds it so."""
+    found = membership(store, family_id, cohort_id)
+    if found is None:
+        raise NotFound("you have no open invitation to this cohort", field="cohortId")
+    if found.status is not MembershipStatus.INVITED:
+        raise RuleBroken(InvitationPending(family_id, cohort_id))
+    return found
 
 
 def _ancestors(store: GraphStore, family_id: str, limit: int = 10_000) -> set[str]:

@@ -225,6 +225,8 @@ class EmbeddedStore(UpsertsViaWrite):
                 changes = replace(changes, deleted_families=deleted)
             if changes.is_empty():
                 return
+            if self._conn is not None:  # rules first, as on Neo4j; again under BEGIN IMMEDIATE
+                check_in_sqlite(self._conn, changes.preconditions)
             for family_id in deleted:
                 self._check_deletable(family_id, changes)
             known = _Known(self, deleted)
