@@ -1,4 +1,5 @@
-"""Rules that span records: one referrer per family, no referral cycles.
+"""Rules that span records: one referrer per family, no referral cycles, and the program's
+rules as preconditions of a write (one active cohort, invitations per member, cohort size).
 
 These are checked on a whole batch against what a store already holds, before anything is
 written, so a batch that would break them is rejected whole.
@@ -7,6 +8,8 @@ written, so a batch that would break them is rejected whole.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from models.errors import FieldProblem, ValidationFailed
 from models.relationships import Referred
@@ -53,3 +56,187 @@ def _ancestors(parent: Mapping[str, str], start: str) -> list[str]:
         path.append(node)
         seen.add(node)
     return path
+
+
+# Preconditions: the program rules a write relies on --------------------------------------------
+# A service does not read, check, then write: it sends the rules its change relies on with the
+# change (``ChangeSet.preconditions``), and the store checks them inside the write transaction,
+# against the graph as it is when the transaction holds its lock (graph_service/stores/
+# preconditions.py). Two concurrent requests therefore cannot both pass a check that only one of
+# them may pass. A failed precondition is a CONFLICT with ``field`` and ``message``, and nothing
+# of the change is written.
+#
+# Counting (as the program counts): a cohort's *places* are its memberships that are ``active``
+# or ``invited``; an *invitation of a member* is a membership of that cohort whose ``invitedBy``
+# is the member and whose status is ``active`` or ``invited``; a family's *active cohorts* are
+# the cohorts where its membership is ``active``.
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """Base of every precondition: what to report when it does not hold.
+
+    ``stale_read``: the rule fails only because the graph changed after the service read it
+    (a decision the service made from its read is no longer right); the service may read again
+    and retry instead of answering CONFLICT.
+    """
+
+    field: str
+    message: str
+
+    stale_read: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, init=False)
+class FamilyIsNew(Precondition):
+    """No family with ``family_id`` exists yet (registration).
+
+    >>> FamilyIsNew("ana").message
+    "family 'ana' already exists"
+    """
+
+    family_id: str
+
+    def __init__(self, family_id: str, field: str = "id", message: str = "") -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", message or f"family {family_id!r} already exists")
+
+
+@dataclass(frozen=True, init=False)
+class NoActiveCohort(Precondition):
+    """``family_id`` is an active member of no cohort (one active cohort per family)."""
+
+    family_id: str
+
+    def __init__(self, family_id: str, field: str, message: str) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", message)
+
+
+@dataclass(frozen=True, init=False)
+class NotInCohort(Precondition):
+    """``family_id`` is neither an active member of ``cohort_id`` nor invited to it."""
+
+    family_id: str
+    cohort_id: str
+
+    def __init__(self, family_id: str, cohort_id: str, field: str = "familyId") -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", "that family is already a member or invited")
+
+
+@dataclass(frozen=True, init=False)
+class ActiveMember(Precondition):
+    """``family_id`` is an active member of ``cohort_id``."""
+
+    family_id: str
+    cohort_id: str
+
+    def __init__(self, family_id: str, cohort_id: str, field: str, message: str) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", message)
+
+
+@dataclass(frozen=True, init=False)
+class InvitedFewerThan(Precondition):
+    """Member ``inviter_id`` has fewer than ``limit`` open invitations in ``cohort_id``.
+
+    >>> InvitedFewerThan("ana", "c1", 2).message
+    'each member may invite at most 2 families'
+    """
+
+    inviter_id: str
+    cohort_id: str
+    limit: int
+
+    def __init__(self, inviter_id: str, cohort_id: str, limit: int) -> None:
+        object.__setattr__(self, "inviter_id", inviter_id)
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "limit", limit)
+        object.__setattr__(self, "field", "familyId")
+        object.__setattr__(self, "message", f"each member may invite at most {limit} families")
+
+
+@dataclass(frozen=True, init=False)
+class CohortHasPlace(Precondition):
+    """``cohort_id`` has fewer than ``full_size`` places taken (active + invited)."""
+
+    cohort_id: str
+    full_size: int
+
+    def __init__(self, cohort_id: str, full_size: int) -> None:
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "full_size", full_size)
+        object.__setattr__(self, "field", "cohortId")
+        object.__setattr__(
+            self, "message", f"the cohort is full ({full_size} members and invitations)"
+        )
+
+
+@dataclass(frozen=True, init=False)
+class InvitationPending(Precondition):
+    """``family_id`` has an open (``invited``) membership of ``cohort_id``, from ``invited_by``
+    (``None``: from anyone)."""
+
+    family_id: str
+    cohort_id: str
+    invited_by: str | None
+
+    def __init__(self, family_id: str, cohort_id: str, invited_by: str | None = None) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "invited_by", invited_by)
+        object.__setattr__(self, "field", "cohortId")
+        object.__setattr__(self, "message", "this invitation is no longer open")
+
+
+@dataclass(frozen=True, init=False)
+class ActiveFewerThan(Precondition):
+    """``cohort_id`` has fewer than ``count`` active members: the service decided from its read
+    that the cohort stays ``forming`` (a stale read if members joined meanwhile)."""
+
+    cohort_id: str
+    count: int
+
+    stale_read: ClassVar[bool] = True
+
+    def __init__(self, cohort_id: str, count: int) -> None:
+        object.__setattr__(self, "cohort_id", cohort_id)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "field", "cohortId")
+        object.__setattr__(self, "message", "the cohort changed while you joined; try again")
+
+
+@dataclass(frozen=True, init=False)
+class NoReferrer(Precondition):
+    """``family_id`` has no referrer yet (one referrer per family; the service decided from its
+    read to record one)."""
+
+    family_id: str
+
+    stale_read: ClassVar[bool] = True
+
+    def __init__(self, family_id: str, field: str = "familyId") -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", "this family was just brought in by someone else")
+
+
+PRECONDITIONS: tuple[type[Precondition], ...] = (
+    FamilyIsNew,
+    NoActiveCohort,
+    NotInCohort,
+    ActiveMember,
+    InvitedFewerThan,
+    CohortHasPlace,
+    InvitationPending,
+    ActiveFewerThan,
+    NoReferrer,
+)
+"""Every precondition type (each store checks every one of them; a test keeps it so)."""

@@ -3,6 +3,8 @@
 - :class:`~models.errors.DomainError` subclasses carry their own code and field.
 - GraphQL validation errors (unknown fields, wrong argument types) get ``BAD_USER_INPUT`` for
   input coercion and ``GRAPHQL_VALIDATION_FAILED`` otherwise.
+- Errors of the Neo4j driver raised outside a store's own translation are mapped as the store
+  maps them (``graph_service/stores/driver_errors.py``: UNAVAILABLE or CONFLICT).
 - Anything else is an internal error: logged with its stack trace, reported to the client as
   ``INTERNAL_SERVER_ERROR`` with no detail (no stack traces or driver messages leak).
 In production mode "Did you mean ...?" suggestions are stripped from messages, wherever they
@@ -17,6 +19,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from graph_service.stores.driver_errors import DRIVER_ERRORS, translated
 from models.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("graph_service.api")
@@ -69,6 +72,15 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
         message = scrub(message, hide_suggestions=hide_suggestions)
         extensions = {**(error.extensions or {}), "code": code}
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+    if isinstance(original, DRIVER_ERRORS):  # raised outside a store's own translation
+        domain = translated(original)
+        if domain is not None:
+            return GraphQLError(
+                scrub(domain.message, hide_suggestions=hide_suggestions),
+                nodes=error.nodes,
+                path=error.path,
+                extensions=_domain_extensions(domain),
+            )
     log.error("internal error at %s", error.path, exc_info=original)
     return GraphQLError(
         "Internal server error",

@@ -6,6 +6,12 @@ Program rules (DESIGN.md, configurable in settings): a member may invite at most
 (default 6) members have joined. A family belongs to at most one active cohort at a time.
 Accepting an invitation is how a family is brought in: it records the REFERRED edge from the
 inviter, unless the family already has a referrer (it joined the program earlier).
+
+The rules are not checked here from a read: each write sends the rules it relies on as
+preconditions (:mod:`models.rules`), which the store checks inside its write transaction, so
+concurrent requests cannot both pass a rule only one may pass; a rule that does not hold is a
+CONFLICT with its field and message, and nothing is written. Reads here only find the records
+to write and decide who may ask (FORBIDDEN / NOT_FOUND).
 """
 
 from __future__ import annotations
@@ -15,16 +21,17 @@ import secrets
 from collections.abc import Sequence
 
 from graph_service.auth import Principal
-from graph_service.errors import Conflict, Forbidden, NotFound
+from graph_service.errors import Forbidden, NotFound
 from graph_service.services.access import Action
 from graph_service.services.common import (
-    active_cohorts,
     authorized_family,
     cohort_or_404,
     family_or_404,
+    membership,
 )
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
+from graph_service.stores.preconditions import RuleBroken
 from models import (
     Cohort,
     CohortOrigin,
@@ -35,8 +42,23 @@ from models import (
     parse,
     today,
 )
+from models.rules import (
+    ActiveFewerThan,
+    ActiveMember,
+    CohortHasPlace,
+    InvitationPending,
+    InvitedFewerThan,
+    NoActiveCohort,
+    NoReferrer,
+    NotInCohort,
+    Precondition,
+)
 
-_OPEN = (MembershipStatus.ACTIVE, MembershipStatus.INVITED)
+_ONLY_MEMBERS_INVITE = "only active members of this cohort may invite"
+_NOT_ACTIVE = "you are not an active member of this cohort"
+# How often acceptInvitation reads again when the graph changed under a decision it took from
+# its read (a stale-read precondition failed); then the last try's CONFLICT is the answer.
+STALE_READ_RETRIES = 3
 
 
 def _family_principal(principal: Principal, field: str = "cohortId") -> str:
@@ -55,8 +77,6 @@ def create_cohort(
 ) -> Cohort:
     family_id = _family_principal(principal, field="name")
     family = family_or_404(store, family_id)
-    if active_cohorts(store, family_id):
-        raise Conflict("leave your current cohort before starting a new one", field="name")
     cohort = parse(
         Cohort,
         {
@@ -71,7 +91,10 @@ def create_cohort(
         record="input",
     )
     member = MemberOf(family_id=family_id, cohort_id=cohort.id, since=today())
-    store.write(ChangeSet(cohorts=[cohort], memberships=[member]))
+    rules = [
+        NoActiveCohort(family_id, "name", "leave your current cohort before starting a new one")
+    ]
+    store.write(ChangeSet(cohorts=[cohort], memberships=[member], preconditions=rules))
     return cohort
 
 
@@ -84,26 +107,10 @@ def invite_family(
 ) -> MemberOf:
     inviter = _family_principal(principal)
     cohort_or_404(store, cohort_id)
-    members = _members(store, cohort_id)
-    status = {m.family_id: m.status for m in members}
-    if status.get(inviter) is not MembershipStatus.ACTIVE:
-        raise Forbidden("only active members of this cohort may invite", field="cohortId")
+    mine = membership(store, inviter, cohort_id)
+    if mine is None or mine.status is not MembershipStatus.ACTIVE:
+        raise Forbidden(_ONLY_MEMBERS_INVITE, field="cohortId")
     authorized_family(store, principal, Action.INVITE, invitee_id)
-    if status.get(invitee_id) in _OPEN:
-        raise Conflict("that family is already a member or invited", field="familyId")
-    if active_cohorts(store, invitee_id):
-        raise Conflict("that family already belongs to an active cohort", field="familyId")
-    mine = sum(1 for m in members if m.invited_by == inviter and m.status in _OPEN)
-    if mine >= settings.invitations_per_member:
-        raise Conflict(
-            f"each member may invite at most {settings.invitations_per_member} families",
-            field="familyId",
-        )
-    if sum(1 for m in members if m.status in _OPEN) >= settings.cohort_full_size:
-        raise Conflict(
-            f"the cohort is full ({settings.cohort_full_size} members and invitations)",
-            field="cohortId",
-        )
     invitation = MemberOf(
         family_id=invitee_id,
         cohort_id=cohort_id,
@@ -111,15 +118,26 @@ def invite_family(
         status=MembershipStatus.INVITED,
         invited_by=inviter,
     )
-    store.write(ChangeSet(memberships=[invitation]))
+    rules = [
+        ActiveMember(inviter, cohort_id, "cohortId", _ONLY_MEMBERS_INVITE),
+        NotInCohort(invitee_id, cohort_id),
+        NoActiveCohort(invitee_id, "familyId", "that family already belongs to an active cohort"),
+        InvitedFewerThan(inviter, cohort_id, settings.invitations_per_member),
+        CohortHasPlace(cohort_id, settings.cohort_full_size),
+    ]
+    store.write(ChangeSet(memberships=[invitation], preconditions=rules))
     return invitation
 
 
 def _invitation(store: GraphStore, family_id: str, cohort_id: str) -> MemberOf:
-    for m in _members(store, cohort_id):
-        if m.family_id == family_id and m.status is MembershipStatus.INVITED:
-            return m
-    raise NotFound("you have no open invitation to this cohort", field="cohortId")
+    """The family's open invitation to the cohort. NOT_FOUND if it was never invited; one
+    already answered (accepted, declined) is a CONFLICT, as when the store finds it so."""
+    found = membership(store, family_id, cohort_id)
+    if found is None:
+        raise NotFound("you have no open invitation to this cohort", field="cohortId")
+    if found.status is not MembershipStatus.INVITED:
+        raise RuleBroken(InvitationPending(family_id, cohort_id))
+    return found
 
 
 def _ancestors(store: GraphStore, family_id: str, limit: int = 10_000) -> set[str]:
@@ -137,12 +155,27 @@ def _ancestors(store: GraphStore, family_id: str, limit: int = 10_000) -> set[st
 def accept_invitation(
     store: GraphStore, settings: Settings, principal: Principal, cohort_id: str
 ) -> MemberOf:
+    """Join a cohort one was invited to. The decisions taken from the service's read (record
+    the inviter as referrer; turn the cohort active) are sent as preconditions too; if the
+    graph changed under them, the service reads again (a few times) instead of failing."""
     family_id = _family_principal(principal)
+    for _ in range(STALE_READ_RETRIES):
+        try:
+            return _accept(store, settings, family_id, cohort_id)
+        except RuleBroken as error:
+            if not error.precondition.stale_read:
+                raise
+    return _accept(store, settings, family_id, cohort_id)
+
+
+def _accept(store: GraphStore, settings: Settings, family_id: str, cohort_id: str) -> MemberOf:
     cohort = cohort_or_404(store, cohort_id)
     invitation = _invitation(store, family_id, cohort_id)
-    if active_cohorts(store, family_id):
-        raise Conflict("leave your current cohort before joining another", field="cohortId")
     joined = invitation.model_copy(update={"status": MembershipStatus.ACTIVE, "since": today()})
+    rules: list[Precondition] = [
+        InvitationPending(family_id, cohort_id, invitation.invited_by),
+        NoActiveCohort(family_id, "cohortId", "leave your current cohort before joining another"),
+    ]
     referrals: list[Referred] = []
     inviter = invitation.invited_by
     if (
@@ -151,11 +184,17 @@ def accept_invitation(
         and family_id not in _ancestors(store, inviter)
     ):
         referrals.append(Referred(from_id=inviter, to_id=family_id, at=today()))
+        rules.append(NoReferrer(family_id, field="cohortId"))
     active = sum(1 for m in _members(store, cohort_id) if m.status is MembershipStatus.ACTIVE)
     cohorts: list[Cohort] = []
-    if cohort.status is CohortStatus.FORMING and active + 1 >= settings.cohort_min_size:
-        cohorts.append(cohort.model_copy(update={"status": CohortStatus.ACTIVE}))
-    store.write(ChangeSet(cohorts=cohorts, memberships=[joined], referrals=referrals))
+    if cohort.status is CohortStatus.FORMING:
+        if active + 1 >= settings.cohort_min_size:
+            cohorts.append(cohort.model_copy(update={"status": CohortStatus.ACTIVE}))
+        else:  # stays forming: only right if nobody else joined meanwhile
+            rules.append(ActiveFewerThan(cohort_id, settings.cohort_min_size - 1))
+    store.write(
+        ChangeSet(cohorts=cohorts, memberships=[joined], referrals=referrals, preconditions=rules)
+    )
     return joined
 
 
@@ -163,16 +202,18 @@ def decline_invitation(store: GraphStore, principal: Principal, cohort_id: str) 
     family_id = _family_principal(principal)
     invitation = _invitation(store, family_id, cohort_id)
     declined = invitation.model_copy(update={"status": MembershipStatus.LEFT})
-    store.write(ChangeSet(memberships=[declined]))
+    rules = [InvitationPending(family_id, cohort_id, invitation.invited_by)]
+    store.write(ChangeSet(memberships=[declined], preconditions=rules))
     return declined
 
 
 def leave_cohort(store: GraphStore, principal: Principal, cohort_id: str) -> MemberOf:
     family_id = _family_principal(principal)
     cohort_or_404(store, cohort_id)
-    current = next((m for m in _members(store, cohort_id) if m.family_id == family_id), None)
+    current = membership(store, family_id, cohort_id)
     if current is None or current.status is not MembershipStatus.ACTIVE:
-        raise NotFound("you are not an active member of this cohort", field="cohortId")
+        raise NotFound(_NOT_ACTIVE, field="cohortId")
     left = current.model_copy(update={"status": MembershipStatus.LEFT})
-    store.write(ChangeSet(memberships=[left]))
+    rules = [ActiveMember(family_id, cohort_id, "cohortId", _NOT_ACTIVE)]
+    store.write(ChangeSet(memberships=[left], preconditions=rules))
     return left

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from graph_service.auth import Principal
-from graph_service.errors import Conflict, Forbidden
+from graph_service.errors import Forbidden
 from graph_service.services.access import Action, FamilyResource, Viewer, authorize, decide
 from graph_service.services.audit import consent_changed
 from graph_service.services.common import authorized_family, viewer_of
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import Consent, Family, GoalStatus, Pursues, parse, today
+from models.rules import FamilyIsNew
 
 
 def register_family(store: GraphStore, principal: Principal, data: Mapping[str, Any]) -> Family:
@@ -24,9 +25,7 @@ def register_family(store: GraphStore, principal: Principal, data: Mapping[str, 
     family = parse(Family, {"joinedAt": today().isoformat(), **data})
     if not principal.serves(family.region_id):
         raise Forbidden(f"you do not serve region {family.region_id!r}", field="regionId")
-    if store.get_families([family.id]):
-        raise Conflict(f"family {family.id!r} already exists", field="id")
-    store.write(ChangeSet(families=[family]))
+    store.write(ChangeSet(families=[family], preconditions=[FamilyIsNew(family.id)]))
     return family
 
 

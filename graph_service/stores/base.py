@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
 from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
 RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kind.is_node))
@@ -60,6 +61,11 @@ class ChangeSet:
     membership and a referral), so that a failure writes nothing. The parts are the kinds of
     :data:`graph_service.kinds.KINDS`, in the same order. ``deleted_families`` are removed
     (with every relationship attached to them) before anything is written.
+
+    ``preconditions`` (:mod:`models.rules`) are the program rules the service relies on; the
+    store checks them inside the write transaction, before writing anything, and raises
+    :class:`~graph_service.stores.preconditions.RuleBroken` (CONFLICT) if one does not hold.
+    They are not part of the change: :meth:`to_json` ignores them.
     """
 
     regions: Sequence[Region] = ()
@@ -71,6 +77,7 @@ class ChangeSet:
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
     deleted_families: Sequence[str] = ()
+    preconditions: Sequence[Precondition] = ()
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
@@ -112,7 +119,7 @@ class ChangeSet:
         return cls(**parts, deleted_families=tuple(body.get("deletedFamilies", ())))
 
 
-CHANGE_SET_PARTS = tuple(f.name for f in fields(ChangeSet))
+CHANGE_SET_PARTS = tuple(f.name for f in fields(ChangeSet) if f.name != "preconditions")
 
 
 # A change set with more records than this is logged in the change feed without its records

@@ -41,6 +41,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.preconditions import check_in_sqlite
 from graph_service.stores.privacy_ledger import SqliteLedger
 from models import (
     Cohort,
@@ -177,6 +178,7 @@ class EmbeddedStore(UpsertsViaWrite):
             raise StoreUnavailable("the embedded store is not open")
         try:
             conn.execute("BEGIN IMMEDIATE")
+            check_in_sqlite(conn, changes.preconditions)  # the program rules, under the lock
             changes = self._deleting_existing(conn, changes)
             if changes.is_empty():
                 conn.execute("ROLLBACK")

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
 from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
@@ -43,10 +42,13 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.driver_errors import translated
+from graph_service.stores.preconditions import check_in_neo4j
 from graph_service.stores.privacy_ledger import Neo4jLedger
 from graph_service.stores.records import from_record, split_relationship, to_record
 from models import (
     Cohort,
+    DomainError,
     DomainModel,
     Family,
     FieldProblem,
@@ -73,7 +75,6 @@ INDEX_WAIT_S = 120
 # too long for an API request; enough for a cluster to elect a new leader in most cases).
 # Records per round trip when streaming a subgraph (driver default 1000: many more trips).
 BULK_FETCH_SIZE = 10_000
-UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
 # Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
 FEED_KEEP = 100_000
 PRUNE_EVERY = 256
@@ -189,6 +190,7 @@ class Neo4jStore(UpsertsViaWrite):
                 if logged.is_empty():
                     return None
             version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+            check_in_neo4j(tx, changes.preconditions)  # holds the Meta lock: see preconditions.py
             if logged.deleted_families:
                 _run(tx, "delete_families", ids=list(logged.deleted_families))
             for write_part, batch in parts:
@@ -322,12 +324,18 @@ class Neo4jStore(UpsertsViaWrite):
     # plumbing ---------------------------------------------------------------------------
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
+        """Every driver error as a domain error (``stores/driver_errors.py``): transient
+        errors that outlast the managed transaction's retries and a lost server are
+        UNAVAILABLE, constraint violations CONFLICT, the rest UNAVAILABLE (logged)."""
         try:
             yield
-        except UNAVAILABLE_ERRORS as error:
-            raise StoreUnavailable(
-                f"Neo4j at {self._where} is unavailable ({type(error).__name__})"
-            ) from error
+        except DomainError:
+            raise
+        except Exception as error:
+            domain = translated(error, f"Neo4j at {self._where}")
+            if domain is None:
+                raise
+            raise domain from error
 
     def _read(self, name: str, **params: Any) -> list[neo4j.Record]:
         """Run the read statement ``name`` (routed to a reader) and return all its rows."""

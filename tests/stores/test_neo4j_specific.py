@@ -1,7 +1,8 @@
 """Neo4j-specific behaviour of ``Neo4jStore`` (the shared contract lives in test_contract.py):
 schema, the stored shape (labels, relationship types, flat camelCase properties, ``date``
-values), idempotent MERGE, all-or-nothing batches, the data-version counter and its write lock,
-error mapping, and ``subgraph`` == ``build_family_graph`` on the same data.
+values), idempotent MERGE, the data-version counter, error mapping, and ``subgraph`` ==
+``build_family_graph`` on the same data. The rules both stores keep (all-or-nothing batches,
+referral rules, help merged on id) are in test_contract_batches.py.
 
 Runs against the one real Neo4j engine of the test run (``neo4j_driver`` in tests/conftest.py).
 """
@@ -9,7 +10,6 @@ Runs against the one real Neo4j engine of the test run (``neo4j_driver`` in test
 from __future__ import annotations
 
 import random
-import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,11 +18,10 @@ import networkx as nx
 import pytest
 
 from graph_service.analytics.family_graph import build_family_graph
-from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.errors import StoreUnavailable
 from graph_service.neo4j_engine import free_port
 from graph_service.readmodel import graph_of_store
 from graph_service.settings import Settings
-from graph_service.stores.base import ChangeSet
 from graph_service.stores.neo4j_store import Neo4jStore
 from models import (
     Cohort,
@@ -34,7 +33,6 @@ from models import (
     Pursues,
     Referred,
     Region,
-    ValidationFailed,
 )
 
 pytestmark = pytest.mark.neo4j
@@ -175,26 +173,7 @@ def test_moving_a_family_replaces_its_lives_in(store: Neo4jStore, driver: neo4j.
     assert rows == [{"r": "bos"}]
 
 
-def test_a_repeated_record_in_one_batch_keeps_the_last(store: Neo4jStore) -> None:
-    seed_basics(store)
-    store.upsert_families([family("f1"), family("f1", region_id="bos")])
-    assert store.get_families(["f1"])["f1"].region_id == "bos"
-    assert store.counts()["LIVES_IN"] == 1
-
-
 # HELPED: many per pair, merged on id -----------------------------------------------------------
-def test_help_is_many_per_pair_and_merged_on_id(store: Neo4jStore) -> None:
-    seed_basics(store, "f1", "f2", "f3")
-    helps = [help_record("h1", "f1", "f2"), help_record("h2", "f1", "f2", amount=40.0)]
-    store.upsert_help(helps)
-    store.upsert_help(helps)
-    assert store.counts()["HELPED"] == 2
-    store.upsert_help([help_record("h1", "f3", "f2")])  # same exchange, corrected giver
-    assert store.counts()["HELPED"] == 2
-    got = [(h.id, h.from_id) for h in store.help_of(["f2"])["f2"]]
-    assert got == [("h1", "f3"), ("h2", "f1")]  # same day: by id
-
-
 def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Driver) -> None:
     seed_basics(store, "f1", "f2")
     store.upsert_help([help_record("h1", "f1", "f2")])
@@ -206,59 +185,6 @@ def test_the_help_id_is_unique_across_pairs(store: Neo4jStore, driver: neo4j.Dri
 
 
 # all-or-nothing batches and the version counter --------------------------------------------------
-@pytest.mark.parametrize(
-    ("write", "field"),
-    [
-        (
-            lambda s: s.upsert_families([family("f9"), family("f8", region_id="nowhere")]),
-            "regionId",
-        ),
-        (
-            lambda s: s.upsert_cohorts([Cohort(id="c", name="C", region_id="x", created_at=DAY)]),
-            "regionId",
-        ),
-        (
-            lambda s: s.upsert_memberships([MemberOf(family_id="zz", cohort_id="c1", since=DAY)]),
-            "familyId",
-        ),
-        (
-            lambda s: s.upsert_memberships([MemberOf(family_id="f1", cohort_id="zz", since=DAY)]),
-            "cohortId",
-        ),
-        (
-            lambda s: s.upsert_pursuits([Pursues(family_id="f1", goal_id="buy_home", since=DAY)]),
-            "goalId",
-        ),
-        (
-            lambda s: s.upsert_help([help_record("h", "f1", "f2"), help_record("x", "zz", "f1")]),
-            "fromId",
-        ),
-        (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
-        (
-            lambda s: s.write(
-                ChangeSet(
-                    regions=[Region(id="new", name="New")],
-                    families=[family("f7", region_id="new")],
-                    helps=[help_record("h7", "f7", "f8")],
-                )
-            ),
-            "toId",
-        ),
-    ],
-)
-def test_a_dangling_reference_rejects_the_whole_batch(
-    store: Neo4jStore, write: Any, field: str
-) -> None:
-    seed_basics(store, "f1", "f2")
-    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
-    before, version = store.counts(), store.data_version()
-    with pytest.raises(NotFound) as caught:
-        write(store)
-    assert caught.value.field == field
-    assert store.counts() == before
-    assert store.data_version() == version
-
-
 def test_every_committed_write_bumps_the_version_and_meta_is_not_counted(
     store: Neo4jStore,
 ) -> None:
@@ -279,54 +205,6 @@ def test_every_committed_write_bumps_the_version_and_meta_is_not_counted(
         "HELPED": 0,
         "REFERRED": 0,
     }
-
-
-# referral rules against the stored graph --------------------------------------------------------
-def test_a_referral_closing_a_stored_cycle_is_rejected(store: Neo4jStore) -> None:
-    seed_basics(store, "a", "b", "c", "d")
-    store.upsert_referrals(
-        [Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="c", at=DAY)]
-    )
-    with pytest.raises(ValidationFailed, match="cycle"):
-        store.upsert_referrals(
-            [Referred(from_id="c", to_id="d", at=DAY), Referred(from_id="d", to_id="a", at=DAY)]
-        )
-    with pytest.raises(ValidationFailed, match="already has referrer"):
-        store.upsert_referrals([Referred(from_id="d", to_id="c", at=DAY)])
-    store.upsert_referrals([Referred(from_id="a", to_id="b", at=DAY)])  # re-sent: fine
-    assert store.counts()["REFERRED"] == 2
-
-
-def refer_after(
-    start: threading.Barrier, store: Neo4jStore, edge: Referred, outcomes: list[str]
-) -> None:
-    start.wait()
-    try:
-        store.upsert_referrals([edge])
-        outcomes.append("ok")
-    except ValidationFailed:
-        outcomes.append("rejected")
-
-
-def test_concurrent_writers_cannot_both_close_a_cycle(store: Neo4jStore) -> None:
-    # Each edge alone is fine; together they close a cycle. The version bump locks the Meta
-    # node first, so the second transaction checks against the first one's committed edge.
-    for _ in range(5):
-        store.clear_all()
-        seed_basics(store, "a", "b")
-        outcomes: list[str] = []
-        start = threading.Barrier(2)
-        edges = (Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="a", at=DAY))
-        threads = [
-            threading.Thread(target=refer_after, args=(start, store, edge, outcomes))
-            for edge in edges
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(outcomes) == ["ok", "rejected"]
-        assert store.counts()["REFERRED"] == 1
 
 
 # errors ------------------------------------------------------------------------------------------

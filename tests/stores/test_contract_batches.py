@@ -1,0 +1,169 @@
+"""Store contract (both stores): all-or-nothing batches, referral rules against the stored
+graph (also under concurrent writers), help merged on id, a repeated record keeps the last.
+Moved here from test_neo4j_specific.py, where they ran on Neo4j only."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import pytest
+
+from graph_service.errors import NotFound
+from graph_service.stores.base import ChangeSet, GraphStore
+from models import (
+    Cohort,
+    Family,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+    ValidationFailed,
+)
+
+DAY = date(2025, 3, 1)
+
+
+def family(family_id: str, region_id: str = "oak", **changes: Any) -> Family:
+    return Family(
+        id=family_id,
+        name=f"Family {family_id}",
+        region_id=region_id,
+        household_size=4,
+        income_band=2,
+        joined_at=date(2025, 1, 1),
+        **changes,
+    )
+
+
+def help_record(help_id: str, giver: str, receiver: str, **changes: Any) -> Helped:
+    return Helped(id=help_id, from_id=giver, to_id=receiver, kind="food", at=DAY, **changes)
+
+
+def seed_basics(store: GraphStore, *family_ids: str) -> None:
+    store.upsert_regions([Region(id="oak", name="Oakland"), Region(id="bos", name="Boston")])
+    store.upsert_goals([Goal(id="health", label="Health")])
+    store.upsert_families([family(family_id) for family_id in family_ids])
+
+
+def test_a_repeated_record_in_one_batch_keeps_the_last(store: GraphStore) -> None:
+    seed_basics(store)
+    store.upsert_families([family("f1"), family("f1", region_id="bos")])
+    assert store.get_families(["f1"])["f1"].region_id == "bos"
+    assert store.counts()["LIVES_IN"] == 1
+
+
+def test_help_is_many_per_pair_and_merged_on_id(store: GraphStore) -> None:
+    seed_basics(store, "f1", "f2", "f3")
+    helps = [help_record("h1", "f1", "f2"), help_record("h2", "f1", "f2", amount=40.0)]
+    store.upsert_help(helps)
+    store.upsert_help(helps)
+    assert store.counts()["HELPED"] == 2
+    store.upsert_help([help_record("h1", "f3", "f2")])  # same exchange, corrected giver
+    assert store.counts()["HELPED"] == 2
+    got = [(h.id, h.from_id) for h in store.help_of(["f2"])["f2"]]
+    assert got == [("h1", "f3"), ("h2", "f1")]  # same day: by id
+
+
+@pytest.mark.parametrize(
+    ("write", "field"),
+    [
+        (
+            lambda s: s.upsert_families([family("f9"), family("f8", region_id="nowhere")]),
+            "regionId",
+        ),
+        (
+            lambda s: s.upsert_cohorts([Cohort(id="c", name="C", region_id="x", created_at=DAY)]),
+            "regionId",
+        ),
+        (
+            lambda s: s.upsert_memberships([MemberOf(family_id="zz", cohort_id="c1", since=DAY)]),
+            "familyId",
+        ),
+        (
+            lambda s: s.upsert_memberships([MemberOf(family_id="f1", cohort_id="zz", since=DAY)]),
+            "cohortId",
+        ),
+        (
+            lambda s: s.upsert_pursuits([Pursues(family_id="f1", goal_id="buy_home", since=DAY)]),
+            "goalId",
+        ),
+        (
+            lambda s: s.upsert_help([help_record("h", "f1", "f2"), help_record("x", "zz", "f1")]),
+            "fromId",
+        ),
+        (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
+        (
+            lambda s: s.write(
+                ChangeSet(
+                    regions=[Region(id="new", name="New")],
+                    families=[family("f7", region_id="new")],
+                    helps=[help_record("h7", "f7", "f8")],
+                )
+            ),
+            "toId",
+        ),
+    ],
+)
+def test_a_dangling_reference_rejects_the_whole_batch(
+    store: GraphStore, write: Any, field: str
+) -> None:
+    seed_basics(store, "f1", "f2")
+    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
+    before, version = store.counts(), store.data_version()
+    with pytest.raises(NotFound) as caught:
+        write(store)
+    assert caught.value.field == field
+    assert store.counts() == before
+    assert store.data_version() == version
+
+
+# referral rules against the stored graph --------------------------------------------------------
+def test_a_referral_closing_a_stored_cycle_is_rejected(store: GraphStore) -> None:
+    seed_basics(store, "a", "b", "c", "d")
+    store.upsert_referrals(
+        [Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="c", at=DAY)]
+    )
+    with pytest.raises(ValidationFailed, match="cycle"):
+        store.upsert_referrals(
+            [Referred(from_id="c", to_id="d", at=DAY), Referred(from_id="d", to_id="a", at=DAY)]
+        )
+    with pytest.raises(ValidationFailed, match="already has referrer"):
+        store.upsert_referrals([Referred(from_id="d", to_id="c", at=DAY)])
+    store.upsert_referrals([Referred(from_id="a", to_id="b", at=DAY)])  # re-sent: fine
+    assert store.counts()["REFERRED"] == 2
+
+
+def refer_after(
+    start: threading.Barrier, store: GraphStore, edge: Referred, outcomes: list[str]
+) -> None:
+    start.wait()
+    try:
+        store.upsert_referrals([edge])
+        outcomes.append("ok")
+    except ValidationFailed:
+        outcomes.append("rejected")
+
+
+def test_concurrent_writers_cannot_both_close_a_cycle(store: GraphStore) -> None:
+    # Each edge alone is fine; together they close a cycle. The version bump locks the Meta
+    # node first, so the second transaction checks against the first one's committed edge.
+    for trial in range(5):
+        a, b = f"t{trial}-a", f"t{trial}-b"
+        seed_basics(store, a, b)
+        outcomes: list[str] = []
+        start = threading.Barrier(2)
+        edges = (Referred(from_id=a, to_id=b, at=DAY), Referred(from_id=b, to_id=a, at=DAY))
+        threads = [
+            threading.Thread(target=refer_after, args=(start, store, edge, outcomes))
+            for edge in edges
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["ok", "rejected"]
+        assert store.counts()["REFERRED"] == trial + 1
