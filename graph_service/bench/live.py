@@ -167,10 +167,20 @@ def _write_stream(
     done.append(n)
 
 
+def _wait_ready(client: _Client) -> None:
+    """Until the server's read model is built (or loaded from its snapshot)."""
+    deadline = time.monotonic() + 1800
+    while client.http.get(f"{client.base}/health").json().get("readModel") != "ready":
+        if time.monotonic() > deadline:
+            raise RuntimeError("the read model of the second server was never ready")
+        time.sleep(0.1)
+
+
 def _lag_across(ctx: BenchContext, store: GraphStore, client: _Client, writes: int) -> list[float]:
     """Seconds from a registration through this server to matches through a second one."""
     with _server(store) as (_, other_base, _):
         other = _Client(other_base)
+        _wait_ready(other)
         region = next(iter(ctx.network().families)).region_id
         lags = []
         for i in range(writes):
