@@ -203,11 +203,11 @@ def _adjacency(pairs: Mapping[tuple[int, int], int], n: int) -> sp.csr_matrix:
     return adjacency
 
 
-def _id_ranks(family_ids: Sequence[str]) -> IntArray:
-    order = sorted(range(len(family_ids)), key=family_ids.__getitem__)
-    ranks = np.empty(len(family_ids), dtype=np.int64)
-    ranks[order] = np.arange(len(family_ids))
-    return ranks
+def _id_ranks(family_ids: Sequence[str], sorted_ids: Sequence[str]) -> IntArray:
+    """Each row's position in ``sorted_ids`` (the same numbering :func:`ranks_with` keeps up
+    when rows are added); a deleted row ("") gets 0, it is never a candidate."""
+    rank = {family_id: i for i, family_id in enumerate(sorted_ids)}
+    return np.array([rank.get(f, 0) for f in family_ids], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: fields hold arrays and matrices
@@ -275,13 +275,13 @@ class MatchIndex:
         adjacency = _adjacency(ties, n)
         regions = sorted({p.region for p in profiles if p is not None})
         region_number = {r: i for i, r in enumerate(regions)}
-        known = [i for i in family_ids if i]
+        sorted_ids = tuple(sorted({i for i in family_ids if i}))
         empty = sp.csr_matrix((0, matrix.shape[1]), dtype=np.float32)
         index = cls(
             family_ids=tuple(family_ids),
             position={f: i for i, f in enumerate(family_ids) if f},
-            sorted_ids=tuple(sorted(known)),
-            id_rank=_readonly(_id_ranks(family_ids)),
+            sorted_ids=sorted_ids,
+            id_rank=_readonly(_id_ranks(family_ids, sorted_ids)),
             profiles=tuple(profiles),
             encoder=encoder,
             weights=weights,
