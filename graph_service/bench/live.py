@@ -13,7 +13,9 @@ the same run:
   against the same requests on an idle server;
 - on Neo4j, the write-to-visible lag across two API processes: a family registered through
   one is asked for its matches through the other until the answer is not NOT_FOUND;
-- the server's peak RSS after matching, ripple and regions have all been used.
+- the server's peak RSS after matching, ripple and regions have all been used;
+- a restart: seconds until ``/health`` and the first match when the read model is loaded from
+  the snapshot the first server saved at shutdown.
 """
 
 from __future__ import annotations
@@ -254,6 +256,10 @@ def live(ctx: BenchContext) -> list[Measurement]:
                 client.gql("{ bridgingFamilies(first: 5) { score } }", {})
                 rss = _rss_mib(server.pid)
                 lags = _lag_across(ctx, store, client, 10) if kind == "neo4j" else []
+            # A restart: the server saved its read model at shutdown and loads it now.
+            restarted = time.monotonic()
+            with _server(store) as (_, again_base, again_health_s):
+                again_first_s = _first_match_s(_Client(again_base), plan.askers[0], restarted)
         extra = {"families": float(ctx.families)}
         results += [
             Measurement(
@@ -275,6 +281,28 @@ def live(ctx: BenchContext) -> list[Measurement]:
                 "target",
                 higher_is_better=False,
                 extra=extra,
+            ),
+        ]
+        results += [
+            Measurement(
+                "live",
+                kind,
+                "health after a restart s",
+                again_health_s,
+                TARGET_HEALTH_S,
+                "target",
+                higher_is_better=False,
+                extra={"snapshot": 1.0},
+            ),
+            Measurement(
+                "live",
+                kind,
+                "first match after a restart s",
+                again_first_s,
+                TARGET_FIRST_MATCH_S,
+                "target",
+                higher_is_better=False,
+                extra={"snapshot": 1.0},
             ),
         ]
         for q in (50, 99):
