@@ -26,14 +26,13 @@ from graph_service.stores.neo4j_store import Neo4jStore
 from models import (
     Cohort,
     Consent,
-    Family,
     Goal,
-    Helped,
     MemberOf,
     Pursues,
     Referred,
     Region,
 )
+from tests.stores.test_contract_batches import family, help_record, seed_basics
 
 pytestmark = pytest.mark.neo4j
 
@@ -55,28 +54,6 @@ def store(driver: neo4j.Driver) -> Neo4jStore:
 
 def cypher_rows(driver: neo4j.Driver, query: Any, **params: Any) -> list[dict[str, Any]]:
     return [record.data() for record in driver.execute_query(query, params).records]
-
-
-def family(family_id: str, region_id: str = "oak", **changes: Any) -> Family:
-    return Family(
-        id=family_id,
-        name=f"Family {family_id}",
-        region_id=region_id,
-        household_size=4,
-        income_band=2,
-        joined_at=date(2025, 1, 1),
-        **changes,
-    )
-
-
-def help_record(help_id: str, giver: str, receiver: str, **changes: Any) -> Helped:
-    return Helped(id=help_id, from_id=giver, to_id=receiver, kind="food", at=DAY, **changes)
-
-
-def seed_basics(store: Neo4jStore, *family_ids: str) -> None:
-    store.upsert_regions([Region(id="oak", name="Oakland"), Region(id="bos", name="Boston")])
-    store.upsert_goals([Goal(id="health", label="Health")])
-    store.upsert_families([family(family_id) for family_id in family_ids])
 
 
 # schema and life cycle ------------------------------------------------------------------------
