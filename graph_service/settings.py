@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     # Secure (HTTPS-only) cookies; default: on in production mode, off in development.
     cookie_secure: bool | None = None
 
-    # Program rules (DESIGN.md): invitations per member until the cohort is full.
+    # Program rules (docs/program.md): invitations per member until the cohort is full.
     invitations_per_member: int = Field(default=2, ge=0)
     cohort_full_size: int = Field(default=8, ge=2)
     cohort_min_size: int = Field(default=6, ge=2)

@@ -1,4 +1,4 @@
-"""A synthetic peer network shaped like the program in DESIGN.md, deterministic for a seed.
+"""A synthetic peer network shaped like the program in docs/program.md, deterministic for a seed.
 
 :func:`generate` grows the network the way the program grows, then draws help exchanges; the
 result (:class:`SyntheticNetwork`) holds compact numpy columns and hands out model objects

@@ -1,4 +1,4 @@
-"""Relationships of the graph (DESIGN.md): LIVES_IN is ``Family.region_id``; the rest here.
+"""Relationships of the graph (docs/program.md): LIVES_IN is ``Family.region_id``; the rest here.
 
 Pair-local rules (no self-help, no self-referral, dates in order) are checked by the models;
 rules across records (one referrer per family, no referral cycles) live in :mod:`models.rules`.

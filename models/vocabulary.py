@@ -1,6 +1,6 @@
 """Fixed vocabularies: goal categories, help kinds, strengths and needs.
 
-The starting lists come from the program this service models (see DESIGN.md). They can be
+The starting lists come from the program this service models (see docs/program.md). They can be
 extended, never shrunk, by configuration: ``Settings.extra_goal_categories`` and friends call
 :func:`extend_vocabulary` at start-up. Validation in :mod:`models` always reads the current
 vocabulary, so an extension is visible to every model created after it.

@@ -1,6 +1,6 @@
 r"""Cohort formation: split a pool of families into proposed cohorts of ``min..max`` families.
 
-Cohorts are groups of friends who chose one another (DESIGN.md), so a proposal keeps
+Cohorts are groups of friends who chose one another (docs/program.md), so a proposal keeps
 existing ties together first and then groups families who pursue the same goals, whose
 strengths meet one another's needs and who share a language. It is a *proposal*: families
 accept it or not.

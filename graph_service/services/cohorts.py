@@ -1,6 +1,6 @@
 """Self-formed cohorts: create one, invite families, accept or decline, leave.
 
-Program rules (DESIGN.md, configurable in settings): a member may invite at most
+Program rules (docs/program.md, configurable in settings): a member may invite at most
 ``invitations_per_member`` families (default 2) until the cohort has ``cohort_full_size``
 (default 8) members and open invitations; a cohort turns ``active`` once ``cohort_min_size``
 (default 6) members have joined. A family belongs to at most one active cohort at a time.
