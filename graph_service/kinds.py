@@ -18,9 +18,9 @@ of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
 
@@ -161,3 +161,24 @@ def referenced_ids(kind: RecordKind, field: str, record: Any) -> tuple[str, ...]
     if isinstance(value, tuple | list):
         return tuple(str(v) for v in value)
     return (str(value),)
+
+
+class NetworkRecords(Protocol):
+    """Anything holding a network's records by kind (a demo network, a synthetic network)."""
+
+    @property
+    def regions(self) -> Iterable[Region]: ...
+    @property
+    def goals(self) -> Iterable[Goal]: ...
+    @property
+    def families(self) -> Iterable[Family]: ...
+    @property
+    def cohorts(self) -> Iterable[Cohort]: ...
+    @property
+    def memberships(self) -> Iterable[MemberOf]: ...
+    @property
+    def pursuits(self) -> Iterable[Pursues]: ...
+    @property
+    def helps(self) -> Iterable[Helped]: ...
+    @property
+    def referrals(self) -> Iterable[Referred]: ...

@@ -32,10 +32,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
 import networkx as nx
 
+from graph_service.kinds import NetworkRecords
 from models import (
     Cohort,
     Family,
@@ -155,26 +156,6 @@ def build_family_graph(
         if r.from_id in graph and r.to_id in graph:
             graph.add_edge(r.from_id, r.to_id, key=REFERRED, kind=REFERRED, at=r.at)
     return graph
-
-
-class NetworkRecords(Protocol):
-    """Anything holding a network's records by type (a demo network, a synthetic network,
-    a :class:`~graph_service.stores.base.ChangeSet`)."""
-
-    @property
-    def families(self) -> Iterable[Family]: ...
-    @property
-    def regions(self) -> Iterable[Region]: ...
-    @property
-    def cohorts(self) -> Iterable[Cohort]: ...
-    @property
-    def memberships(self) -> Iterable[MemberOf]: ...
-    @property
-    def pursuits(self) -> Iterable[Pursues]: ...
-    @property
-    def helps(self) -> Iterable[Helped]: ...
-    @property
-    def referrals(self) -> Iterable[Referred]: ...
 
 
 def graph_of(network: NetworkRecords) -> FamilyGraph:

@@ -19,37 +19,16 @@ Write rules every implementation keeps:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
-from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
+from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
 from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
 from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
 RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kind.is_node))
-
-
-class NetworkRecords(Protocol):
-    """Anything holding a network's records by kind (a demo network, a synthetic network)."""
-
-    @property
-    def regions(self) -> Iterable[Region]: ...
-    @property
-    def goals(self) -> Iterable[Goal]: ...
-    @property
-    def families(self) -> Iterable[Family]: ...
-    @property
-    def cohorts(self) -> Iterable[Cohort]: ...
-    @property
-    def memberships(self) -> Iterable[MemberOf]: ...
-    @property
-    def pursuits(self) -> Iterable[Pursues]: ...
-    @property
-    def helps(self) -> Iterable[Helped]: ...
-    @property
-    def referrals(self) -> Iterable[Referred]: ...
 
 
 @dataclass(frozen=True)
