@@ -27,6 +27,8 @@ from graph_service.kinds import KINDS, RecordKind, referenced_ids
 from models import Referred, check_referrals
 
 # ------------------------------------------------------------------ schema
+# SQLite DDL (not Cypher) built once from the registry's constant table and column names; no
+# input ever reaches it. Values always travel as ``?`` parameters.
 CREATE = [
     f"CREATE TABLE IF NOT EXISTS {k.table} "
     f"({', '.join(f'{c} TEXT' for c in (*k.key_fields, *k.extra_columns))}, "
