@@ -45,7 +45,7 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from graph_service.analytics.family_graph import FamilyGraph, node_values, tie_graph
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,6 @@ def bridging_families(
 ) -> list[BridgingFamily]:
     """The ``first`` best-ranked bridging families (of ``regions``, if given)."""
     adjacency = {node: set(partners) for node, partners in tie_graph(graph).adjacency()}
-    places = _Places(dict(graph.nodes(data="region")), dict(graph.nodes(data="cohort")))
+    places = _Places(dict(node_values(graph, "region")), dict(node_values(graph, "cohort")))
     nodes = sorted(n for n, r in places.region.items() if regions is None or r in regions)
     return _ranked(places, adjacency, nodes)[: max(first, 0)]

@@ -45,7 +45,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph_service.analytics.family_graph import HELPED, REFERRED, FamilyGraph
+from graph_service.analytics.family_graph import HELPED, REFERRED, FamilyGraph, node_values
 
 ALL_COHORTS = "cohorts_unbounded"  # graph attribute: the cohorts with all their members
 
@@ -112,7 +112,7 @@ def bounded_graph(graph: FamilyGraph, bounds: Bounds) -> FamilyGraph:
     kept = kept_records(graph, bounds.max_exchanges)
     cohort_kept: dict[str, set[str]] = {}
     members: dict[str, list[str]] = defaultdict(list)
-    for node, cohort in graph.nodes(data="cohort"):
+    for node, cohort in node_values(graph, "cohort"):
         if cohort is not None:
             members[cohort].append(node)
     for cohort, nodes in members.items():

@@ -54,10 +54,10 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import networkx as nx
 
@@ -240,8 +240,10 @@ def _bridges(unknown: set[Position]) -> set[Position]:
     graph: nx.Graph[tuple[str, int]] = nx.Graph()
     graph.add_edges_from((("r", i), ("c", j)) for i, j in unknown)
     found: set[Position] = set()
-    for u, v in nx.bridges(graph):
-        row, column = (u, v) if u[0] == "r" else (v, u)
+    # The stubs type bridges() by the generic node, not this graph's (kind, number) nodes.
+    ends = cast(Iterator[tuple[tuple[str, int], tuple[str, int]]], nx.bridges(graph))
+    for end, other in ends:
+        row, column = (end, other) if end[0] == "r" else (other, end)
         found.add((row[1], column[1]))
     return found
 

@@ -29,7 +29,7 @@ Graph attributes: ``graph["cohorts"]``: ``{cohort_id: CohortInfo}``;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
@@ -171,6 +171,20 @@ def graph_of(network: NetworkRecords) -> FamilyGraph:
     )
 
 
+def node_values(graph: nx.Graph[str], name: str) -> Iterator[tuple[str, Any]]:
+    """``(node, value of attribute name or None)`` for every node: ``graph.nodes(data=name)``
+    with a type mypy can check (the networkx stubs type the attribute as the whole dict)."""
+    for node, data in graph.nodes(data=True):
+        yield node, data.get(name)
+
+
+def edge_values(graph: nx.Graph[str], name: str) -> Iterator[tuple[str, str, Any]]:
+    """``(u, v, value of attribute name or None)`` for every edge (every parallel edge of a
+    multigraph): ``graph.edges(data=name)``, typed."""
+    for u, v, data in graph.edges(data=True):
+        yield u, v, data.get(name)
+
+
 def edges_of_kind(graph: FamilyGraph, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
     """All edges of one kind as ``(u, v, data)``, in a stable order."""
     return [(u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") == kind]
@@ -184,7 +198,7 @@ def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[st
     ``add_edge`` is the slow part at a million edges).
     """
     kinds: dict[tuple[str, str], set[str]] = {}
-    for u, v, kind in graph.edges(data="kind"):
+    for u, v, kind in edge_values(graph, "kind"):
         if u != v:
             kinds.setdefault((u, v) if u < v else (v, u), set()).add(kind)
     if include_cohort:

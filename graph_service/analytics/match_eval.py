@@ -61,6 +61,7 @@ from graph_service.analytics.family_graph import (
     CohortInfo,
     FamilyGraph,
     GoalState,
+    edge_values,
 )
 from graph_service.analytics.matching import (
     BoolArray,
@@ -138,7 +139,7 @@ def help_pairs(graph: FamilyGraph) -> list[tuple[str, str]]:
     """Observed help ties as sorted unordered pairs, in a stable order."""
     pairs = {
         (min(u, v), max(u, v))
-        for u, v, kind in graph.edges(data="kind")
+        for u, v, kind in edge_values(graph, "kind")
         if kind == HELPED and u != v
     }
     return sorted(pairs)
@@ -160,8 +161,8 @@ def hide_help_ties(
     remaining.remove_edges_from(
         [
             (u, v, key)
-            for u, v, key, kind in graph.edges(keys=True, data="kind")
-            if kind == HELPED and (min(u, v), max(u, v)) in hidden_set
+            for u, v, key, data in graph.edges(keys=True, data=True)
+            if data.get("kind") == HELPED and (min(u, v), max(u, v)) in hidden_set
         ]
     )
     return remaining, hidden

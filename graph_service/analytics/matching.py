@@ -115,7 +115,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics import match_updates as updates
-from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from graph_service.analytics.family_graph import FamilyGraph, edge_values, tie_graph
 from graph_service.analytics.match_features import (
     PARTS,
     FeatureEncoder,
@@ -179,7 +179,7 @@ def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
 def _tie_pairs(graph: FamilyGraph, position: Mapping[str, int]) -> dict[tuple[int, int], int]:
     """``(u, v) -> kind bits`` (u < v) of help and cohort ties among the graph's families."""
     pairs: dict[tuple[int, int], int] = {}
-    for u, v, kinds in tie_graph(graph, include_cohort=True).edges(data="kinds"):
+    for u, v, kinds in edge_values(tie_graph(graph, include_cohort=True), "kinds"):
         bit = (HELP_BIT if "helped" in kinds else 0) | (COHORT_BIT if "cohort" in kinds else 0)
         if bit:
             a, b = position[u], position[v]

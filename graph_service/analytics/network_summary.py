@@ -56,12 +56,19 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
 from graph_service.analytics.disclosure import Cell, Table, figures_table, make_table
-from graph_service.analytics.family_graph import HELPED, REFERRED, FamilyGraph, tie_graph
+from graph_service.analytics.family_graph import (
+    HELPED,
+    REFERRED,
+    FamilyGraph,
+    edge_values,
+    node_values,
+    tie_graph,
+)
 from models import vocabulary
 
 COHORT = "cohort"
@@ -168,8 +175,8 @@ def quarter_period(start: date | None, end: date | None) -> tuple[date | None, d
 
 def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
     """First and last date in the data: joins, help and referrals (None: no dates at all)."""
-    dates = [d for _, d in graph.nodes(data="joined_at") if d is not None]
-    dates += [d for _, _, d in graph.edges(data="at") if d is not None]
+    dates: list[date] = [d for _, d in node_values(graph, "joined_at") if d is not None]
+    dates += [d for _, _, d in edge_values(graph, "at") if d is not None]
     return (min(dates), max(dates)) if dates else (None, None)
 
 
@@ -198,7 +205,7 @@ def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> Fam
     kept.graph.update(graph.graph)
     kept.add_nodes_from(graph.nodes(data=True))
     kept.add_edges_from(
-        (u, v, k, d)
+        (u, v, k, d)  # type: ignore[misc]  # the stubs miss the (u, v, key, data) form
         for u, v, k, d in graph.edges(keys=True, data=True)
         if in_period(d.get("at"), start, end)
     )
@@ -293,11 +300,12 @@ def _help_reciprocity(research: FamilyGraph, members: list[str]) -> Cell:
     inside = set(members)
     helps.add_edges_from(
         (u, v)
-        for u, v, kind in research.edges(data="kind")
+        for u, v, kind in edge_values(research, "kind")
         if kind == HELPED and u != v and u in inside and v in inside
     )
     pairs = helps.number_of_edges()
-    value = float(nx.reciprocity(helps)) if pairs else None
+    # reciprocity() of a whole graph is one float (of some nodes, a dict by node).
+    value = float(cast(float, nx.reciprocity(helps))) if pairs else None
     return Cell(pairs, {VALUE: value})
 
 
@@ -452,7 +460,7 @@ def economic_connectedness(
     """EC of ``members`` (see module doc); count = below-median families with a tie."""
     if research.number_of_nodes() == 0:
         return Cell(0, {VALUE: None})
-    median, above_share = median_split(b for _, b in research.nodes(data="income_band"))
+    median, above_share = median_split(b for _, b in node_values(research, "income_band"))
 
     def high(node: str) -> float:
         band = research.nodes[node]["income_band"]

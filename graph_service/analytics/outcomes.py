@@ -53,7 +53,7 @@ import networkx as nx
 
 from graph_service.analytics.contribution import ALL_COHORTS, rank_key
 from graph_service.analytics.disclosure import Cell, Table, make_table
-from graph_service.analytics.family_graph import HELPED, FamilyGraph, tie_graph
+from graph_service.analytics.family_graph import HELPED, FamilyGraph, edge_values, tie_graph
 from graph_service.analytics.network_summary import data_span, population, research_graph
 from models import GoalStatus
 
@@ -184,7 +184,7 @@ def _strata(
 def help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
     """Distinct families each member helped or was helped by, in ``graph``."""
     partners: dict[str, set[str]] = {node: set() for node in members}
-    for u, v, kind in graph.edges(data="kind"):
+    for u, v, kind in edge_values(graph, "kind"):
         if kind == HELPED and u != v:
             if u in partners:
                 partners[u].add(v)

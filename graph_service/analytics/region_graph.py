@@ -36,7 +36,14 @@ from dataclasses import dataclass
 import networkx as nx
 
 from graph_service.analytics.disclosure import Cell, Table, make_table
-from graph_service.analytics.family_graph import HELPED, REFERRED, FamilyGraph, tie_graph
+from graph_service.analytics.family_graph import (
+    HELPED,
+    REFERRED,
+    FamilyGraph,
+    edge_values,
+    node_values,
+    tie_graph,
+)
 from graph_service.analytics.network_summary import ei_index
 
 LINK_MEASURES = ("help", "referral", "cohort_ties", "shared_cohorts", "ties")
@@ -87,7 +94,8 @@ class RegionGraph:
         for rid, stats in self.regions.items():
             graph.add_node(rid, families=stats.families)
         for link in self.links:
-            graph.add_edge(*link.regions, **{m: link.measure(m) for m in LINK_MEASURES})
+            graph.add_edge(link.regions[0], link.regions[1])
+            graph.edges[link.regions].update({m: link.measure(m) for m in LINK_MEASURES})
         return graph
 
     def tables(self) -> list[Table]:
@@ -140,7 +148,7 @@ def _count_shared_cohorts(
 
 def region_graph(graph: FamilyGraph) -> RegionGraph:
     """Aggregate the family ties of ``graph`` to regions (see the module doc)."""
-    region_of: dict[str, str] = dict(graph.nodes(data="region"))
+    region_of: dict[str, str] = dict(node_values(graph, "region"))
     region_ids = sorted(set(graph.graph.get("regions", {})) | set(region_of.values()))
     families = {r: 0 for r in region_ids}
     for region in region_of.values():
@@ -148,7 +156,7 @@ def region_graph(graph: FamilyGraph) -> RegionGraph:
     internal = dict.fromkeys(region_ids, 0)
     external = dict.fromkeys(region_ids, 0)
     by_pair: PairCounts = defaultdict(lambda: dict.fromkeys(LINK_MEASURES, 0))
-    for u, v, kinds in tie_graph(graph).edges(data="kinds"):
+    for u, v, kinds in edge_values(tie_graph(graph), "kinds"):
         a, b = region_of[u], region_of[v]
         if a == b:
             internal[a] += 1

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from graph_service.analytics.family_graph import HELPED, REFERRED, CohortInfo, FamilyGraph
-from graph_service.kinds import KINDS
+from graph_service.kinds import KINDS, referenced_ids
 from graph_service.readmodel.projection import Projection
 
 if TYPE_CHECKING:
@@ -56,14 +56,14 @@ def family_graph(
     inside[[row for _, row in rows]] = True
     ids = projection.ids
     if help_edges:
-        graph.add_edges_from(_help_edges(projection, inside))
+        graph.add_edges_from(_help_edges(projection, inside))  # type: ignore[arg-type]  # (u, v, key, data): the stubs miss the keyed form
     referred = [
         (ids[int(projection.ref_from.data[row])], family_id, int(projection.ref_at.data[row]))
         for family_id, row in rows
         if projection.ref_from.data[row] >= 0 and inside[projection.ref_from.data[row]]
     ]
     graph.add_edges_from(
-        (u, v, REFERRED, {"kind": REFERRED, "at": date.fromordinal(at)})
+        (u, v, REFERRED, {"kind": REFERRED, "at": date.fromordinal(at)})  # type: ignore[misc]  # keyed form
         for u, v, at in sorted(referred)
     )
     return graph
@@ -98,12 +98,24 @@ def _help_edges(projection: Projection, inside: np.ndarray) -> Iterable[tuple[ob
 
 
 def projection_of_store(store: GraphStore) -> Projection:
-    """A projection of everything in ``store``, read kind by kind in batches."""
+    """A projection of everything in ``store``, read kind by kind in batches.
+
+    The version is read first. A store whose reads are not one snapshot (Neo4j is
+    read-committed) may show a record written during the scan whose referenced record was
+    written after that kind was read: such a record is left out here, and the read model's
+    catch-up from the change feed after ``version`` applies both in order.
+    """
     projection = Projection()
     version = store.data_version()
     for kind in KINDS:
         batch = []
         for record in store.scan(kind.part):
+            if not all(
+                projection.holds(target, ref)
+                for field, target in kind.references
+                for ref in referenced_ids(kind, field, record)
+            ):
+                continue
             batch.append(record)
             if len(batch) >= SCAN_BATCH:
                 projection.apply(ChangeSet.of_part(kind.part, batch), version)

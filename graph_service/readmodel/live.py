@@ -92,6 +92,7 @@ class LiveView:
 class _Stats:
     applied: int = 0
     rebuilds: int = 0
+    index_from_snapshot: bool = False  # the last start used the match index of a snapshot
     compactions: int = 0
     last_apply_s: float = 0.0
     lag_s: float = 0.0
@@ -164,21 +165,42 @@ class ReadModel:
             self._rebuild_wanted.set()
 
     def _from_snapshot(self) -> bool:
-        """Load the saved snapshot and catch up from the feed; False if there is none."""
+        """Load the saved snapshot and catch up from the feed; False if there is none.
+
+        When the snapshot holds the match index and is as new as the store, its view is
+        published first (matches are served from then on) and the projection, which only
+        writers need, is decoded after; a write made meanwhile waits for it on the writer
+        lock, so it is still visible to the next read."""
         if self.snapshot is None:
             return False
         began = time.monotonic()
-        try:
-            projection = snapshots.load(
-                self.snapshot, self.store.instance_id(), self.store.data_version()
-            )
-        except snapshots.SnapshotRefused as why:
-            log.info("read model snapshot not used: %s", why)
-            return False
-        index = _index_of(projection)
         with self._lock:
+            try:
+                saved = snapshots.read(
+                    self.snapshot, self.store.instance_id(), self.store.data_version()
+                )
+            except snapshots.SnapshotRefused as why:
+                log.info("read model snapshot not used: %s", why)
+                return False
+            index = saved.index()
+            self.stats.index_from_snapshot = index is not None
+            if index is not None and saved.version == self.store.data_version():
+                referrer, referred_at, joined = saved.referral_columns()
+                self._view = LiveView(
+                    saved.version,
+                    index,
+                    datetime.now(UTC),
+                    saved.families,
+                    saved.version,
+                    saved.regions(),
+                    saved.cohorts(),
+                    ReferralColumns(referrer.copy(), referred_at.copy(), joined.copy()),
+                )
+                self._ready.set()
+                log.info("read model serving from %s after %.1f s", self.snapshot, _since(began))
+            projection = saved.projection()
             self._projection = projection
-            self._publish(projection, index, structure=True)
+            self._publish(projection, index or _index_of(projection), structure=True)
             self._saved_version = projection.version
             self._catch_up()
         _settle()
@@ -188,7 +210,7 @@ class ReadModel:
             self.snapshot,
             projection.version,
             projection.families,
-            time.monotonic() - began,
+            _since(began),
         )
         return True
 
@@ -202,8 +224,9 @@ class ReadModel:
             return False
         with self._lock:
             frozen = self._projection.freeze()
+            index = self._view.index
         try:
-            snapshots.save(frozen, self.snapshot, self.store.instance_id())
+            snapshots.save(frozen, self.snapshot, self.store.instance_id(), index)
         except (OSError, StoreUnavailable) as error:
             log.warning("read model snapshot not saved: %s", error)
             return False
@@ -370,6 +393,10 @@ class ReadModel:
             return
         with self._lock:
             self._catch_up()
+
+
+def _since(began: float) -> float:
+    return time.monotonic() - began
 
 
 def _settle() -> None:

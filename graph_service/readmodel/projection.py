@@ -18,7 +18,7 @@ Each record kind of :data:`graph_service.kinds.KINDS` has a handler ``_apply_<ki
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -174,6 +174,18 @@ class Projection:
         attrs = self.attrs[row]
         assert attrs is not None
         return {**attrs.node(), "cohort": self.cohort_of[row], "goals": self.goals_of[row]}
+
+    def holds(self, kind: str, record_id: str) -> bool:
+        """Whether the node record ``record_id`` of kind ``kind`` is in the projection
+        (kinds the projection does not index count as held)."""
+        tables: dict[str, Mapping[str, object]] = {
+            "region": self.regions,
+            "goal": self.goals,
+            "family": self.row,
+            "cohort": self.cohorts,
+        }
+        known = tables.get(kind)
+        return known is None or record_id in known
 
     def tie_bits(self, u: int, v: int) -> int:
         """Kind bits of the tie between rows ``u`` and ``v`` (help exchanged, shared cohort)."""

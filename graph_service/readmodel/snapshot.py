@@ -8,6 +8,11 @@ newer version than the store (the store was restored from a backup), or of anoth
 the read model then catches up from the change feed after the snapshot's version, or rebuilds
 from the store when the feed no longer reaches back that far.
 
+From format 3 on, the file also holds the match index (:mod:`.snapshot_index`), so a
+restart can serve matches before the projection itself is rebuilt from the file: :func:`read`
+opens the file and checks it, then :meth:`Saved.index` and :meth:`Saved.projection` give the
+two parts, in the order the caller wants them.
+
 What can be derived is not saved: row and help-id lookups, live exchanges per pair, the
 families of each cohort.
 """
@@ -24,10 +29,12 @@ from typing import Any
 import numpy as np
 
 from graph_service.analytics.family_graph import CohortInfo, GoalState, RegionInfo
+from graph_service.analytics.matching import MatchIndex
+from graph_service.readmodel import snapshot_index
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 2
+FORMAT = 3
 _COLUMNS = (
     "ref_from",
     "ref_at",
@@ -46,8 +53,11 @@ class SnapshotRefused(Exception):
     """The file is not a usable snapshot for this store (the reason is the message)."""
 
 
-def save(projection: Projection, path: Path, instance: str) -> None:
-    """Write ``projection`` (a frozen copy: it must not change meanwhile) to ``path``."""
+def save(
+    projection: Projection, path: Path, instance: str, index: MatchIndex | None = None
+) -> None:
+    """Write ``projection`` (a frozen copy: it must not change meanwhile) to ``path``, with
+    ``index``, the match index of the same version, if it is one that can be saved."""
     families = len(projection.ids)
     helps = len(projection.help_ids)
     document = {
@@ -61,6 +71,8 @@ def save(projection: Projection, path: Path, instance: str) -> None:
             for k, v in projection.cohorts.items()
         },
         "ids": projection.ids,
+    }
+    body = {  # what only the projection needs: decoded after the index is serving
         "attrs": [_attrs_out(a) for a in projection.attrs],
         "goalsOf": [_goals_out(g) for g in projection.goals_of],
         "cohortOf": projection.cohort_of,
@@ -70,13 +82,15 @@ def save(projection: Projection, path: Path, instance: str) -> None:
         "helpIds": projection.help_ids,
         "helpKinds": projection.help_kinds,
     }
-    arrays: dict[str, Any] = {
-        "document": np.frombuffer(json.dumps(document).encode("utf-8"), dtype=np.uint8)
-    }
+    arrays: dict[str, Any] = {"document": _json_array(document), "body": _json_array(body)}
     for name in _COLUMNS + _COLUMNS_BOOL:
         column: _Column = getattr(projection, name)
         size = families if name in ("ref_from", "ref_at", "joined") else helps
         arrays[name] = column.data[:size]
+    if index is not None and snapshot_index.savable(index):
+        index_document, index_arrays = snapshot_index.index_parts(index)
+        arrays["index_document"] = _json_array(index_document)
+        arrays.update(index_arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
@@ -90,14 +104,49 @@ def save(projection: Projection, path: Path, instance: str) -> None:
         raise
 
 
-def load(path: Path, instance: str, store_version: int) -> Projection:
-    """The projection saved in ``path``; :class:`SnapshotRefused` if it cannot be used."""
+class Saved:
+    """A snapshot file, opened and checked by :func:`read`; its parts are decoded on demand."""
+
+    def __init__(self, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.document = document
+        self.arrays = arrays
+        self.version = int(document["version"])
+
+    @property
+    def families(self) -> int:
+        return sum(1 for family_id in self.document["ids"] if family_id)
+
+    def index(self) -> MatchIndex | None:
+        """The saved match index; None if the file has none or it must be rebuilt."""
+        if "index_document" not in self.arrays:
+            return None
+        index_document = _json_of(self.arrays["index_document"])
+        return snapshot_index.index_from(index_document, self.arrays, list(self.document["ids"]))
+
+    def regions(self) -> frozenset[str]:
+        return frozenset(self.document["regions"])
+
+    def cohorts(self) -> dict[str, CohortInfo]:
+        return _cohorts(self.document)
+
+    def referral_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Referrer row, referral day and join day of each family row."""
+        return self.arrays["ref_from"], self.arrays["ref_at"], self.arrays["joined"]
+
+    def projection(self) -> Projection:
+        """The saved projection."""
+        columns = {name: self.arrays[name] for name in _COLUMNS + _COLUMNS_BOOL}
+        return _projection({**self.document, **_json_of(self.arrays["body"])}, columns)
+
+
+def read(path: Path, instance: str, store_version: int) -> Saved:
+    """The snapshot in ``path``; :class:`SnapshotRefused` if it cannot be used."""
     if not path.exists():
         raise SnapshotRefused(f"no snapshot at {path}")
     try:
         with np.load(path, allow_pickle=False) as saved:
-            document = json.loads(bytes(saved["document"]).decode("utf-8"))
-            columns = {name: np.array(saved[name]) for name in _COLUMNS + _COLUMNS_BOOL}
+            document = _json_of(saved["document"])
+            arrays = {name: np.array(saved[name]) for name in saved.files if name != "document"}
     except (OSError, ValueError, KeyError) as error:
         raise SnapshotRefused(f"unreadable snapshot {path}: {error}") from None
     if document.get("format") != FORMAT:
@@ -106,7 +155,30 @@ def load(path: Path, instance: str, store_version: int) -> Projection:
         raise SnapshotRefused("the snapshot belongs to another database")
     if int(document["version"]) > store_version:
         raise SnapshotRefused("the snapshot is newer than the store (restored from a backup?)")
-    return _projection(document, columns)
+    missing = [name for name in ("body", *_COLUMNS, *_COLUMNS_BOOL) if name not in arrays]
+    if missing:
+        raise SnapshotRefused(f"unreadable snapshot {path}: no column {missing[0]}")
+    return Saved(document, arrays)
+
+
+def load(path: Path, instance: str, store_version: int) -> Projection:
+    """The projection saved in ``path``; :class:`SnapshotRefused` if it cannot be used."""
+    return read(path, instance, store_version).projection()
+
+
+def _json_array(document: dict[str, Any]) -> np.ndarray:
+    return np.frombuffer(json.dumps(document).encode("utf-8"), dtype=np.uint8)
+
+
+def _json_of(array: np.ndarray) -> Any:
+    return json.loads(bytes(array).decode("utf-8"))
+
+
+def _cohorts(document: dict[str, Any]) -> dict[str, CohortInfo]:
+    return {
+        k: CohortInfo(region, status, origin, tuple(focus), list(members))
+        for k, (region, status, origin, focus, members) in document["cohorts"].items()
+    }
 
 
 def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Projection:
@@ -114,10 +186,7 @@ def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Pro
     p.version = int(document["version"])
     p.regions = {k: RegionInfo(*v) for k, v in document["regions"].items()}
     p.goals = dict(document["goals"])
-    p.cohorts = {
-        k: CohortInfo(region, status, origin, tuple(focus), list(members))
-        for k, (region, status, origin, focus, members) in document["cohorts"].items()
-    }
+    p.cohorts = _cohorts(document)
     p.ids = list(document["ids"])
     p.row = {family_id: row for row, family_id in enumerate(p.ids) if family_id}
     p.attrs = [_attrs_in(a) for a in document["attrs"]]
@@ -141,9 +210,13 @@ def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Pro
     p.help_row = {p.help_ids[at]: int(at) for at in alive.tolist()}
     u, v = p.h_from.data[alive], p.h_to.data[alive]
     low, high = np.minimum(u, v), np.maximum(u, v)
-    pairs, counts = np.unique(np.stack([low, high], axis=1), axis=0, return_counts=True)
+    width = max(len(p.ids), 1)
+    keys, counts = np.unique(low * width + high, return_counts=True)  # one int per pair
     p.pair_help = {
-        (int(a), int(b)): int(n) for (a, b), n in zip(pairs.tolist(), counts.tolist(), strict=True)
+        (a, b): n
+        for a, b, n in zip(
+            (keys // width).tolist(), (keys % width).tolist(), counts.tolist(), strict=True
+        )
     }
     return p
 

@@ -220,15 +220,20 @@ class Neo4jStore(UpsertsViaWrite):
         return str(self._read("instance_id")[0]["value"])
 
     def scan(self, part: str) -> Iterator[DomainModel]:
+        """Stream every record of ``part`` from one read transaction, ``BULK_FETCH_SIZE``
+        rows at a time: memory stays bounded by one fetch, not by the whole kind (770,000
+        help exchanges at 100,000 families). Neo4j reads are read-committed, so a record
+        written meanwhile may or may not be seen; the read model reads the version first and
+        replays the feed after it (:func:`~graph_service.readmodel.graph.projection_of_store`)."""
         kind = KIND_OF_PART[part]
-
-        def work(tx: ManagedTransaction) -> list[DomainModel]:
-            return [
-                from_record(kind.model, row["record"])
-                for row in tx.run(cypher(f"scan_{kind.part}"))  # a registry name, not input
-            ]
-
-        yield from self._read_transaction(work, fetch_size=BULK_FETCH_SIZE)
+        statement = cypher(f"scan_{kind.part}")  # a registry name, not input
+        with (
+            self._translated_errors(),
+            self._session(BULK_FETCH_SIZE) as session,
+            session.begin_transaction() as tx,
+        ):
+            for row in tx.run(statement):
+                yield from_record(kind.model, row["record"])
 
     # reads ------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:

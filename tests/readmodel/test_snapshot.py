@@ -11,6 +11,7 @@ from graph_service.analytics.matching import MatchIndex
 from graph_service.readmodel import ReadModel, family_graph, graph_of_store
 from graph_service.readmodel import snapshot as snapshots
 from graph_service.stores.base import GraphStore
+from models import extend_vocabulary, reset_vocabulary
 from tests.readmodel.test_live_equals_rebuild import (
     _base,
     _change,
@@ -45,6 +46,7 @@ def test_a_snapshot_round_trips_and_catches_up(store: GraphStore, tmp_path: Path
 
     second = _model(store, path)
     assert second.stats.rebuilds == 0  # loaded, not rebuilt
+    assert second.stats.index_from_snapshot
     assert second.view().version == store.data_version()
     rebuilt = graph_of_store(store)
     assert_same_graph(family_graph(second.frozen()), rebuilt)
@@ -64,3 +66,43 @@ def test_a_snapshot_of_another_database_is_refused(store: GraphStore, tmp_path: 
     again = _model(store, path)
     assert again.ready and again.stats.rebuilds <= 1
     again.stop()
+
+
+def test_the_saved_match_index_serves_the_same_matches(store: GraphStore, tmp_path: Path) -> None:
+    """Nothing written after the save: the restarted model serves the saved index (with
+    its patches folded in) and it matches exactly like an index built from the store."""
+    path = tmp_path / "readmodel.npz"
+    store.write(_base())
+    first = _model(store, path)
+    for op in [
+        ("cohort", "c1", "oak"),
+        ("membership", "f0", "c1", "active"),
+        ("membership", "f2", "c1", "active"),
+        ("help", "h1", "f1", "f3", True),
+    ]:
+        store.write(_change(op))
+    assert first.view().index.patch_size > 0  # the live index has patches, not yet folded
+    first.stop()
+
+    second = _model(store, path)
+    assert second.stats.index_from_snapshot and second.stats.rebuilds == 0
+    assert second.view().version == store.data_version()
+    assert_same_matches(second.view().index, MatchIndex.build(graph_of_store(store)))
+    second.stop()
+
+
+def test_a_saved_index_of_other_vocabularies_is_rebuilt(store: GraphStore, tmp_path: Path) -> None:
+    """The vocabularies grew since the save (a new skill): the saved index has another
+    column space, so the model rebuilds the index from the projection it loaded."""
+    path = tmp_path / "readmodel.npz"
+    store.write(_base())
+    _model(store, path).stop()
+    extend_vocabulary(skills={"beekeeping": "Beekeeping"})
+    try:
+        second = _model(store, path)
+        assert not second.stats.index_from_snapshot and second.stats.rebuilds == 0
+        assert "beekeeping" in second.view().index.encoder.skills
+        assert_same_matches(second.view().index, MatchIndex.build(graph_of_store(store)))
+        second.stop()
+    finally:
+        reset_vocabulary()
