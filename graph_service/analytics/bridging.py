@@ -45,6 +45,8 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+import networkx as nx
+
 from graph_service.analytics.family_graph import FamilyGraph, node_values, tie_graph
 
 
@@ -128,7 +130,15 @@ def bridging_families(
     graph: FamilyGraph, *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """The ``first`` best-ranked bridging families (of ``regions``, if given)."""
-    adjacency = {node: set(partners) for node, partners in tie_graph(graph).adjacency()}
-    places = _Places(dict(node_values(graph, "region")), dict(node_values(graph, "cohort")))
+    return bridging_families_of_ties(tie_graph(graph), regions=regions, first=first)
+
+
+def bridging_families_of_ties(
+    ties: nx.Graph[str], *, regions: set[str] | None = None, first: int = 20
+) -> list[BridgingFamily]:
+    """:func:`bridging_families` of the tie graph ``ties`` (:func:`tie_graph` of the family
+    graph, or the read model's equal one built from its columns)."""
+    adjacency = {node: set(partners) for node, partners in ties.adjacency()}
+    places = _Places(dict(node_values(ties, "region")), dict(node_values(ties, "cohort")))
     nodes = sorted(n for n, r in places.region.items() if regions is None or r in regions)
     return _ranked(places, adjacency, nodes)[: max(first, 0)]

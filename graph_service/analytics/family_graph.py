@@ -192,7 +192,9 @@ def edges_of_kind(graph: FamilyGraph, kind: str) -> list[tuple[str, str, dict[st
 
 def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[str]:
     """The undirected simple graph of ties: help (either direction), referral and, if asked,
-    shared active cohort membership. Edge attribute ``kinds`` is the set of tie kinds.
+    shared active cohort membership. Edge attribute ``kinds`` is the set of tie kinds; nodes
+    keep their ``region`` and ``cohort``, and the graph its ``regions`` and ``cohorts``, so
+    the analytics that need only ties (regions, bridging) can be given this graph alone.
 
     Built in one pass into a dict and added in bulk (networkx's per-edge ``has_edge`` /
     ``add_edge`` is the slow part at a million edges).
@@ -208,6 +210,11 @@ def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[st
                 for v in members[i + 1 :]:
                     kinds.setdefault((u, v), set()).add("cohort")
     ties: nx.Graph[str] = nx.Graph()
-    ties.add_nodes_from(graph.nodes)
+    ties.graph["regions"] = graph.graph.get("regions", {})
+    ties.graph["cohorts"] = graph.graph.get("cohorts", {})
+    ties.add_nodes_from(
+        (node, {"region": data.get("region"), "cohort": data.get("cohort")})
+        for node, data in graph.nodes(data=True)
+    )
     ties.add_edges_from((u, v, {"kinds": k}) for (u, v), k in kinds.items())
     return ties

@@ -137,7 +137,7 @@ PairCounts = defaultdict[tuple[str, str], dict[str, int]]
 
 
 def _count_shared_cohorts(
-    graph: FamilyGraph, region_of: dict[str, str], by_pair: PairCounts
+    graph: nx.Graph[str], region_of: dict[str, str], by_pair: PairCounts
 ) -> None:
     for info in graph.graph.get("cohorts", {}).values():
         spanned = sorted({region_of[m] for m in info.members if m in region_of})
@@ -148,6 +148,13 @@ def _count_shared_cohorts(
 
 def region_graph(graph: FamilyGraph) -> RegionGraph:
     """Aggregate the family ties of ``graph`` to regions (see the module doc)."""
+    return region_graph_of_ties(tie_graph(graph))
+
+
+def region_graph_of_ties(ties: nx.Graph[str]) -> RegionGraph:
+    """:func:`region_graph` of the tie graph ``ties`` (:func:`tie_graph` of the family graph,
+    or the read model's equal one built from its columns)."""
+    graph = ties
     region_of: dict[str, str] = dict(node_values(graph, "region"))
     region_ids = sorted(set(graph.graph.get("regions", {})) | set(region_of.values()))
     families = {r: 0 for r in region_ids}
@@ -156,7 +163,7 @@ def region_graph(graph: FamilyGraph) -> RegionGraph:
     internal = dict.fromkeys(region_ids, 0)
     external = dict.fromkeys(region_ids, 0)
     by_pair: PairCounts = defaultdict(lambda: dict.fromkeys(LINK_MEASURES, 0))
-    for u, v, kinds in edge_values(tie_graph(graph), "kinds"):
+    for u, v, kinds in edge_values(ties, "kinds"):
         a, b = region_of[u], region_of[v]
         if a == b:
             internal[a] += 1

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import networkx as nx
+
 from graph_service.analytics.family_graph import FamilyGraph
-from graph_service.readmodel.graph import family_graph
+from graph_service.readmodel.graph import family_graph, tie_graph_of
 from graph_service.readmodel.live import NotReady, ReadModel
 from graph_service.readmodel.projection import Projection
 from graph_service.settings import get_settings
@@ -158,7 +160,7 @@ def background(model: ReadModel) -> BackgroundResults:
         return results
 
 
-_graphs: weakref.WeakKeyDictionary[Projection, dict[bool, FamilyGraph]] = (
+_graphs: weakref.WeakKeyDictionary[Projection, dict[tuple[str, bool], Any]] = (
     weakref.WeakKeyDictionary()
 )
 _graphs_lock = threading.Lock()
@@ -166,9 +168,21 @@ _graphs_lock = threading.Lock()
 
 def whole_graph(projection: Projection, *, help_edges: bool = True) -> FamilyGraph:
     """The whole network's graph of a frozen projection, built once per projection."""
+    graph: FamilyGraph = _once(projection, "family", help_edges, family_graph)
+    return graph
+
+
+def whole_ties(projection: Projection, *, help_edges: bool = True) -> nx.Graph[str]:
+    """The whole network's tie graph of a frozen projection, built once per projection from
+    its columns (:func:`~graph_service.readmodel.graph.tie_graph_of`)."""
+    ties: nx.Graph[str] = _once(projection, "ties", help_edges, tie_graph_of)
+    return ties
+
+
+def _once(projection: Projection, what: str, help_edges: bool, make: Callable[..., Any]) -> Any:
     with _graphs_lock:
         graphs = _graphs.setdefault(projection, {})
-        graph = graphs.get(help_edges)
-        if graph is None:
-            graph = graphs[help_edges] = family_graph(projection, help_edges=help_edges)
-        return graph
+        made = graphs.get((what, help_edges))
+        if made is None:
+            made = graphs[(what, help_edges)] = make(projection, help_edges=help_edges)
+        return made

@@ -259,6 +259,11 @@ class ReadModel:
     def ready(self) -> bool:
         return self._ready.is_set()
 
+    @property
+    def building(self) -> bool:
+        """Whether the first build (from a snapshot or the store) is still running."""
+        return any(t.name == "readmodel-build" and t.is_alive() for t in self._threads)
+
     def view(self, wait_s: float | None = None) -> LiveView:
         """The current view; waits up to ``wait_s`` (default :attr:`wait_s`) while the model
         is first built, then raises :class:`NotReady`."""

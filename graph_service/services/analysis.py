@@ -4,7 +4,9 @@
   in it): always current for this process's writes, and within the feed's poll interval for
   other processes' writes.
 - :func:`heavy` serves a result computed in the background from the whole network's graph
-  (:mod:`graph_service.readmodel.background`), with its ``asOf``.
+  (:mod:`graph_service.readmodel.background`), with its ``asOf``; :func:`heavy_ties` one
+  computed from the whole tie graph only (made from the read model's columns: much smaller),
+  :func:`in_background` one computed from the live view alone.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+import networkx as nx
+
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.readmodel import LiveView, Result, background, read_model
-from graph_service.readmodel.background import whole_graph
+from graph_service.readmodel.background import whole_graph, whole_ties
 from graph_service.readmodel.projection import Projection
 from graph_service.stores.base import GraphStore
 
@@ -34,6 +38,26 @@ def heavy(
         return build(whole_graph(projection, help_edges=help_edges))
 
     return background(read_model(store)).get((key, help_edges), compute)
+
+
+def heavy_ties(
+    store: GraphStore,
+    key: Hashable,
+    build: Callable[[nx.Graph[str]], T],
+    *,
+    help_edges: bool = True,
+) -> Result[T]:
+    """``build`` of the whole network's tie graph, computed in the background."""
+
+    def compute(projection: Projection) -> T:
+        return build(whole_ties(projection, help_edges=help_edges))
+
+    return background(read_model(store)).get(("ties", key, help_edges), compute)
+
+
+def in_background(store: GraphStore, key: Hashable, build: Callable[[], T]) -> Result[T]:
+    """``build()`` (which reads the live view itself), computed in the background."""
+    return background(read_model(store)).get(("view", key), lambda _: build())
 
 
 def network_graph(store: GraphStore, *, help_edges: bool = True) -> Result[FamilyGraph]:

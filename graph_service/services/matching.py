@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.matching import (
     ComplementaryStrengths,
     MatchIndex,
@@ -29,7 +28,7 @@ from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from graph_service.readmodel import Result
 from graph_service.services.access import Action, require_principal, require_role
-from graph_service.services.analysis import heavy, live, region_exists
+from graph_service.services.analysis import in_background, live, region_exists
 from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
 
@@ -137,10 +136,11 @@ def suggest_bridges(
         if not who.serves(region):
             raise Forbidden(f"you do not serve region {region!r}", field=field)
 
-    def ranking(_: FamilyGraph) -> list[Bridge]:
-        return _bridges(match_index(store), region_a, region_b)
-
-    result = heavy(store, ("bridges", region_a, region_b), ranking, help_edges=False)
+    result = in_background(
+        store,
+        ("bridges", region_a, region_b),
+        lambda: _bridges(match_index(store), region_a, region_b),
+    )
     return Result(result.value[:first], result.as_of)
 
 

@@ -68,8 +68,9 @@ def _free_port() -> int:
 def serve(settings: Settings, store: GraphStore | None) -> Iterator[str]:
     """Serve the app on a free port; ``store=None``: the app opens the configured store."""
     port = _free_port()
+    app = create_app(settings, store=store)
     config = uvicorn.Config(
-        create_app(settings, store=store),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -82,6 +83,11 @@ def serve(settings: Settings, store: GraphStore | None) -> Iterator[str]:
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    # Requests wait only GS_BACKGROUND_WAIT_S for the read model's first build; on a busy
+    # machine that build can take longer, so the tests start once it is done (or failed).
+    deadline = time.monotonic() + 300
+    while app.state.read_model.building and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

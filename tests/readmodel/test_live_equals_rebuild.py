@@ -12,16 +12,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.analytics.bridging import bridging_families, bridging_families_of_ties
+from graph_service.analytics.family_graph import FamilyGraph, edge_values, tie_graph
 from graph_service.analytics.matching import MatchIndex
+from graph_service.analytics.region_graph import region_graph, region_graph_of_ties
 from graph_service.analytics.ripple import cascade_metrics, cohort_ripple, ripple_summary
 from graph_service.errors import DomainError
 from graph_service.readmodel import ReadModel, family_graph, graph_of_store
-from graph_service.readmodel.graph import ripple_graph
+from graph_service.readmodel.graph import ripple_graph, tie_graph_of
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
     Cohort,
@@ -160,6 +163,14 @@ def assert_same_graph(live: FamilyGraph, rebuilt: FamilyGraph) -> None:
     }
 
 
+def assert_same_ties(got: nx.Graph[str], want: nx.Graph[str]) -> None:
+    assert dict(got.nodes(data=True)) == dict(want.nodes(data=True))
+    assert {frozenset((u, v)): set(k) for u, v, k in edge_values(got, "kinds")} == {
+        frozenset((u, v)): set(k) for u, v, k in edge_values(want, "kinds")
+    }
+    assert got.graph == want.graph
+
+
 def assert_same_matches(live: MatchIndex, rebuilt: MatchIndex) -> None:
     assert set(live.position) == set(rebuilt.position)
     for family_id in sorted(rebuilt.position):
@@ -181,6 +192,12 @@ def check(store: GraphStore, model: ReadModel) -> None:
     live_graph = family_graph(live_projection)
     assert_same_graph(live_graph, rebuilt_graph)
     assert_same_matches(model.view().index, MatchIndex.build(rebuilt_graph))
+    for help_edges in (True, False):  # the tie graph made from the columns
+        wanted = tie_graph(family_graph(live_projection, help_edges=help_edges))
+        assert_same_ties(tie_graph_of(live_projection, help_edges=help_edges), wanted)
+    ties = tie_graph_of(live_projection)
+    assert region_graph_of_ties(ties) == region_graph(rebuilt_graph)
+    assert bridging_families_of_ties(ties, first=50) == bridging_families(rebuilt_graph, first=50)
     as_of = date(2026, 1, 1)
     assert ripple_summary(live_graph, as_of=as_of) == ripple_summary(rebuilt_graph, as_of=as_of)
     view = model.view()
