@@ -18,6 +18,7 @@ Each record kind of :data:`graph_service.kinds.KINDS` has a handler ``_apply_<ki
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,6 +45,22 @@ from models import (
 
 _NO_GOALS: dict[str, GoalState] = {}
 _GROW = 1.5
+_SHARED_MAX = 200_000
+_shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def shared_terms(values: Iterable[str]) -> tuple[str, ...]:
+    """One tuple (of interned strings) for each distinct list of vocabulary terms: most
+    families pick their languages, strengths and needs from a few dozen terms, so 100,000
+    families share a few thousand tuples instead of holding 300,000 (and a string object per
+    occurrence, as JSON and the database driver hand them out)."""
+    key = tuple(values)
+    found = _shared.get(key)
+    if found is None:
+        found = tuple(sys.intern(v) for v in key)
+        if len(_shared) < _SHARED_MAX:
+            _shared[found] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +82,13 @@ class FamilyAttrs:
     @classmethod
     def of(cls, family: Family) -> FamilyAttrs:
         return cls(
-            region=family.region_id,
+            region=sys.intern(family.region_id),
             household_size=family.household_size,
-            languages=family.languages,
+            languages=shared_terms(family.languages),
             income_band=family.income_band,
             baseline_income_band=family.baseline_income_band,
-            strengths=family.strengths,
-            needs=family.needs,
+            strengths=shared_terms(family.strengths),
+            needs=shared_terms(family.needs),
             joined_at=family.joined_at,
             consent_matching=family.consent.matching,
             consent_cross_region=family.consent.cross_region,

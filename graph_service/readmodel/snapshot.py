@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,7 @@ import numpy as np
 from graph_service.analytics.family_graph import CohortInfo, GoalState, RegionInfo
 from graph_service.analytics.matching import MatchIndex
 from graph_service.readmodel import snapshot_index
-from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column
+from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column, shared_terms
 from models import GoalStatus, MembershipStatus
 
 FORMAT = 3
@@ -233,7 +234,8 @@ def _attrs_in(values: list[Any] | None) -> FamilyAttrs | None:
         return None
     named = dict(zip(FamilyAttrs.__slots__, values, strict=True))
     for name in ("languages", "strengths", "needs"):
-        named[name] = tuple(named[name])
+        named[name] = shared_terms(named[name])
+    named["region"] = sys.intern(named["region"])
     named["joined_at"] = date.fromordinal(named["joined_at"])
     return FamilyAttrs(**named)
 
@@ -252,7 +254,7 @@ def _goals_out(goals: dict[str, GoalState]) -> dict[str, list[Any]]:
 
 def _goals_in(goals: dict[str, list[Any]]) -> dict[str, GoalState]:
     return {
-        goal: GoalState(
+        sys.intern(goal): GoalState(
             GoalStatus(status),
             date.fromordinal(since),
             date.fromordinal(achieved) if achieved is not None else None,
