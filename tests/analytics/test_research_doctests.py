@@ -1,4 +1,4 @@
-"""The doctest examples in the research and region analytics modules run and hold."""
+"""The doctest examples in the research, region and ripple analytics modules run and hold."""
 
 from __future__ import annotations
 
@@ -15,8 +15,19 @@ from graph_service.analytics import (
     region_graph,
     region_plot,
 )
+from graph_service.analytics import ripple as ripple_package
+from graph_service.analytics.ripple import cascade as ripple_cascade
 
-MODULES = [network_summary, outcomes, disclosure, region_graph, region_plot, bridging]
+MODULES = [
+    network_summary,
+    outcomes,
+    disclosure,
+    region_graph,
+    region_plot,
+    bridging,
+    ripple_package,
+    ripple_cascade,
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
