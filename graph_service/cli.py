@@ -276,9 +276,9 @@ def picture(
     """Draw a cascade tree, a growth curve or the region graph from the configured store."""
     from datetime import date
 
-    from graph_service.analytics import region_plot, ripple_plot
     from graph_service.analytics.region_graph import region_graph
     from graph_service.analytics.ripple import ripple_summary
+    from graph_service.pictures import region_plot, ripple_plot
 
     fmt: Literal["png", "svg"] = "svg" if out.suffix.lower() == ".svg" else "png"
     with open_store() as store:

@@ -105,12 +105,12 @@ async def regions_picture(request: Request, fmt: Literal["png", "svg"]) -> Respo
 
 
 def _ripple_plot() -> ModuleType:
-    from graph_service.analytics import ripple_plot
+    from graph_service.pictures import ripple_plot
 
     return ripple_plot
 
 
 def _region_plot() -> ModuleType:
-    from graph_service.analytics import region_plot
+    from graph_service.pictures import region_plot
 
     return region_plot

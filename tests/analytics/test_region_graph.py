@@ -7,7 +7,7 @@ import pytest
 from graph_service.analytics.disclosure import assert_safe, suppress
 from graph_service.analytics.network_summary import research_graph
 from graph_service.analytics.region_graph import region_graph
-from graph_service.analytics.region_plot import layout, region_graph_png, region_graph_svg
+from graph_service.pictures.region_plot import layout, region_graph_png, region_graph_svg
 from tests.analytics.random_family_graph import random_family_graph
 from tests.analytics.small_network import small_network
 

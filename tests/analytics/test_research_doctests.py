@@ -13,7 +13,6 @@ from graph_service.analytics import (
     network_summary,
     outcomes,
     region_graph,
-    region_plot,
 )
 from graph_service.analytics import ripple as ripple_package
 from graph_service.analytics.ripple import cascade as ripple_cascade
@@ -23,7 +22,6 @@ MODULES = [
     outcomes,
     disclosure,
     region_graph,
-    region_plot,
     bridging,
     ripple_package,
     ripple_cascade,

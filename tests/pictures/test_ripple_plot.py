@@ -10,13 +10,13 @@ import pytest
 
 from graph_service.analytics.family_graph import FamilyGraph, RegionInfo
 from graph_service.analytics.ripple import read_cascade, ripple_summary
-from graph_service.analytics.ripple_plot import (
+from graph_service.errors import ValidationFailed
+from graph_service.pictures.ripple_plot import (
     ColorBy,
     cascade_tree_png,
     growth_curve_png,
     radial_layout,
 )
-from graph_service.errors import ValidationFailed
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DAY = date(2024, 1, 1)
