@@ -106,7 +106,8 @@ class Catalogues:
         if not self.has(locale, message_id):
             return None
         translations = self._translations(locale)
-        if count is None:
+        message = self.catalog(locale).get(message_id)
+        if count is None or message is None or not message.pluralizable:
             return translations.gettext(message_id)
         return translations.ngettext(message_id, message_id, count)
 

@@ -210,7 +210,11 @@ def authorize(
     if verdict == "hidden":
         raise NotFound(NOT_FOUND_FAMILY, field=field)
     if verdict == "forbidden":
-        raise Forbidden(f"you may not {action.value} this family", field=field)
+        raise Forbidden(
+            f"you may not {action.value} this family",
+            field=field,
+            message_id=f"error.forbidden.{action.name.lower()}",
+        )
 
 
 NOT_FOUND_FAMILY = "no family with this id that you may see"
