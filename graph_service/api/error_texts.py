@@ -44,6 +44,12 @@ def message_of(error: DomainError) -> Message | None:
             return Message("rule.invitations_per_member", count=rule.limit)
         if isinstance(rule, rules.CohortHasPlace):
             return Message("rule.cohort_full", count=rule.full_size)
+        if isinstance(rule, rules.NoOpenIntroduction):
+            return Message("rule.introduction_open")
+        if isinstance(rule, rules.IntroductionsFewerThan):
+            return Message("rule.introductions_per_day", count=rule.limit)
+        if isinstance(rule, rules.IntroductionStatusIn):
+            return Message("rule.introduction_closed")
     found = _BY_MESSAGE.get(error.message)
     return Message(found) if found is not None else None
 
