@@ -11,7 +11,7 @@ its Cypher files and its projection handler; a test checks that each registered 
 of them.
 
 >>> [kind.name for kind in KINDS]
-['region', 'goal', 'family', 'cohort', 'membership', 'pursuit', 'help', 'referral']
+['region', 'goal', 'family', 'cohort', 'membership', 'pursuit', 'help', 'referral', 'introduction']
 >>> KIND["membership"].key(MemberOf(family_id="f1", cohort_id="c1", since="2025-01-01"))
 ('f1', 'c1')
 """
@@ -22,7 +22,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    Introduction,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,18 @@ KINDS: tuple[RecordKind, ...] = (
         "REFERRED",
         "upsert_referrals",
         extra_columns=("from_id",),
+        references=(("from_id", "family"), ("to_id", "family")),
+        is_node=False,
+    ),
+    RecordKind(
+        "introduction",
+        "introductions",
+        Introduction,
+        ("id",),
+        "introductions",
+        "INTRODUCTION",
+        "upsert_introductions",
+        extra_columns=("from_id", "to_id"),
         references=(("from_id", "family"), ("to_id", "family")),
         is_node=False,
     ),

@@ -8,7 +8,7 @@ newer version than the store (the store was restored from a backup), or of anoth
 the read model then catches up from the change feed after the snapshot's version, or rebuilds
 from the store when the feed no longer reaches back that far.
 
-From format 3 on, the file also holds the match index (:mod:`.snapshot_index`), so a
+The file also holds the match index (:mod:`.snapshot_index`), so a
 restart can serve matches before the projection itself is rebuilt from the file: :func:`read`
 opens the file and checks it, then :meth:`Saved.index` and :meth:`Saved.projection` give the
 two parts, in the order the caller wants them.
@@ -35,7 +35,7 @@ from graph_service.readmodel import snapshot_index
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column, shared_terms
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 3
+FORMAT = 4
 _COLUMNS = (
     "ref_from",
     "ref_at",
@@ -122,7 +122,12 @@ class Saved:
         if "index_document" not in self.arrays:
             return None
         index_document = _json_of(self.arrays["index_document"])
-        return snapshot_index.index_from(index_document, self.arrays, list(self.document["ids"]))
+        try:
+            return snapshot_index.index_from(
+                index_document, self.arrays, list(self.document["ids"])
+            )
+        except KeyError:  # an index of another shape: rebuilt from the projection
+            return None
 
     def regions(self) -> frozenset[str]:
         return frozenset(self.document["regions"])

@@ -49,6 +49,12 @@ def index_parts(index: MatchIndex) -> tuple[dict[str, Any], dict[str, npt.NDArra
         if goals
         else np.zeros((0, n), dtype=np.bool_)
     )
+    languages = sorted(index.language_speakers)
+    arrays["ix_language_speakers"] = (
+        np.stack([index.language_speakers[c] for c in languages])
+        if languages
+        else np.zeros((0, n), dtype=np.bool_)
+    )
     cohorts = sorted(index.cohort_members)
     rows = [index.cohort_members[c] for c in cohorts]
     arrays["ix_cohort_rows"] = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -59,6 +65,7 @@ def index_parts(index: MatchIndex) -> tuple[dict[str, Any], dict[str, npt.NDArra
         "encoder": [list(index.encoder.goals), list(index.encoder.skills)],
         "regions": index.region_number,
         "goals": goals,
+        "languages": languages,
         "cohorts": cohorts,
     }
     document["profiles"], profile_arrays = _profiles_out(index.profiles)
@@ -88,6 +95,7 @@ def index_from(
     }
     dense = {name: _readonly(arrays[f"ix_{name}"]) for name in _DENSE}
     holders = arrays["ix_goal_holders"]
+    speakers = arrays["ix_language_speakers"]
     starts = arrays["ix_cohort_starts"]
     cohort_rows = arrays["ix_cohort_rows"]
     empty = sp.csr_matrix((0, sparse["base_matrix"].shape[1]), dtype=np.float32)
@@ -106,6 +114,7 @@ def index_from(
         column_parts=encoder.column_parts(),
         region_number=dict(document["regions"]),
         goal_holders={g: _readonly(holders[i]) for i, g in enumerate(document["goals"])},
+        language_speakers={c: _readonly(speakers[i]) for i, c in enumerate(document["languages"])},
         cohort_members={
             c: _readonly(cohort_rows[starts[i] : starts[i + 1]])
             for i, c in enumerate(document["cohorts"])

@@ -24,7 +24,18 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
-from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models import (
+    Cohort,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    Introduction,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+)
 from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
@@ -55,13 +66,15 @@ class ChangeSet:
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
+    introductions: Sequence[Introduction] = ()
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
         """Every record of a network (the demo, a synthetic network) as one change set."""
-        return cls(**{kind.part: list(getattr(network, kind.part)) for kind in KINDS})
+        # A network without some kind (no introductions in a synthetic network) has none.
+        return cls(**{kind.part: list(getattr(network, kind.part, ())) for kind in KINDS})
 
     @classmethod
     def of_part(cls, part: str, records: Sequence[DomainModel]) -> ChangeSet:
@@ -222,6 +235,10 @@ class GraphStore(Protocol):
         """Every help exchange given or received by each family, ordered by (at, id)."""
 
     def referrer_of(self, family_ids: Sequence[str]) -> dict[str, Referred]: ...
+
+    def introductions_of(self, family_ids: Sequence[str]) -> dict[str, list[Introduction]]:
+        """Introductions each existing family asked for or was asked about, by
+        (requestedOn, id)."""
 
     def referral_subtree(self, root_id: str, *, max_depth: int | None = None) -> list[Referred]:
         """REFERRED edges of the cascade below ``root_id`` (breadth-first order)."""

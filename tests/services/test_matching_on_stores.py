@@ -16,12 +16,14 @@ from tests.analytics.test_matching import AA_ONE_BRIDGE, HAND_WEIGHTS, hand_reco
 def test_hand_ranking_from_each_store(store: GraphStore) -> None:
     store.write(hand_records())
     index = MatchIndex.build(graph_of_store(store), weights=HAND_WEIGHTS)
-    ranked = [(m.family_id, round(m.score, 4)) for m in index.matches("ana")]
+    # eli speaks only Spanish, ana only English: eli only when ana asks for any language
+    ranked = [(m.family_id, round(m.score, 4)) for m in index.matches("ana", any_language=True)]
     assert ranked == [
         ("bo", round(1 / math.sqrt(2) + 0.4, 4)),
         ("eli", round(AA_ONE_BRIDGE, 4)),
         ("cy", round(0.5 / math.sqrt(2), 4)),
     ]
+    assert [m.family_id for m in index.matches("ana")] == ["bo", "cy"]
     assert [m.family_id for m in index.matches("ana", scope="other_regions")] == ["hal"]
 
 
