@@ -65,6 +65,10 @@ class Payment:
     settled_at: str | None = None
     note: str = ""
 
+    def __post_init__(self) -> None:
+        if type(self.amount_cents) is not int or self.amount_cents < 0:
+            raise ValueError("amount_cents must be whole cents, 0 or more")
+
     def row(self) -> tuple[Any, ...]:
         return (
             self.key,
