@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # random (besides every flagged report), and the balance jump that flags a report.
     verification_sample_share: float = Field(default=0.1, ge=0, le=1)
     anomaly_balance_multiple: float = Field(default=3.0, gt=1)
+    # The file payment processor's folder: payout batches out, results files in.
+    payout_folder: Path = Path("data/payouts")
 
     # Research disclosure control: cells with a count in 1..threshold are suppressed.
     small_cell_threshold: int = Field(default=10, ge=1)

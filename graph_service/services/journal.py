@@ -28,11 +28,12 @@ from typing import Any, cast
 
 from graph_service.auth import Principal
 from graph_service.errors import FieldProblem, NotFound, ValidationFailed
+from graph_service.services import clock
 from graph_service.services.access import Action as Do
 from graph_service.services.common import authorized_family
 from graph_service.settings import Settings, get_settings
 from graph_service.stores.base import ChangeSet, GraphStore
-from models import GoalStatus, Pursues, parse, today
+from models import GoalStatus, Pursues, parse
 from models.journal import Action, Month, MonthlyReport, ReportKind, report_id
 from models.rules import HasBaseline, PursuitOpen, ReportLatestIs, ReportMonthFree
 
@@ -137,7 +138,7 @@ def submit_report(
         id=report_id(family_id, month, 1),
         familyId=family_id,
         version=1,
-        submittedOn=today().isoformat(),
+        submittedOn=clock.today().isoformat(),
         helpIds=list(_help_ids(store, family_id, month)),
     )
     report = parse(MonthlyReport, record, record="input")
@@ -178,7 +179,7 @@ def correct_report(
         **{k: v for k, v in allowed.items() if v is not None},
         "id": report_id(family_id, month, latest.version + 1),
         "version": latest.version + 1,
-        "submittedOn": today().isoformat(),
+        "submittedOn": clock.today().isoformat(),
         "correctedBy": corrected_by,
     }
     after = parse(MonthlyReport, record, record="input")
@@ -199,7 +200,7 @@ def record_action(
     date, in the same write (which feeds matching's role-model signal)."""
     authorized_family(store, principal, Do.EDIT_JOURNAL, family_id)
     record = {k: v for k, v in data.items() if v is not None and k not in ("id", "familyId")}
-    record.setdefault("at", today().isoformat())
+    record.setdefault("at", clock.today().isoformat())
     digest = hashlib.sha256(repr(sorted(record.items())).encode()).hexdigest()[:10]
     count = len(store.journal_of("actions", [family_id]).get(family_id, []))
     record.update(id=f"act-{digest}-{count + 1}", familyId=family_id)

@@ -27,20 +27,21 @@ from typing import Protocol
 
 from graph_service.auth import Principal
 from graph_service.errors import FieldProblem, ValidationFailed
+from graph_service.services import clock
 from graph_service.services.access import Action as Do
-from graph_service.services.access import Viewer, authorize
+from graph_service.services.access import Viewer, authorize, require_principal
 from graph_service.services.common import authorized_family
 from graph_service.services.journal import is_late
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from graph_service.stores.payments import (
+    Balance,
     Payment,
     PaymentLedger,
     PaymentState,
     ledger_of,
     payment_key,
 )
-from models import today
 from models.journal import Month, MonthlyReport, ReportKind
 
 
@@ -161,7 +162,7 @@ def _now() -> str:
 
 def _quarter_has_ended(quarter: str) -> bool:
     last = _validate_quarter(quarter)[2]
-    return last < Month.of(today())
+    return last < Month.of(clock.today())
 
 
 def run_payout(
@@ -226,6 +227,14 @@ def apply_results(
         else:
             counts["unchanged"] += 1
     return counts
+
+
+def ledger_balance(store: GraphStore, principal: Principal | None, quarter: str | None) -> Balance:
+    """The ledger's balance for a quarter (or all of it): admins."""
+    authorize(Viewer(require_principal(principal)), Do.READ_LEDGER)
+    if quarter is not None:
+        _validate_quarter(quarter)
+    return ledger_of(store).balance(quarter)
 
 
 def cancel_payment(store: GraphStore, principal: Principal, key: str, note: str) -> bool:

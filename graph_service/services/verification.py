@@ -32,6 +32,7 @@ from pydantic.alias_generators import to_camel
 from graph_service.analytics.journal_anomalies import Flag, Transition, rank_unusual
 from graph_service.auth import Principal
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from graph_service.services import clock
 from graph_service.services.access import Action as Do
 from graph_service.services.access import Viewer, authorize, require_staff_region
 from graph_service.services.audit import actor
@@ -39,7 +40,7 @@ from graph_service.services.journal import latest_versions
 from graph_service.settings import Settings
 from graph_service.stores.audit import AuditAction, record
 from graph_service.stores.base import ChangeSet, FamilyFilter, GraphStore
-from models import parse, today
+from models import parse
 from models.journal import (
     EvidenceType,
     Month,
@@ -219,7 +220,7 @@ def verify_report(
         family_id=report.family_id,
         staff_id=principal.subject,
         quarter=Month.quarter(report.month),
-        at=today(),
+        at=clock.today(),
         outcome=VerificationOutcome.VERIFIED,
         evidence=evidence,
     )
@@ -260,7 +261,7 @@ def correct_report(
             **fixed,
             "id": report_id(before.family_id, before.month, version),
             "version": version,
-            "submittedOn": today().isoformat(),
+            "submittedOn": clock.today().isoformat(),
             "correctedBy": principal.subject,
         },
         record="input",
@@ -271,7 +272,7 @@ def correct_report(
         family_id=before.family_id,
         staff_id=principal.subject,
         quarter=Month.quarter(before.month),
-        at=today(),
+        at=clock.today(),
         outcome=VerificationOutcome.CORRECTED,
         evidence=evidence,
         corrected_report_id=after.id,
