@@ -72,6 +72,27 @@ class ReportFiguresInput:
     note: str | None = strawberry.UNSET
 
 
+@strawberry.input(
+    description="Staff corrections: figures only (numbers and yes/no), no text for the family."
+)
+class StaffCorrectionInput:
+    household_size: int | None = strawberry.UNSET
+    earned_income_cents: int | None = strawberry.UNSET
+    benefits_cents: int | None = strawberry.UNSET
+    savings_cents: int | None = strawberry.UNSET
+    debt_cents: int | None = strawberry.UNSET
+    rent_on_time: bool | None = strawberry.UNSET
+    utilities_on_time: bool | None = strawberry.UNSET
+    health_covered: int | None = strawberry.UNSET
+    health_visits: int | None = strawberry.UNSET
+    courses: int | None = strawberry.UNSET
+    certificates: int | None = strawberry.UNSET
+    children_grade_average: float | None = strawberry.UNSET
+    business_started: bool | None = strawberry.UNSET
+    business_revenue_cents: int | None = strawberry.UNSET
+    community_roles: int | None = strawberry.UNSET
+
+
 @strawberry.input(description="The baseline or a month's report (help is linked, not typed).")
 class SubmitReportInput(ReportFiguresInput):
     month: str = strawberry.field(description="YYYY-MM, not in the future.")
@@ -463,7 +484,7 @@ class JournalMutation:
         info: GraphInfo,
         report_id: str,
         evidence: EvidenceEnum,  # type: ignore[valid-type]  # strawberry enum
-        input: ReportFiguresInput,
+        input: StaffCorrectionInput,
     ) -> VerificationResult:
         ctx = info.context
         principal = require_principal(ctx.principal)

@@ -247,7 +247,8 @@ def correct_report(
     before = _report(store, principal, rid)
     fixed = {k: v for k, v in changes.items() if v is not None}
     figures = set(MonthlyReport.model_fields) - {"id", "family_id", "month", "version", "kind"}
-    allowed = {to_camel(f) for f in figures} - {"submittedOn", "helpIds", "correctedBy"}
+    # Figures only: no text (the note is the family's own), so a correction cannot carry advice.
+    allowed = {to_camel(f) for f in figures} - {"submittedOn", "helpIds", "correctedBy", "note"}
     unknown = sorted(set(fixed) - allowed)
     if unknown or not fixed:
         raise ValidationFailed(
