@@ -1,9 +1,10 @@
 """The payment ledger: payments for reporting, in integer cents, with an idempotency key.
 
 Every payment is keyed by ``(family, period)`` (``ana:2026-Q1``): scheduling a key that is
-already in the ledger does nothing, so a payout run twice pays nothing twice (the check is the
-insert itself: ``INSERT OR IGNORE`` on the primary key in SQLite; ``MERGE`` on a uniqueness
-constraint in Neo4j, both inside the write transaction). States move
+already in the ledger does nothing, so a payout run twice pays nothing twice. The check is
+inside the write transaction: in SQLite the keys already held are read after ``BEGIN
+IMMEDIATE`` (the write lock) and the key is the primary key; in Neo4j ``MERGE`` on a
+uniqueness constraint. States move
 ``scheduled -> fulfilled | canceled | failed`` and only from ``scheduled`` (the transition is
 one conditional update). Every state a payment enters is also appended to an append-only
 event list with its time, so the ledger *balances*: the cents ever scheduled equal the cents
@@ -17,6 +18,7 @@ now fulfilled + canceled + failed + still scheduled (:meth:`PaymentLedger.balanc
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import threading
@@ -150,7 +152,8 @@ _CREATE = (
     "CREATE TRIGGER IF NOT EXISTS payment_events_no_delete BEFORE DELETE ON payment_events "
     "BEGIN SELECT RAISE(ABORT, 'payment events are append-only'); END",
 )
-_INSERT = "INSERT OR IGNORE INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_EXISTING = "SELECT key FROM payments WHERE key IN (SELECT value FROM json_each(?))"
 _EVENT = "INSERT INTO payment_events VALUES (?, ?, ?, ?, ?)"
 _SETTLE = (
     "UPDATE payments SET state = ?, settled_at = ?, note = ? WHERE key = ? AND state = 'scheduled' "
@@ -182,29 +185,23 @@ class SqlitePaymentLedger:
             self._conn.execute(statement)
 
     def schedule(self, payments: Sequence[Payment]) -> list[Payment]:
-        inserted: list[Payment] = []
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: no other writer until COMMIT
             try:
-                for payment in payments:
-                    if conn.execute(_INSERT, payment.row()).rowcount:
-                        conn.execute(
-                            _EVENT,
-                            (
-                                payment.key,
-                                payment.period,
-                                "scheduled",
-                                payment.amount_cents,
-                                payment.scheduled_at,
-                            ),
-                        )
-                        inserted.append(payment)
+                keys = json.dumps([p.key for p in payments])
+                held = {row[0] for row in conn.execute(_EXISTING, (keys,))}
+                fresh = list({p.key: p for p in payments if p.key not in held}.values())
+                conn.executemany(_INSERT, [p.row() for p in fresh])
+                conn.executemany(
+                    _EVENT,
+                    [(p.key, p.period, "scheduled", p.amount_cents, p.scheduled_at) for p in fresh],
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return inserted
+        return fresh
 
     def settle(self, key: str, state: PaymentState, at: str, note: str = "") -> bool:
         if state not in SETTLED:
