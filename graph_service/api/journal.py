@@ -15,12 +15,17 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from graph_service.analytics.disclosure import Cell
+from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from_bins
 from graph_service.api.context import Context, in_thread
+from graph_service.api.research import NetworkPosition, ResearchReport, _report
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
+from graph_service.services import research as research_service
 from graph_service.services import verification as verification_service
 from graph_service.services.access import require_principal
 from graph_service.services.payout_file import FilePaymentProcessor
+from graph_service.services.privacy_budget import Release
 from graph_service.stores.payments import Payment as PaymentModel
 from graph_service.stores.payments import PaymentState
 from models.journal import Action as ActionModel
@@ -331,6 +336,48 @@ def _journal(ctx: Context, family_id: str) -> Journal:
     )
 
 
+@strawberry.type(description="Quartiles read from a released (noisy) histogram.")
+class DollarQuartiles:
+    table: str
+    group: str
+    p25: float | None
+    median: float | None
+    p75: float | None
+    unit: str
+
+
+@strawberry.type(description="Income, savings and debt changes at 12 and 24 months.")
+class DollarOutcomes:
+    report: ResearchReport
+    quartiles: list[DollarQuartiles]
+
+
+def _dollar_outcomes(info: GraphInfo, answer: Release) -> DollarOutcomes:
+    quartiles = []
+    for table in answer.tables:
+        measure = table.name.split("_change_", 1)[0]
+        if "_change_" not in table.name or measure not in EDGES:
+            continue
+        rows = [*zip(table.row_keys, table.cells, strict=True)]
+        if table.row_totals is not None:
+            totals = [c.count for c in table.column_totals or ()]
+            rows.append(("all", tuple(Cell(t) for t in totals)))
+        for group, cells in rows:
+            found = quantiles_from_bins([c.count for c in cells], EDGES[measure])
+            p25, median, p75 = found if found else (None, None, None)
+            quartiles.append(
+                DollarQuartiles(
+                    table=table.name,
+                    group=group,
+                    p25=p25,
+                    median=median,
+                    p75=p75,
+                    unit=UNITS[measure],
+                )
+            )
+    return DollarOutcomes(report=_report(info, answer), quartiles=quartiles)
+
+
 # ---------------------------------------------------------------------------- root fields
 @strawberry.type
 class JournalQuery:
@@ -394,6 +441,28 @@ class JournalQuery:
             )
             for e in entries
         ]
+
+    @strawberry.field(
+        description="Researchers: income, savings and debt changes from the journals, by "
+        "network position, protected like every research report; quartiles from the noisy bins."
+    )
+    async def dollar_outcomes(
+        self,
+        info: GraphInfo,
+        region_id: strawberry.ID | None = None,
+        by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
+    ) -> DollarOutcomes:
+        ctx = info.context
+        region = str(region_id) if region_id else None
+        answer = await in_thread(
+            research_service.dollar_outcome_release,
+            ctx.store,
+            ctx.settings,
+            ctx.principal,
+            region,
+            by.value,
+        )
+        return _dollar_outcomes(info, answer)
 
     @strawberry.field(description="Admins: the payment ledger's balance (a quarter, or all).")
     async def payment_ledger(self, info: GraphInfo, quarter: str | None = None) -> LedgerBalance:

@@ -247,3 +247,21 @@ def test_bad_journal_input_is_a_coded_error_with_its_field(
         as_=BEN,
     )
     assert other["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")
+
+
+def test_researchers_get_dollar_outcomes_protected(api: Api) -> None:
+    query = """{ dollarOutcomes(by: BRIDGING) { report { epsilon tables { name cells { row count
+      suppressed } } } quartiles { table group median unit } } }"""
+    body = data(api.gql(query, as_=("researcher", "rita")))["dollarOutcomes"]
+    names = {t["name"] for t in body["report"]["tables"]}
+    assert {
+        "families_by_bridging",
+        "income_change_12m_by_bridging",
+        "debt_change_24m_by_bridging",
+    } <= names
+    assert body["report"]["epsilon"] == 1.0
+    text = str(body)
+    assert "ana" not in text and "--v1" not in text  # no ids, no report names
+    for who in (ANA, OLGA, SAM):
+        refused = api.gql(query, as_=who)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

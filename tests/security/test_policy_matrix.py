@@ -183,6 +183,9 @@ QUERIES: dict[str, Probe] = {
     "outcomesByNetwork": Probe(
         "{ outcomesByNetwork { smallCellThreshold } }", Action.READ_RESEARCH, family=False
     ),
+    "dollarOutcomes": Probe(
+        "{ dollarOutcomes { report { epsilon } } }", Action.READ_RESEARCH, family=False
+    ),
     "rippleResearch": Probe(
         "{ rippleResearch { smallCellThreshold } }", Action.READ_RESEARCH, family=False
     ),
