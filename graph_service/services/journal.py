@@ -20,7 +20,7 @@ calculator): a family's annual earned income and benefits from its latest 12 mon
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -201,9 +201,7 @@ def record_action(
     authorized_family(store, principal, Do.EDIT_JOURNAL, family_id)
     record = {k: v for k, v in data.items() if v is not None and k not in ("id", "familyId")}
     record.setdefault("at", clock.today().isoformat())
-    digest = hashlib.sha256(repr(sorted(record.items())).encode()).hexdigest()[:10]
-    count = len(store.journal_of("actions", [family_id]).get(family_id, []))
-    record.update(id=f"act-{digest}-{count + 1}", familyId=family_id)
+    record.update(id=f"act-{secrets.token_hex(8)}", familyId=family_id)
     action = parse(Action, record, record="input")
     pursuits: list[Pursues] = []
     preconditions: list[Any] = []

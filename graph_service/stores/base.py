@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
@@ -123,9 +123,15 @@ class Change:
 
     @staticmethod
     def feed_body(changes: ChangeSet) -> str:
-        """What the change feed stores for ``changes`` (see :data:`FEED_MAX_RECORDS`)."""
+        """What the change feed stores for ``changes`` (see :data:`FEED_MAX_RECORDS`). The
+        journal kinds are not in the read model's projection: a large batch of them (a
+        journal import) is logged without them rather than as a rebuild."""
         size = sum(len(records) for _, records in changes.parts()) + len(changes.deleted_families)
-        return '{"rebuild":true}' if size > FEED_MAX_RECORDS else changes.to_json()
+        if size <= FEED_MAX_RECORDS:
+            return changes.to_json()
+        projected = replace(changes, **{k.part: () for k in KINDS if not k.projected})
+        kept = sum(len(r) for _, r in projected.parts()) + len(projected.deleted_families)
+        return '{"rebuild":true}' if kept > FEED_MAX_RECORDS else projected.to_json()
 
     @classmethod
     def from_feed(cls, version: int, body: str) -> Change:

@@ -16,7 +16,7 @@ from graph_service.demo import demo_network, load_network
 from graph_service.errors import Conflict, DomainError, Forbidden, NotFound
 from graph_service.kinds import JOURNAL_KINDS
 from graph_service.services import journal as svc
-from graph_service.stores.base import ChangeSet, GraphStore
+from graph_service.stores.base import ChangeSet, FamilyFilter, GraphStore
 from graph_service.stores.neo4j_store import missing_part_writers
 from models import GoalStatus, Helped, ValidationFailed, today
 from models.journal import Month, MonthlyReport, report_id
@@ -282,3 +282,28 @@ def test_reported_income_annualises_the_latest_twelve_months(demo: GraphStore) -
     assert (income.earned_cents, income.benefits_cents) == (3_600, 240_000)
     assert (income.household_size, income.months_reported) == (5, 3)
     assert income.latest_month == months_ago(1)
+
+
+def test_a_large_journal_batch_does_not_make_followers_rebuild(demo: GraphStore) -> None:
+    families = sorted(
+        f.id for f in demo.list_families(FamilyFilter(), after=None, limit=100).families
+    )
+    reports = [
+        MonthlyReport(
+            id=report_id(f, Month.add("2000-01", m), 1),
+            family_id=f,
+            month=Month.add("2000-01", m),
+            kind="baseline" if m == 0 else "monthly",
+            submitted_on=Month.first_day(Month.add("2000-01", m + 1)),
+            household_size=3,
+        )
+        for f in families
+        for m in range(200)
+    ]
+    assert len(reports) > 2000
+    version = demo.data_version()
+    demo.write(ChangeSet(reports=reports))
+    [change] = demo.changes_since(version).changes
+    assert not change.rebuild  # nothing of the network changed: followers apply nothing
+    assert change.changes.is_empty()
+    assert demo.counts()["MonthlyReport"] == len(reports)
