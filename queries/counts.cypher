@@ -9,4 +9,7 @@ RETURN
   COUNT { MATCH ()-[:PURSUES]->() } AS PURSUES,
   COUNT { MATCH ()-[:HELPED]->() } AS HELPED,
   COUNT { MATCH ()-[:REFERRED]->() } AS REFERRED,
-  COUNT { MATCH ()-[:INTRODUCTION]->() } AS INTRODUCTION
+  COUNT { MATCH ()-[:INTRODUCTION]->() } AS INTRODUCTION,
+  COUNT { MATCH (:MonthlyReport) } AS MonthlyReport,
+  COUNT { MATCH (:Action) } AS Action,
+  COUNT { MATCH (:Verification) } AS Verification

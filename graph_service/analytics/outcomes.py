@@ -117,16 +117,7 @@ def outcomes_by_network(
     if stratify not in STRATA:
         raise ValueError(f"unknown stratification {stratify!r}; expected one of {list(STRATA)}")
     research = research_graph(graph)
-    members = population(research, region)
-    cut_points = None
-    if by == "help_tie_tercile":
-        degrees = help_degrees(graph, members)
-        grouped, cut_points = tercile_groups(degrees)
-        group_of: Callable[[str], str] = grouped.__getitem__
-    elif by == "bridging":
-        group_of = _bridging_grouper(graph)
-    else:
-        group_of = _cohort_size_grouper(graph)
+    members, group_of, cut_points = _grouping(graph, research, by, region)
     strata, stratum_of = _strata(graph, stratify, as_of or data_span(graph)[1])
     keys = [g if stratify == "none" else f"{g}|{s}" for g in GROUPS[by] for s in strata]
     groups: dict[str, list[str]] = {key: [] for key in keys}
@@ -151,6 +142,37 @@ def outcomes_by_network(
         income_movement=_income_movement(research, groups, by, suffix, header),
         goals=_goals(research, groups, by, suffix, header),
     )
+
+
+def _grouping(
+    graph: FamilyGraph, research: FamilyGraph, by: str, region: str | None
+) -> tuple[list[str], Callable[[str], str], tuple[tuple[int, int], ...] | None]:
+    """The research population (of ``region``), each member's group, the tercile cut points."""
+    members = population(research, region)
+    cut_points = None
+    if by == "help_tie_tercile":
+        degrees = help_degrees(graph, members)
+        grouped, cut_points = tercile_groups(degrees)
+        group_of: Callable[[str], str] = grouped.__getitem__
+    elif by == "bridging":
+        group_of = _bridging_grouper(graph)
+    else:
+        group_of = _cohort_size_grouper(graph)
+    return members, group_of, cut_points
+
+
+def position_groups(
+    graph: FamilyGraph, by: Grouping, region: str | None = None
+) -> dict[str, list[str]]:
+    """The research population (families who consented, of ``region``) by network position
+    (the groups of :func:`outcomes_by_network`, in their fixed order)."""
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPS)}")
+    members, group_of, _ = _grouping(graph, research_graph(graph), by, region)
+    groups: dict[str, list[str]] = {key: [] for key in GROUPS[by]}
+    for node in members:
+        groups[group_of(node)].append(node)
+    return groups
 
 
 def _strata(

@@ -165,6 +165,10 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
         table[f"families_by_{by}"] = {COUNT: families}
         table[f"income_movement_by_{by}"] = {COUNT: families}
         table[f"goals_by_{by}"] = {COUNT: families * bounds.max_goals}
+        # outcomes in dollars (analytics/dollar_outcomes.py): a family in one bin per table
+        for measure in ("income", "savings", "debt"):
+            for horizon in (12, 24):
+                table[f"{measure}_change_{horizon}m_by_{by}"] = {COUNT: families}
     return table
 
 

@@ -23,6 +23,7 @@ from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
 from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
 from graph_service.api.introductions import IntroductionMutation, IntroductionQuery
+from graph_service.api.journal import JournalMutation, JournalQuery
 from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation
@@ -456,11 +457,26 @@ class CoreMutation:
 # Each feature contributes its own query type; they are merged into one root type.
 Query = merge_types(
     "Query",
-    (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery, IntroductionQuery),
+    (
+        CoreQuery,
+        MatchingQuery,
+        RippleQuery,
+        ResearchQuery,
+        AuditQuery,
+        IntroductionQuery,
+        JournalQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CoreMutation, ProposalMutation, AuditMutation, SignInMutation, IntroductionMutation),
+    (
+        CoreMutation,
+        ProposalMutation,
+        AuditMutation,
+        SignInMutation,
+        IntroductionMutation,
+        JournalMutation,
+    ),
 )
 
 

@@ -31,6 +31,7 @@ from graph_service.analytics.disclosure import (
     write_csv,
     write_parquet,
 )
+from graph_service.analytics.dollar_outcomes import dollar_tables
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.network_summary import (
     STRUCTURAL,
@@ -39,7 +40,14 @@ from graph_service.analytics.network_summary import (
     report_period,
     research_graph,
 )
-from graph_service.analytics.outcomes import GROUPS, STRATA, Grouping, Stratum, outcomes_by_network
+from graph_service.analytics.outcomes import (
+    GROUPS,
+    STRATA,
+    Grouping,
+    Stratum,
+    outcomes_by_network,
+    position_groups,
+)
 from graph_service.analytics.region_graph import region_graph
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound, ValidationFailed
@@ -135,6 +143,43 @@ def outcome_release(
 
     parameters = {"region": region, "by": by, "stratify": stratify}
     return release(store, settings, principal, "outcomes", parameters, compute)
+
+
+def dollar_outcome_release(
+    store: GraphStore,
+    settings: Settings,
+    principal: Principal | None,
+    region: str | None,
+    by: Grouping,
+) -> Release:
+    """Income, savings and debt changes at 12 and 24 months from the journals, by network
+    position (analytics/dollar_outcomes.py), as one protected release."""
+    _check(store, principal, region)
+    if by not in GROUPS:
+        raise ValidationFailed([FieldProblem("by", f"one of {sorted(GROUPS)}")])
+
+    def compute() -> tuple[str | None, Period, list[Table]]:
+        graph = _bounded(store, settings)
+        groups = position_groups(graph, by, region)
+        members = {f for fs in groups.values() for f in fs}
+        reports = [r for r in store.reports_between("0000-01", "9999-12") if r.family_id in members]
+        tables = [families_table(groups, by), *dollar_tables(reports, groups, by)]
+        return region, report_period(graph, None, None), tables
+
+    parameters = {"region": region, "by": by}
+    return release(store, settings, principal, "dollar_outcomes", parameters, compute)
+
+
+def families_table(groups: dict[str, list[str]], by: str) -> Table:
+    """The population of a release by group (names the release's noisy population)."""
+    return make_table(
+        f"families_by_{by}",
+        by,
+        "measure",
+        [(k, [Cell(len(v))]) for k, v in groups.items()],
+        ["families"],
+        margins="columns",
+    )
 
 
 def ripple_tables(summary: ripple_analytics.RippleSummary) -> list[Table]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
@@ -36,6 +36,7 @@ from models import (
     Referred,
     Region,
 )
+from models.journal import Action, MonthlyReport, Verification
 from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
@@ -67,6 +68,9 @@ class ChangeSet:
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
     introductions: Sequence[Introduction] = ()
+    reports: Sequence[MonthlyReport] = ()
+    actions: Sequence[Action] = ()
+    verifications: Sequence[Verification] = ()
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
 
@@ -132,9 +136,15 @@ class Change:
 
     @staticmethod
     def feed_body(changes: ChangeSet) -> str:
-        """What the change feed stores for ``changes`` (see :data:`FEED_MAX_RECORDS`)."""
+        """What the change feed stores for ``changes`` (see :data:`FEED_MAX_RECORDS`). The
+        journal kinds are not in the read model's projection: a large batch of them (a
+        journal import) is logged without them rather than as a rebuild."""
         size = sum(len(records) for _, records in changes.parts()) + len(changes.deleted_families)
-        return '{"rebuild":true}' if size > FEED_MAX_RECORDS else changes.to_json()
+        if size <= FEED_MAX_RECORDS:
+            return changes.to_json()
+        projected = replace(changes, **{k.part: () for k in KINDS if not k.projected})
+        kept = sum(len(r) for _, r in projected.parts()) + len(projected.deleted_families)
+        return '{"rebuild":true}' if kept > FEED_MAX_RECORDS else projected.to_json()
 
     @classmethod
     def from_feed(cls, version: int, body: str) -> Change:
@@ -249,6 +259,14 @@ class GraphStore(Protocol):
     def scan(self, part: str) -> Iterator[DomainModel]:
         """Every stored record of one kind (a :class:`ChangeSet` part name), streamed; the
         read model's full build reads the store this way."""
+
+    # the journal (models/journal.py) ----------------------------------------------------------
+    def journal_of(self, part: str, family_ids: Sequence[str]) -> dict[str, list[DomainModel]]:
+        """Records of a journal kind (``reports``, ``actions``, ``verifications``) of each
+        family among ``family_ids`` that has any, in id order."""
+
+    def reports_between(self, first: str, last: str) -> list[MonthlyReport]:
+        """Every report version of the months ``first`` to ``last`` (``YYYY-MM``)."""
 
     # change feed ----------------------------------------------------------------------------
     def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:

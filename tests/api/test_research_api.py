@@ -146,6 +146,14 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "regionGraph": "{ regionGraph { regions { id } } }",
         "bridgingFamilies": "{ bridgingFamilies { family { id } } }",
         "auditLog": "{ auditLog { edges { node { actor target detail } } } }",
+        "journal": '{ journal(familyId: "ana") { reports { id } actions { id } } }',
+        "reportStatus": '{ reportStatus(familyId: "ana", months: ["2025-01"]) { month } }',
+        "paymentRules": "{ paymentRules { perReportCents schedule } }",
+        "verificationQueue": '{ verificationQueue(regionId: "oakland", quarter: "2025-Q1") '
+        "{ familyId report { id } } }",
+        "paymentLedger": "{ paymentLedger { balances } }",
+        "dollarOutcomes": "{ dollarOutcomes(by: BRIDGING) { quartiles { table group median } "
+        "report { tables { name cells { row column count } } } } }",
         **RESEARCH_QUERIES,
     }
     schema_fields = api.gql("{ __schema { queryType { fields { name } } } }")["data"]["__schema"][

@@ -39,6 +39,8 @@ PRINCIPALS: dict[str, tuple[str, ...] | None] = {
     "researcher-named-ana": ("researcher", "ana"),
     "admin": ("admin", "root"),
     "admin-named-eli": ("admin", "eli"),
+    "staff-oakland": ("staff", "sam", "oakland"),
+    "staff-named-ana-boston": ("staff", "ana", "boston"),
 }
 TARGETS = ["ana", "eli", "gus", "ivy", "nobody"]
 
@@ -197,6 +199,9 @@ QUERIES: dict[str, Probe] = {
     "outcomesByNetwork": Probe(
         "{ outcomesByNetwork { smallCellThreshold } }", Action.READ_RESEARCH, family=False
     ),
+    "dollarOutcomes": Probe(
+        "{ dollarOutcomes { report { epsilon } } }", Action.READ_RESEARCH, family=False
+    ),
     "rippleResearch": Probe(
         "{ rippleResearch { smallCellThreshold } }", Action.READ_RESEARCH, family=False
     ),
@@ -212,6 +217,18 @@ QUERIES: dict[str, Probe] = {
         custom=_oakland_analytics,
     ),
     "auditLog": Probe("{ auditLog { edges { cursor } } }", Action.READ_AUDIT, family=False),
+    "journal": Probe('{ journal(familyId: "$F") { actions { id } } }', Action.READ_JOURNAL),
+    "reportStatus": Probe(
+        '{ reportStatus(familyId: "$F", months: ["2025-01"]) { month } }',
+        Action.READ_REPORT_STATUS,
+    ),
+    "paymentRules": Probe("{ paymentRules { perReportCents } }", None, custom=_public),
+    "verificationQueue": Probe(
+        '{ verificationQueue(regionId: "oakland", quarter: "2025-Q1") { flagged } }',
+        None,
+        custom=lambda a, w, t: _verifier(a, w, "oakland"),
+    ),
+    "paymentLedger": Probe("{ paymentLedger { balances } }", Action.READ_LEDGER, family=False),
 }
 
 
@@ -237,7 +254,7 @@ def _giver(api: Api, who: tuple[str, ...] | None, target: str) -> str:
     principal = _principal(who)
     if principal is None:
         return "anonymous"
-    if principal.role is Role.RESEARCHER:
+    if principal.role in (Role.RESEARCHER, Role.STAFF):  # recordHelp's roles
         return "forbidden"
     if principal.family_id is None:
         return "hidden"  # no fromId: there is no giving family
@@ -265,6 +282,18 @@ def _organizer_of_oakland(api: Api, who: tuple[str, ...] | None, target: str) ->
     if decide(viewer_of(api.store, principal), Action.REGISTER_FAMILY) != "allow":
         return "forbidden"
     return "allow" if principal.serves("oakland") else "forbidden"
+
+
+def _verifier(api: Api, who: tuple[str, ...] | None, region: str | None) -> str:
+    """Staff verify reports of their regions' families (admins all); region None: any."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.VERIFY_REPORTS) != "allow":
+        return "forbidden"
+    if region is None or principal.role is Role.ADMIN or region in principal.regions:
+        return "allow"
+    return "forbidden"
 
 
 def _proposer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
@@ -360,6 +389,41 @@ MUTATIONS: dict[str, Probe] = {
         )
         for name in ("acceptIntroduction", "declineIntroduction", "withdrawIntroduction")
     },
+    "submitReport": Probe(
+        'mutation { submitReport(familyId: "$F", input: {month: "2025-01", kind: BASELINE, '
+        "householdSize: 2}) { id } }",
+        Action.EDIT_JOURNAL,
+    ),
+    "correctReport": Probe(
+        'mutation { correctReport(familyId: "$F", month: "2025-01", input: {savingsCents: 1}) '
+        "{ id } }",
+        Action.EDIT_JOURNAL,
+        may_miss=True,
+    ),
+    "recordAction": Probe(
+        'mutation { recordAction(familyId: "$F", input: {domain: HEALTH, what: "a visit"}) '
+        "{ id } }",
+        Action.EDIT_JOURNAL,
+    ),
+    "verifyReport": Probe(
+        'mutation { verifyReport(reportId: "$F--2025-01--v1", evidence: PAY_STUB) { outcome } }',
+        None,
+        custom=lambda a, w, t: _verifier(a, w, None),
+        may_miss=True,
+    ),
+    "recordCorrection": Probe(
+        'mutation { recordCorrection(reportId: "$F--2025-01--v2", evidence: RECEIPT, '
+        "input: {savingsCents: 5}) { outcome } }",
+        None,
+        custom=lambda a, w, t: _verifier(a, w, None),
+        may_miss=True,
+    ),
+    "runPayout": Probe(
+        'mutation { runPayout(quarter: "2025-Q1") { scheduled } }', Action.RUN_PAYOUT, family=False
+    ),
+    "applyPayoutResults": Probe(
+        "mutation { applyPayoutResults { fulfilled } }", Action.RUN_PAYOUT, family=False
+    ),
     "eraseFamily": Probe('mutation { eraseFamily(familyId: "$F") { erased } }', Action.ERASE),
     "issueSignInCode": Probe(
         'mutation { issueSignInCode(input: {role: FAMILY, subject: "$F"}) { code } }',

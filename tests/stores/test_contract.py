@@ -36,6 +36,9 @@ DEMO_COUNTS = {
     "HELPED": 12,
     "REFERRED": 9,
     "INTRODUCTION": 0,
+    "MonthlyReport": 0,
+    "Action": 0,
+    "Verification": 0,
 }
 
 

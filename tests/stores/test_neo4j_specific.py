@@ -182,6 +182,9 @@ def test_every_committed_write_bumps_the_version_and_meta_is_not_counted(
         "HELPED": 0,
         "REFERRED": 0,
         "INTRODUCTION": 0,
+        "MonthlyReport": 0,
+        "Action": 0,
+        "Verification": 0,
     }
 
 
