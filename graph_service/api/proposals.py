@@ -10,6 +10,7 @@ from graph_service.analytics.cohort_formation import FormationWeights, ProposalQ
 from graph_service.api.context import Context, in_thread
 from graph_service.api.types import Cohort, Family, cohort_node, visible_families
 from graph_service.services import proposals as service
+from graph_service.services.proposal_text import cohort_summary
 
 GraphInfo = Info[Context, None]
 
@@ -72,7 +73,9 @@ class ProposedCohort:
 class ProposalQualityType:
     cohorts: int
     mean_goal_similarity: float
-    ties_kept_share: float
+    ties_kept_share: float | None = strawberry.field(
+        description="Existing ties kept inside one cohort; null when the pool had no ties."
+    )
     ties_total: int
     needs_covered_share: float
     sizes_valid: bool
@@ -131,7 +134,7 @@ class ProposalMutation:
                     ties_kept=proposed.rationale.ties_kept,
                     needs_met=[GoalCount(goal=g, count=n) for g, n in proposed.rationale.needs_met],
                     common_languages=list(proposed.rationale.common_languages),
-                    summary=proposed.rationale.summary,
+                    summary=cohort_summary(len(proposed.members), proposed.rationale),
                 ),
             )
             for cohort_id, proposed in zip(stored.cohort_ids, stored.proposal.cohorts, strict=True)

@@ -35,8 +35,8 @@ def cohorts(ctx: BenchContext) -> list[Measurement]:
                     baseline=other.quality.mean_goal_similarity,
                     baseline_label=baseline,
                     extra={
-                        "ties_kept_%": 100 * proposal.quality.ties_kept_share,
-                        "baseline_ties_kept_%": 100 * other.quality.ties_kept_share,
+                        "ties_kept_%": 100 * (proposal.quality.ties_kept_share or 0.0),
+                        "baseline_ties_kept_%": 100 * (other.quality.ties_kept_share or 0.0),
                         "needs_covered_%": 100 * proposal.quality.needs_covered_share,
                         "seconds": proposal.seconds,
                         "baseline_seconds": other.seconds,
