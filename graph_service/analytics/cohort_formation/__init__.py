@@ -93,11 +93,14 @@ from graph_service.analytics.cohort_formation.baselines import (
     kmeans_partition,
     random_partition,
 )
+from graph_service.analytics.cohort_formation.language import DEFAULT_LANGUAGE_SHARE
 from graph_service.analytics.cohort_formation.model import (
     FULL_SEARCH_COHORTS,
     MAX_EXACT_PACKING_BLOCKS,
     CohortRationale,
     FormationWeights,
+    LeftOver,
+    LeftOverReason,
     Proposal,
     ProposalQuality,
     ProposedCohort,
@@ -111,10 +114,13 @@ from graph_service.analytics.cohort_formation.packing import (
 from graph_service.analytics.cohort_formation.propose import propose_cohorts, quality
 
 __all__ = [
+    "DEFAULT_LANGUAGE_SHARE",
     "FULL_SEARCH_COHORTS",
     "MAX_EXACT_PACKING_BLOCKS",
     "CohortRationale",
     "FormationWeights",
+    "LeftOver",
+    "LeftOverReason",
     "Proposal",
     "ProposalQuality",
     "ProposedCohort",

@@ -81,7 +81,8 @@ def compare(
         seed=seed,
         must_stay_together=must_stay_together,
     )
-    rows.append(QualityRow("proposal", proposal.quality, time.perf_counter() - began))
+    seconds = time.perf_counter() - began
+    rows.append(QualityRow("proposal", proposal.quality, seconds, len(proposal.left_over)))
     for method in ("random", "kmeans"):
         began = time.perf_counter()
         if method == "random":

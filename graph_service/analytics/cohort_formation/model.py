@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from graph_service.errors import FieldProblem, ValidationFailed
 from models import GoalStatus
@@ -74,6 +75,26 @@ class ProposalQuality:
     needs_covered_share: float  # needs met by a cohort-mate's strength / all needs
     sizes_valid: bool
     invalid_sizes: int
+    # Language (language.py): cohorts with no language all members share; cohorts in which a
+    # member shares a language with nobody else, and such members; members with fewer
+    # language-mates than the default rule asks (at least half of the others).
+    cohorts_without_common_language: int = 0
+    cohorts_with_isolated_family: int = 0
+    families_sharing_no_language: int = 0
+    families_short_of_language_mates: int = 0
+
+
+class LeftOverReason(StrEnum):
+    """Why a family of the pool is in no proposed cohort (codes; services render the text)."""
+
+    NO_SHARED_LANGUAGE = "no_shared_language"  # shares no language with anyone in the pool
+    UNEVEN_POOL = "uneven_pool"  # the pool cannot be split evenly: the least-fitting wait
+
+
+@dataclass(frozen=True)
+class LeftOver:
+    family_id: str
+    reason: LeftOverReason
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,8 @@ class Proposal:
     objective: float  # F of the proposal
     passes: int  # local-search passes run
     improvements: int  # moves and swaps applied
+    left_over: tuple[LeftOver, ...] = ()  # pool families in no cohort, with the reason
+    language_deficit: int = 0  # missing language-mates left by the search (0: rule holds)
 
 
 @dataclass(frozen=True)
@@ -90,3 +113,4 @@ class QualityRow:
     method: str  # "proposal", "random" or "kmeans"
     quality: ProposalQuality
     seconds: float
+    left_over: int = 0  # pool families in no cohort (the proposal only)

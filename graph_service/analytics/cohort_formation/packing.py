@@ -174,6 +174,19 @@ def validated_blocks(
     must_stay_together: Iterable[Collection[str]],
 ) -> tuple[list[str], list[list[str]]]:
     """The sorted pool and the merged must-stay-together blocks (size >= 2), or an error."""
+    ids, blocks = checked_blocks(graph, pool, min_size, max_size, must_stay_together)
+    require_split(len(ids), blocks, min_size, max_size)
+    return ids, blocks
+
+
+def checked_blocks(
+    graph: FamilyGraph,
+    pool: Sequence[str],
+    min_size: int,
+    max_size: int,
+    must_stay_together: Iterable[Collection[str]],
+) -> tuple[list[str], list[list[str]]]:
+    """Like :func:`validated_blocks`, without checking that the pool can be split."""
     if min_size < 1:
         raise problem("min_size", "must be at least 1")
     if max_size < min_size:
@@ -188,17 +201,33 @@ def validated_blocks(
             f"a group of {len(too_big[0])} families must stay together, more than the "
             f"largest cohort ({max_size})",
         )
-    if not feasible_cohort_counts(len(ids), min_size, max_size):
-        raise problem("pool", size_reason(len(ids), min_size, max_size))
+    return ids, blocks
+
+
+def require_split(n: int, blocks: Sequence[Sequence[str]], min_size: int, max_size: int) -> None:
+    """Raise unless ``n`` families with these blocks can be split into valid cohorts."""
+    if not feasible_cohort_counts(n, min_size, max_size):
+        raise problem("pool", size_reason(n, min_size, max_size))
     in_blocks = sum(len(b) for b in blocks)
-    if pack_blocks([len(b) for b in blocks], len(ids) - in_blocks, min_size, max_size) is None:
+    if pack_blocks([len(b) for b in blocks], n - in_blocks, min_size, max_size) is None:
         raise problem(
             "must_stay_together",
             f"groups of sizes {sorted((len(b) for b in blocks), reverse=True)} cannot be kept "
-            f"whole in cohorts of {min_size} to {max_size} with {len(ids) - in_blocks} other "
+            f"whole in cohorts of {min_size} to {max_size} with {n - in_blocks} other "
             "families",
         )
-    return ids, blocks
+
+
+def placeable(n: int, min_size: int, max_size: int) -> int:
+    """The most of ``n`` families that valid cohorts can hold (0 when ``n < min_size``).
+
+    >>> placeable(11, 6, 8), placeable(13, 6, 8), placeable(5, 6, 8), placeable(17, 6, 8)
+    (8, 13, 0, 16)
+    """
+    for m in range(n, min_size - 1, -1):
+        if feasible_cohort_counts(m, min_size, max_size):
+            return m
+    return 0
 
 
 def _check_pool(graph: FamilyGraph, pool: Sequence[str]) -> None:

@@ -100,8 +100,9 @@ class Pool:
             matrix[i, goal_bits + 2 * skills :] = _bits(self.language_mask[i], lang_bits)
         return matrix
 
-    def top_neighbours(self, k: int, seed: int) -> list[list[int]]:
-        """For each family the ``k`` most similar others by ``w`` without the tie term; equal
+    def top_neighbours(self, k: int, seed: int, language_bonus: float = 0.0) -> list[list[int]]:
+        """For each family the ``k`` most similar others by ``w`` without the tie term (plus
+        ``language_bonus`` for a shared language: the language rule's candidates); equal
         scores are broken by a seeded random jitter (< 1e-6), not by id order."""
         n, w = len(self.ids), self.weights
         rng = np.random.default_rng(seed)
@@ -116,7 +117,7 @@ class Pool:
             shared = goals[rows] @ goals.T
             union = count[rows, None] + count[None, :] - shared
             score = w.goals * np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-            score += w.languages * ((langs[rows] @ langs.T) > 0)
+            score += (w.languages + language_bonus) * ((langs[rows] @ langs.T) > 0)
             score += w.region * (region[rows, None] == region[None, :])
             score += rng.random(score.shape) * 1e-6
             score[np.arange(score.shape[0]), np.arange(rows.start, rows.stop)] = -np.inf

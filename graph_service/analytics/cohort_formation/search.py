@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from graph_service.analytics.cohort_formation.language import LanguageFit, deficit_price
 from graph_service.analytics.cohort_formation.model import (
     EPSILON,
     FULL_SEARCH_COHORTS,
@@ -32,6 +33,7 @@ class Search:
         cohorts: list[list[int]],
         top: list[list[int]],
         bounds: tuple[int, int],
+        language_share: float = 0.0,
     ):
         self.pool, self.units, self.top = pool, units, top
         self.min_size, self.max_size = bounds
@@ -65,6 +67,20 @@ class Search:
         self.pass_gains: list[float] = []
         self.pass_visits: list[int] = []
         self.search_all = len(cohorts) <= FULL_SEARCH_COHORTS
+        # The language rule (language.py): off when the share is 0 or every two families of
+        # the pool share a language (then no cohort can miss a language-mate).
+        masks = pool.language_mask
+        common = 0
+        if masks:
+            common = masks[0]
+            for mask in masks:
+                common &= mask
+        self.language = (
+            LanguageFit(masks, self.members, language_share)
+            if language_share > 0 and not common
+            else None
+        )
+        self.price = deficit_price(pool.weights)
 
     def _count(self, c: int, members: Iterable[int], sign: int) -> None:
         for m in members:
@@ -176,18 +192,23 @@ class Search:
         size_a, low, high = len(self.members[a]), self.min_size, self.max_size
         stay = self.cached_affinity(u, a)
         cache, version, cohorts = self.affinity_cache, self.version, len(self.members)
+        price = self.price
+        deficits = self.language.deficits if self.language is not None else None
         for b in candidates:
             size_b = len(self.members[b])
             to_b = self.cached_affinity(u, b) - stay
             bound_u = self.coverage_bound(u, b)
+            repair = price * (deficits[a] + deficits[b]) if deficits is not None else 0.0
             if (
                 size_a - size_u >= low
                 and size_b + size_u <= high
-                and (to_b + wn * bound_u > best[0])
+                and (to_b + wn * bound_u + repair > best[0])
             ):
                 delta = self.with_coverage(to_b, u, None, b)
-                if delta > best[0]:
-                    best = (delta, b, None)
+                if delta + repair > best[0]:
+                    delta -= self.language_cost(u, None, b)
+                    if delta > best[0]:
+                        best = (delta, b, None)
             for v in self.units_in[b]:
                 shift = len(self.units[v]) - size_u
                 if not (low <= size_a + shift <= high and low <= size_b - shift <= high):
@@ -199,12 +220,24 @@ class Search:
                 if stay_b is None or stay_b[0] != version[b]:
                     stay_b = (version[b], self.cached_affinity(v, b))
                 pairwise = to_b + to_a[1] - stay_b[1] - 2 * self.unit_pair(u, v)
-                if pairwise + wn * (bound_u + self.coverage_bound(v, a)) <= best[0]:
+                if pairwise + wn * (bound_u + self.coverage_bound(v, a)) + repair <= best[0]:
                     continue
                 delta = self.with_coverage(pairwise, u, v, b)
-                if delta > best[0]:
-                    best = (delta, b, v)
+                if delta + repair > best[0]:
+                    delta -= self.language_cost(u, v, b)
+                    if delta > best[0]:
+                        best = (delta, b, v)
         return best
+
+    def language_cost(self, u: int, v: int | None, b: int) -> float:
+        """``P`` times the change of the language deficit when ``u`` moves from its cohort to
+        ``b`` (and ``v`` from ``b`` to it); 0 with the rule off."""
+        if self.language is None:
+            return 0.0
+        a = self.cohort_of[u]
+        moving, back = self.units[u], self.units[v] if v is not None else []
+        change = self.language.change(a, moving, back) + self.language.change(b, back, moving)
+        return self.price * change
 
     def move(self, u: int, b: int) -> None:
         a = self.cohort_of[u]
@@ -216,12 +249,16 @@ class Search:
         self.units_in[a].remove(u)
         self.units_in[b].append(u)
         self.cohort_of[u] = b
+        if self.language is not None:
+            self.language.refresh(a)
+            self.language.refresh(b)
         self.clock += 1
         self.version[a] = self.version[b] = self.clock
 
     def run(self, seed: int) -> int:
         """Improve until no step helps (or ``MAX_PASSES``); returns the passes run."""
         order = np.random.default_rng(seed).permutation(len(self.units)).tolist()
+        deficit = sum(self.language.deficits) if self.language is not None else 0
         while len(self.pass_gains) < MAX_PASSES:
             gain = 0.0
             for u in order:
@@ -241,7 +278,9 @@ class Search:
                 gain += delta
             self.pass_gains.append(gain)
             self.pass_visits.append(self.visits)
-            if gain == 0.0 or self.converging():
+            repairing = self.language is not None and sum(self.language.deficits) < deficit
+            deficit = sum(self.language.deficits) if self.language is not None else 0
+            if gain == 0.0 or (self.converging() and not repairing):
                 break
         return len(self.pass_gains)
 
@@ -249,6 +288,10 @@ class Search:
         """Large pools stop once a pass gains less than ``MIN_PASS_GAIN`` of all gains."""
         total = sum(self.pass_gains)
         return not self.search_all and self.pass_gains[-1] < MIN_PASS_GAIN * total
+
+    def language_deficit(self) -> int:
+        """Missing language-mates over all cohorts (0 when the rule holds or is off)."""
+        return sum(self.language.deficits) if self.language is not None else 0
 
     def objective(self) -> float:
         pair, wn = self.pool.pair, self.pool.weights.needs
