@@ -11,7 +11,7 @@ its Cypher files and its projection handler; a test checks that each registered 
 of them.
 
 >>> [kind.name for kind in KINDS]
-['region', 'goal', 'family', 'cohort', 'membership', 'pursuit', 'help', 'referral']
+['region', 'goal', 'family', 'cohort', 'proposal', 'membership', 'pursuit', 'help', 'referral']
 >>> KIND["membership"].key(MemberOf(family_id="f1", cohort_id="c1", since="2025-01-01"))
 ('f1', 'c1')
 """
@@ -22,7 +22,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models import (
+    Cohort,
+    CohortProposal,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,16 @@ KINDS: tuple[RecordKind, ...] = (
         "Cohort",
         "upsert_cohorts",
         references=(("region_id", "region"), ("focus_goals", "goal")),
+    ),
+    RecordKind(
+        "proposal",
+        "proposals",
+        CohortProposal,
+        ("id",),
+        "proposals",
+        "CohortProposal",
+        "upsert_proposals",
+        references=(("region_id", "region"), ("cohort_ids", "cohort")),
     ),
     RecordKind(
         "membership",

@@ -14,6 +14,7 @@ from models.nodes import (
     Goal,
     Region,
 )
+from models.proposals import CohortProposal, ProposalFigures, ProposalStatus, ProposalWeights
 from models.relationships import GoalStatus, Helped, MemberOf, MembershipStatus, Pursues, Referred
 from models.rules import check_referrals
 from models.vocabulary import extend_vocabulary, reset_vocabulary, vocabulary
@@ -24,6 +25,7 @@ __all__ = [
     "MIN_HOUSEHOLD",
     "Cohort",
     "CohortOrigin",
+    "CohortProposal",
     "CohortStatus",
     "Consent",
     "DomainError",
@@ -36,6 +38,9 @@ __all__ = [
     "Helped",
     "MemberOf",
     "MembershipStatus",
+    "ProposalFigures",
+    "ProposalStatus",
+    "ProposalWeights",
     "Pursues",
     "Referred",
     "Region",

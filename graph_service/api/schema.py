@@ -24,7 +24,7 @@ from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
 from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
-from graph_service.api.proposals import ProposalMutation
+from graph_service.api.proposals import ProposalMutation, ProposalQuery
 from graph_service.api.research import ResearchQuery
 from graph_service.api.ripple import RippleQuery
 from graph_service.api.signin import SignInMutation
@@ -453,7 +453,9 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery))
+Query = merge_types(
+    "Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery, ProposalQuery)
+)
 Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation, SignInMutation))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graph_service.analytics.cohort_formation import CohortRationale
+from graph_service.analytics.cohort_formation import CohortRationale, LeftOverReason
 from models.vocabulary import GOAL_CATEGORIES, SKILLS, vocabulary
 
 
@@ -44,3 +44,17 @@ def cohort_summary(size: int, rationale: CohortRationale) -> str:
     if languages:
         parts.append(f"common language{'s' if len(languages) != 1 else ''}: {', '.join(languages)}")
     return "; ".join(parts) + "."
+
+
+def left_over_explanation(reason: LeftOverReason, pool: int, min_size: int, max_size: int) -> str:
+    """Why a family of a pool of ``pool`` families is in no proposed cohort.
+
+    >>> left_over_explanation(LeftOverReason.UNEVEN_POOL, 11, 6, 8)
+    '11 families cannot all be placed in cohorts of 6 to 8; the families who fit the others least wait for the next proposal.'
+    """
+    if reason is LeftOverReason.NO_SHARED_LANGUAGE:
+        return "This family shares no language with any other family in the pool."
+    return (
+        f"{pool} families cannot all be placed in cohorts of {min_size} to {max_size}; the "
+        "families who fit the others least wait for the next proposal."
+    )

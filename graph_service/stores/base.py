@@ -24,7 +24,18 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
-from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models import (
+    Cohort,
+    CohortProposal,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+)
 from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
@@ -51,6 +62,7 @@ class ChangeSet:
     goals: Sequence[Goal] = ()
     families: Sequence[Family] = ()
     cohorts: Sequence[Cohort] = ()
+    proposals: Sequence[CohortProposal] = ()
     memberships: Sequence[MemberOf] = ()
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
@@ -60,8 +72,9 @@ class ChangeSet:
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
-        """Every record of a network (the demo, a synthetic network) as one change set."""
-        return cls(**{kind.part: list(getattr(network, kind.part)) for kind in KINDS})
+        """Every record of a network (the demo, a synthetic network) as one change set (a
+        network without records of a kind, such as proposals, has none of it)."""
+        return cls(**{kind.part: list(getattr(network, kind.part, ())) for kind in KINDS})
 
     @classmethod
     def of_part(cls, part: str, records: Sequence[DomainModel]) -> ChangeSet:
@@ -190,6 +203,7 @@ class GraphStore(Protocol):
     def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int: ...
     def upsert_help(self, helps: Sequence[Helped]) -> int: ...
     def upsert_referrals(self, referrals: Sequence[Referred]) -> int: ...
+    def upsert_proposals(self, proposals: Sequence[CohortProposal]) -> int: ...
 
     # reads ----------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
@@ -209,6 +223,12 @@ class GraphStore(Protocol):
 
     def list_goals(self) -> list[Goal]: ...
     def list_regions(self) -> list[Region]: ...
+
+    def get_proposals(self, ids: Sequence[str]) -> dict[str, CohortProposal]:
+        """The cohort proposals among ``ids`` that exist."""
+
+    def list_proposals(self, region_id: str) -> list[CohortProposal]:
+        """Every cohort proposal of a region, newest first (created_at, then id, descending)."""
 
     def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each family, keyed by family id."""
@@ -255,7 +275,7 @@ class GraphStore(Protocol):
 
 
 class UpsertsViaWrite:
-    """What both stores share: the eight ``upsert_*`` methods of the contract, each one
+    """What both stores share: the nine ``upsert_*`` methods of the contract, each one
     :meth:`GraphStore.write` of a one-part change set (so every store validates and writes
     them the same way), ``delete_family`` as a write, and the commit listeners."""
 
@@ -321,3 +341,7 @@ class UpsertsViaWrite:
     def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
         self.write(ChangeSet(referrals=referrals))
         return len(referrals)
+
+    def upsert_proposals(self, proposals: Sequence[CohortProposal]) -> int:
+        self.write(ChangeSet(proposals=proposals))
+        return len(proposals)

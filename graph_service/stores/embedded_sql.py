@@ -97,6 +97,11 @@ SCAN = {
 EXISTING_FAMILIES = f"SELECT id FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text
 GET_FAMILIES = f"SELECT id, data FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text
 GET_COHORTS = f"SELECT id, data FROM cohorts WHERE id IN {_IDS}"  # noqa: S608 - fixed text
+GET_PROPOSALS = f"SELECT id, data FROM proposals WHERE id IN {_IDS}"  # noqa: S608 - fixed text
+PROPOSALS_OF_REGION = (
+    "SELECT data FROM proposals WHERE json_extract(data, '$.regionId') = ? "
+    "ORDER BY json_extract(data, '$.createdAt') DESC, id DESC"
+)
 LIST_GOALS = "SELECT data FROM goals ORDER BY id"
 LIST_REGIONS = "SELECT data FROM regions ORDER BY id"
 COHORT_PAGE = (
@@ -151,9 +156,20 @@ COUNTS = (
     "SELECT (SELECT count(*) FROM families), (SELECT count(*) FROM cohorts), "
     "(SELECT count(*) FROM goals), (SELECT count(*) FROM regions), "
     "(SELECT count(*) FROM memberships), (SELECT count(*) FROM pursuits), "
-    "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals)"
+    "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals), "
+    "(SELECT count(*) FROM proposals)"
 )
-COUNT_KEYS = ("Family", "Cohort", "Goal", "Region", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED")
+COUNT_KEYS = (
+    "Family",
+    "Cohort",
+    "Goal",
+    "Region",
+    "MEMBER_OF",
+    "PURSUES",
+    "HELPED",
+    "REFERRED",
+    "CohortProposal",
+)
 
 # Family pages and counts. Each filter is a condition that holds when its parameter is NULL;
 # the statement is driven by the most selective filter given (the rows of one cohort, or of
