@@ -196,6 +196,17 @@ QUERIES: dict[str, Probe] = {
         custom=_oakland_analytics,
     ),
     "auditLog": Probe("{ auditLog { edges { cursor } } }", Action.READ_AUDIT, family=False),
+    "cohortProposals": Probe(
+        '{ cohortProposals(regionId: "oakland") { id } }',
+        None,
+        custom=lambda a, w, t: _proposer(a, w, t),  # defined below, with the mutations'
+    ),
+    "cohortProposal": Probe(
+        '{ cohortProposal(id: "prop-none") { id } }',
+        None,
+        custom=lambda a, w, t: _proposal_manager(a, w, t),
+        may_miss=True,
+    ),
 }
 
 
@@ -258,6 +269,16 @@ def _proposer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
     if decide(viewer_of(api.store, principal), Action.PROPOSE_COHORTS) != "allow":
         return "forbidden"
     return "allow" if principal.serves("oakland") else "forbidden"
+
+
+def _proposal_manager(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    """A stored proposal by id: organizers and admins (NOT_FOUND for one they do not serve)."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.PROPOSE_COHORTS) != "allow":
+        return "forbidden"
+    return "allow"
 
 
 def _code_issuer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
@@ -331,6 +352,12 @@ MUTATIONS: dict[str, Probe] = {
         'mutation { proposeCohorts(input: {regionId: "oakland"}) { __typename } }',
         None,
         custom=_proposer,
+    ),
+    "withdrawCohortProposal": Probe(
+        'mutation { withdrawCohortProposal(id: "prop-none") { id } }',
+        None,
+        custom=_proposal_manager,
+        may_miss=True,
     ),
     "eraseFamily": Probe('mutation { eraseFamily(familyId: "$F") { erased } }', Action.ERASE),
     "issueSignInCode": Probe(
