@@ -29,7 +29,7 @@ def api_settings() -> Settings:
         embedded_path="unused.sqlite",  # type: ignore[arg-type]  # pydantic coerces
         privacy_test_seed=7,
         privacy_epsilon_per_quarter=5.0,
-        background_wait_s=30,  # a loaded machine may take seconds to build the read model
+        background_wait_s=20,  # a loaded machine may take seconds to build the read model
     )
 
 
