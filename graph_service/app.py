@@ -28,6 +28,7 @@ from graph_service.api.pictures import router as pictures_router
 from graph_service.api.schema import build_schema
 from graph_service.auth import check_production_secret, principal_from_header
 from graph_service.errors import DomainError
+from graph_service.i18n import negotiate
 from graph_service.readmodel import ReadModel, attach_read_model
 from graph_service.settings import Mode, Settings, get_settings
 from graph_service.store_factory import create_store
@@ -71,7 +72,14 @@ class CodedRouter(GraphQLRouter[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
-            result.errors = coded(result.errors, hide_suggestions=self.hide_suggestions)
+            context: Context | None = getattr(request.state, "graphql_context", None)
+            if context is not None:
+                locale = await context.locale()
+            else:  # refused before a context existed (a parse error, a token limit)
+                locale = negotiate(accept_language=request.headers.get("accept-language"))
+            result.errors = coded(
+                result.errors, hide_suggestions=self.hide_suggestions, locale=locale
+            )
         return await super().process_result(request, result)
 
 
@@ -132,7 +140,15 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             principal = principal_from_header(settings, request.headers.get("authorization"))
         except DomainError as error:
             auth_error = error
-        return Context(request.app.state.store, settings, principal, auth_error)
+        context = Context(
+            request.app.state.store,
+            settings,
+            principal,
+            auth_error,
+            accept_language=request.headers.get("accept-language"),
+        )
+        request.state.graphql_context = context  # errors are worded in its locale()
+        return context
 
     schema = build_schema(settings)
     app.state.schema = schema  # the web pages execute the same schema in process

@@ -11,7 +11,8 @@ its Cypher files and its projection handler; a test checks that each registered 
 of them.
 
 >>> [kind.name for kind in KINDS]
-['region', 'goal', 'family', 'cohort', 'proposal', 'membership', 'pursuit', 'help', 'referral']
+['region', 'goal', 'family', 'cohort', 'proposal', 'membership', 'pursuit', 'help',
+ 'referral', 'introduction']
 >>> KIND["membership"].key(MemberOf(family_id="f1", cohort_id="c1", since="2025-01-01"))
 ('f1', 'c1')
 """
@@ -29,6 +30,7 @@ from models import (
     Family,
     Goal,
     Helped,
+    Introduction,
     MemberOf,
     Pursues,
     Referred,
@@ -164,6 +166,18 @@ KINDS: tuple[RecordKind, ...] = (
         "REFERRED",
         "upsert_referrals",
         extra_columns=("from_id",),
+        references=(("from_id", "family"), ("to_id", "family")),
+        is_node=False,
+    ),
+    RecordKind(
+        "introduction",
+        "introductions",
+        Introduction,
+        ("id",),
+        "introductions",
+        "INTRODUCTION",
+        "upsert_introductions",
+        extra_columns=("from_id", "to_id"),
         references=(("from_id", "family"), ("to_id", "family")),
         is_node=False,
     ),

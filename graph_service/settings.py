@@ -68,6 +68,7 @@ class Settings(BaseSettings):
 
     # Program rules (docs/program.md): invitations per member until the cohort is full.
     invitations_per_member: int = Field(default=2, ge=0)
+    introductions_per_day: int = Field(default=5, ge=1, le=100)
     cohort_full_size: int = Field(default=8, ge=2)
     cohort_min_size: int = Field(default=6, ge=2)
 

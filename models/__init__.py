@@ -2,6 +2,7 @@
 
 from models.base import DomainModel, ExternalId, parse, problems_of, today
 from models.errors import DomainError, FieldProblem, ValidationFailed
+from models.introductions import Introduction, IntroductionStatus
 from models.nodes import (
     INCOME_BANDS,
     MAX_HOUSEHOLD,
@@ -36,6 +37,8 @@ __all__ = [
     "Goal",
     "GoalStatus",
     "Helped",
+    "Introduction",
+    "IntroductionStatus",
     "MemberOf",
     "MembershipStatus",
     "ProposalFigures",

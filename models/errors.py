@@ -22,10 +22,23 @@ class DomainError(Exception):
 
     code = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        message_id: str | None = None,
+        params: dict[str, object] | None = None,
+        count: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Optional: the message catalogue's id (and parameters) of the same text, so that the
+        # transport can answer in the caller's language (graph_service/i18n).
+        self.message_id = message_id
+        self.params = params or {}
+        self.count = count
 
 
 class ValidationFailed(DomainError):

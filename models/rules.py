@@ -276,3 +276,56 @@ PRECONDITIONS: tuple[type[Precondition], ...] = (
     ProposalPending,
 )
 """Every precondition type (each store checks every one of them; a test keeps it so)."""
+
+
+# Introductions (models/introductions.py) ----------------------------------------------------
+
+
+@dataclass(frozen=True, init=False)
+class NoOpenIntroduction(Precondition):
+    """No ``requested`` or ``accepted`` introduction links ``family_a`` and ``family_b``,
+    in either direction (no duplicate request)."""
+
+    family_a: str
+    family_b: str
+
+    def __init__(self, family_a: str, family_b: str) -> None:
+        object.__setattr__(self, "family_a", family_a)
+        object.__setattr__(self, "family_b", family_b)
+        object.__setattr__(self, "field", "toId")
+        object.__setattr__(
+            self, "message", "an introduction between you and this family is already open"
+        )
+
+
+@dataclass(frozen=True, init=False)
+class IntroductionsFewerThan(Precondition):
+    """``family_id`` asked for fewer than ``limit`` introductions on ``day`` (ISO date)."""
+
+    family_id: str
+    day: str
+    limit: int
+
+    def __init__(self, family_id: str, day: str, limit: int) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "day", day)
+        object.__setattr__(self, "limit", limit)
+        object.__setattr__(self, "field", "toId")
+        object.__setattr__(
+            self, "message", f"at most {limit} introduction requests a day; try again tomorrow"
+        )
+
+
+@dataclass(frozen=True, init=False)
+class IntroductionStatusIn(Precondition):
+    """Introduction ``introduction_id`` still has one of ``statuses`` (answered once;
+    withdrawn once)."""
+
+    introduction_id: str
+    statuses: tuple[str, ...]
+
+    def __init__(self, introduction_id: str, statuses: tuple[str, ...]) -> None:
+        object.__setattr__(self, "introduction_id", introduction_id)
+        object.__setattr__(self, "statuses", statuses)
+        object.__setattr__(self, "field", "id")
+        object.__setattr__(self, "message", "this introduction is no longer open")

@@ -8,6 +8,7 @@ CREATE CONSTRAINT cohort_proposal_id IF NOT EXISTS FOR (p:CohortProposal) REQUIR
 CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (m:Meta) REQUIRE m.key IS UNIQUE;
 // Relationship property uniqueness: Neo4j 5.7+ (Community included).
 CREATE CONSTRAINT helped_id IF NOT EXISTS FOR ()-[h:HELPED]-() REQUIRE h.id IS UNIQUE;
+CREATE CONSTRAINT introduction_id IF NOT EXISTS FOR ()-[i:INTRODUCTION]-() REQUIRE i.id IS UNIQUE;
 CREATE CONSTRAINT signin_code_hash IF NOT EXISTS FOR (c:SignInCode) REQUIRE c.hash IS UNIQUE;
 CREATE CONSTRAINT web_session_hash IF NOT EXISTS FOR (s:WebSession) REQUIRE s.hash IS UNIQUE;
 CREATE INDEX family_region_id IF NOT EXISTS FOR (f:Family) ON (f.regionId);

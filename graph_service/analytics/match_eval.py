@@ -89,6 +89,31 @@ class EvalRow:
 
 
 @dataclass(frozen=True)
+class LanguageShare:
+    """How many of the matcher's suggestions share a language with the asking family, over
+    the evaluated families who speak exactly one language (and those of them whose one
+    language is not English)."""
+
+    families: int
+    suggestions: int
+    shared: int
+    families_without_shared: int  # got suggestions, none sharing a language
+    non_english_families: int
+    non_english_suggestions: int
+    non_english_shared: int
+
+    @property
+    def share(self) -> float:
+        return self.shared / self.suggestions if self.suggestions else 1.0
+
+    @property
+    def non_english_share(self) -> float:
+        if not self.non_english_suggestions:
+            return 1.0
+        return self.non_english_shared / self.non_english_suggestions
+
+
+@dataclass(frozen=True)
 class EvalReport:
     rows: tuple[EvalRow, ...]
     k: int
@@ -96,6 +121,7 @@ class EvalReport:
     seed: int
     hidden_pairs: int
     ceiling_precision_at_k: float  # a perfect ranker: mean of min(|T|, k) / k
+    language: LanguageShare | None = None
 
     def row(self, method: str) -> EvalRow:
         return next(r for r in self.rows if r.method == method)
@@ -127,6 +153,15 @@ class EvalReport:
             f"hidden pairs {self.hidden_pairs}, ceiling p@{k} {self.ceiling_precision_at_k:.4f}, "
             f"best baseline {self.best_baseline.method}, matcher lift on p@{k}: {self.lift:+.1%}"
         )
+        if self.language is not None:
+            lang = self.language
+            lines.append(
+                f"one-language families {lang.families}: {lang.shared}/{lang.suggestions} "
+                f"suggestions share a language ({lang.share:.1%}), "
+                f"{lang.families_without_shared} families got none; not English: "
+                f"{lang.non_english_shared}/{lang.non_english_suggestions} "
+                f"({lang.non_english_share:.1%}) over {lang.non_english_families} families"
+            )
         return "\n".join(lines)
 
 
@@ -200,14 +235,20 @@ def _goal_matrix(index: MatchIndex) -> sp.csr_matrix:
     return sp.csr_matrix(encoded, dtype=np.float64)
 
 
-def _rankers(index: MatchIndex, k: int, seed: int, include_cohort: bool) -> dict[str, Ranker]:
+def _rankers(
+    index: MatchIndex, k: int, seed: int, include_cohort: bool, any_language: bool
+) -> dict[str, Ranker]:
     rng = np.random.default_rng(seed)
     goals = _goal_matrix(index)
     sizes = np.asarray(goals.sum(axis=1)).ravel()
 
     def matcher(me: int, _: BoolArray) -> IntArray:
         found = index.matches(
-            index.family_ids[me], first=k, scope="any", include_cohort=include_cohort
+            index.family_ids[me],
+            first=k,
+            scope="any",
+            include_cohort=include_cohort,
+            any_language=any_language,
         )
         return np.array([index.position[m.family_id] for m in found], dtype=np.int64)
 
@@ -247,8 +288,14 @@ def evaluate(
     k: int = 10,
     weights: MatchWeights | None = None,
     include_cohort: bool = True,
+    any_language: bool = False,
 ) -> EvalReport:
-    """Hide help ties, rebuild, and score the matcher and the baselines (module docstring)."""
+    """Hide help ties, rebuild, and score the matcher and the baselines (module docstring).
+
+    ``any_language`` asks the matcher without its language requirement. The truth and the
+    baselines' candidates never depend on it (they are language-blind, as before the
+    requirement existed), so figures with and without it compare; the report's
+    :class:`LanguageShare` counts the matcher's suggestions that share a language."""
     remaining, hidden = hide_help_ties(graph, hide_fraction=hide_fraction, seed=seed)
     index = MatchIndex.build(remaining, weights=weights)
     partners: dict[int, set[int]] = {}
@@ -256,7 +303,8 @@ def evaluate(
         a, b = index.position[u], index.position[v]
         partners.setdefault(a, set()).add(b)
         partners.setdefault(b, set()).add(a)
-    rankers = _rankers(index, k, seed + 1, include_cohort)
+    rankers = _rankers(index, k, seed + 1, include_cohort, any_language)
+    language = np.zeros(7, dtype=np.int64)
     totals = {m: np.zeros(3) for m in METHODS}
     seconds = dict.fromkeys(METHODS, 0.0)
     evaluated = 0
@@ -264,7 +312,9 @@ def evaluate(
     for me in sorted(partners):
         if not index.matchable[me]:
             continue
-        eligible = index.eligible_mask(me, scope="any", include_cohort=include_cohort)
+        eligible = index.eligible_mask(
+            me, scope="any", include_cohort=include_cohort, any_language=True
+        )
         truth = {p for p in partners[me] if eligible[p]}
         if not truth:
             continue
@@ -275,6 +325,8 @@ def evaluate(
             ranked = ranker(me, eligible)
             seconds[method] += time.perf_counter() - began
             totals[method] += precision_recall_ndcg(ranked.tolist(), truth, k)
+            if method == "matcher":
+                language += _language_counts(index, me, ranked)
     per_family = max(evaluated, 1)
     rows = tuple(
         EvalRow(
@@ -287,7 +339,27 @@ def evaluate(
         )
         for method in METHODS
     )
-    return EvalReport(rows, k, hide_fraction, seed, len(hidden), ceiling / per_family)
+    share = LanguageShare(*(int(x) for x in language))
+    return EvalReport(rows, k, hide_fraction, seed, len(hidden), ceiling / per_family, share)
+
+
+def _language_counts(index: MatchIndex, me: int, ranked: IntArray) -> npt.NDArray[np.int64]:
+    """The :class:`LanguageShare` counts of one family's suggestions (zeros unless it
+    speaks exactly one language)."""
+    counts = np.zeros(7, dtype=np.int64)
+    mine = index.profiles[me]
+    if mine is None or len(set(mine.languages)) != 1 or len(ranked) == 0:
+        return counts
+    spoken = set(mine.languages)
+    shared = sum(
+        1
+        for row in ranked
+        if (p := index.profiles[int(row)]) is not None and spoken & set(p.languages)
+    )
+    counts[:4] = (1, len(ranked), shared, int(shared == 0))
+    if spoken != {"en"}:
+        counts[4:] = (1, len(ranked), shared)
+    return counts
 
 
 # ---------------------------------------------------------------------------------------

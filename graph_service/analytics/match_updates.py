@@ -7,7 +7,7 @@ an existing index holds is changed, so readers of the old index are never distur
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,14 @@ def encoded_patch(index: MatchIndex, profiles: Mapping[int, Profile | None]) -> 
     }
 
 
-def masks_changed(index: MatchIndex, profiles: Mapping[int, Profile | None], n: int) -> MatchIndex:
+def masks_changed(
+    index: MatchIndex,
+    profiles: Mapping[int, Profile | None],
+    n: int,
+    previous: Sequence[Profile | None],
+) -> MatchIndex:
+    """``index`` (which already holds the new ``profiles``) with its masks updated;
+    ``previous`` are the profiles before the change (what a row held, spoke, belonged to)."""
     if not profiles:
         return index
     grow = n - len(index.region_code)
@@ -57,15 +64,21 @@ def masks_changed(index: MatchIndex, profiles: Mapping[int, Profile | None], n: 
             g: np.concatenate([m, np.zeros(grow, dtype=np.bool_)]) for g, m in holders.items()
         }
     members = dict(index.cohort_members)
+    speakers = dict(index.language_speakers)
+    if grow:
+        speakers = {
+            c: np.concatenate([m, np.zeros(grow, dtype=np.bool_)]) for c, m in speakers.items()
+        }
+    touched_languages: set[str] = set()
     touched_goals: set[str] = set()
     touched_cohorts: dict[str, set[int]] = {}
     for row, p in profiles.items():
-        old = index.profiles[row] if row < len(index.profiles) else None
+        old = previous[row] if row < len(previous) else None
         code[row] = region_number[p.region] if p is not None else -1
         matchable[row] = p is not None and p.matching
         cross[row] = p is not None and p.matching and p.cross_region
-        for goal in held(old) ^ held(p):
-            touched_goals.add(goal)
+        touched_goals |= held(old) ^ held(p)
+        touched_languages |= spoken(old) ^ spoken(p)
         for profile, add in ((old, False), (p, True)):
             if profile is not None and profile.cohort is not None:
                 current = members.get(profile.cohort)
@@ -83,6 +96,12 @@ def masks_changed(index: MatchIndex, profiles: Mapping[int, Profile | None], n: 
         for row, p in profiles.items():
             mask[row] = goal in held(p)
         holders[goal] = mask
+    for language in touched_languages:
+        mask = speakers.get(language)
+        mask = np.zeros(n, dtype=np.bool_) if mask is None else np.array(mask)
+        for row, p in profiles.items():
+            mask[row] = language in spoken(p)
+        speakers[language] = mask
     for cohort, found in touched_cohorts.items():
         if found:
             members[cohort] = readonly(np.array(sorted(found), dtype=np.int64))
@@ -96,6 +115,7 @@ def masks_changed(index: MatchIndex, profiles: Mapping[int, Profile | None], n: 
         cross_region_ok=readonly(cross),
         goal_holders={g: readonly(m) for g, m in holders.items()},
         cohort_members=members,
+        language_speakers={c: readonly(m) for c, m in speakers.items()},
     )
 
 
@@ -129,6 +149,10 @@ def held(profile: Profile | None) -> set[str]:
     if profile is None:
         return set()
     return set(profile.active) | {g for g, _ in profile.achieved}
+
+
+def spoken(profile: Profile | None) -> set[str]:
+    return set(profile.languages) if profile is not None else set()
 
 
 def ranks_with(

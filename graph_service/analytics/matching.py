@@ -71,8 +71,12 @@ Rules
 - The asking family must itself have consented to matching: :class:`Consent` defines
   ``matching`` as "may be suggested to other families as a peer (and see suggestions)",
   so asking without it raises :class:`~graph_service.errors.Forbidden` (``familyId``).
+- A suggested peer shares at least one language with the asking family, unless it asks
+  with ``any_language`` (or lists no language: then nothing can be shared and nothing is
+  required).
 - Never the family itself; members of its active cohort only with ``include_cohort``;
-  families it already exchanged help with only with ``include_connected`` (matching is
+  families it already exchanged help with only with ``include_connected`` (which brings
+  them back whether or not they share its cohort; matching is
   for *new* peers, and the evaluation of :mod:`match_eval` follows the usual
   link-prediction protocol of ranking non-neighbours).
 - No reason names a third family: :class:`TrustProximity` carries counts only, and the
@@ -238,6 +242,7 @@ class MatchIndex:
     cross_region_ok: BoolArray
     goal_holders: Mapping[str, BoolArray]
     cohort_members: Mapping[str, IntArray]
+    language_speakers: Mapping[str, BoolArray]  # language code -> rows that speak it
 
     # -- making ---------------------------------------------------------------------------
 
@@ -301,6 +306,7 @@ class MatchIndex:
             cross_region_ok=np.zeros(0, dtype=np.bool_),
             goal_holders={},
             cohort_members={},
+            language_speakers={},
         )
         return index._with_masks(profiles, region_number)
 
@@ -317,11 +323,14 @@ class MatchIndex:
             g: np.zeros(n, dtype=np.bool_) for g in self.encoder.goals
         }
         members: dict[str, list[int]] = {}
+        speakers: dict[str, npt.NDArray[np.bool_]] = {}
         for row, p in enumerate(profiles):
             if p is None:
                 continue
             for goal in p.active | {g for g, _ in p.achieved}:
                 holders.setdefault(goal, np.zeros(n, dtype=np.bool_))[row] = True
+            for language in p.languages:
+                speakers.setdefault(language, np.zeros(n, dtype=np.bool_))[row] = True
             if p.cohort is not None:
                 members.setdefault(p.cohort, []).append(row)
         return replace(
@@ -334,6 +343,7 @@ class MatchIndex:
             cohort_members={
                 c: _readonly(np.array(rows, dtype=np.int64)) for c, rows in members.items()
             },
+            language_speakers={code: _readonly(m) for code, m in speakers.items()},
         )
 
     # -- live updates ---------------------------------------------------------------------
@@ -381,7 +391,8 @@ class MatchIndex:
             profiles=all_profiles,
             **changed,
         )
-        return updates.ties_changed(updates.masks_changed(index, profiles, n), ties, n)
+        masked = updates.masks_changed(index, profiles, n, previous=self.profiles)
+        return updates.ties_changed(masked, ties, n)
 
     @property
     def patch_size(self) -> int:
@@ -436,6 +447,7 @@ class MatchIndex:
         goal: str | None = None,
         include_cohort: bool = False,
         include_connected: bool = False,
+        any_language: bool = False,
     ) -> list[PeerMatch]:
         """The ``first`` best peers for ``family_id`` (see the module docstring).
 
@@ -455,6 +467,7 @@ class MatchIndex:
             goal=goal,
             include_cohort=include_cohort,
             include_connected=include_connected,
+            any_language=any_language,
         )
         pool = self._content_pool(content, eligible)
         reached, adamic_adar, graph_pool = self._graph_pool(me, eligible)
@@ -533,6 +546,7 @@ class MatchIndex:
         goal: str | None = None,
         include_cohort: bool = False,
         include_connected: bool = False,
+        any_language: bool = False,
     ) -> BoolArray:
         """Which rows may be suggested to the family at row ``me`` (the rules of the module
         docstring; arguments as :meth:`matches`, unchecked)."""
@@ -553,11 +567,31 @@ class MatchIndex:
         profile = self.profiles[me]
         cohort = profile.cohort if profile is not None else None
         if not include_cohort and cohort is not None:
-            mask[self.cohort_members[cohort]] = False
+            members = self.cohort_members[cohort]
+            if include_connected:  # help partners come back, cohort-mates or not
+                members = np.setdiff1d(members, self.help_partners(me))
+            mask[members] = False
         if not include_connected:
             neighbours, bits = self._ties_of(me)
             mask[neighbours[(bits & HELP_BIT) != 0]] = False
+        if not any_language and profile is not None and profile.languages:
+            mask &= self.speaks_any(profile.languages)
         return mask
+
+    def help_partners(self, row: int) -> IntArray:
+        """Rows of the families that the family at ``row`` exchanged help with."""
+        neighbours, bits = self._ties_of(row)
+        partners: IntArray = neighbours[(bits & HELP_BIT) != 0]
+        return partners
+
+    def speaks_any(self, languages: Sequence[str]) -> BoolArray:
+        """Rows of families who speak at least one of ``languages``."""
+        found = np.zeros(len(self.family_ids), dtype=np.bool_)
+        for language in languages:
+            speakers = self.language_speakers.get(language)
+            if speakers is not None:
+                found[: len(speakers)] |= speakers
+        return found
 
     def _content_pool(self, content: npt.NDArray[np.float32], eligible: BoolArray) -> IntArray:
         """The ``pool`` eligible rows with the best content score; ties by family id."""

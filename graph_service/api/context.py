@@ -84,8 +84,13 @@ class Context(BaseContext):
         settings: Settings,
         principal: Principal | None,
         auth_error: Exception | None = None,
+        *,
+        accept_language: str | None = None,
     ) -> None:
         super().__init__()
+        # The request's Accept-Language header (or the web page's language): see locale().
+        self.accept_language = accept_language
+        self._locale: str | None = None
         self.store = store
         self.settings = settings
         self._principal = principal
@@ -112,6 +117,30 @@ class Context(BaseContext):
     async def active_cohorts(self, family_id: str) -> frozenset[str]:
         memberships = await self.loaders.memberships.load(family_id)
         return frozenset(m.cohort_id for m in memberships if m.status is MembershipStatus.ACTIVE)
+
+    async def locale(self, family_languages: Sequence[str] | None = None) -> str:
+        """The language of this answer's texts (:func:`graph_service.i18n.negotiate`): the
+        ``Accept-Language`` header, else ``family_languages`` (default: the calling family's
+        languages), else English."""
+        from graph_service.i18n import negotiate
+
+        if family_languages is not None:
+            return negotiate(
+                accept_language=self.accept_language, family_languages=family_languages
+            )
+        if self._locale is None:
+            languages: Sequence[str] = ()
+            principal = self._principal if self._auth_error is None else None
+            if principal is not None and principal.role is Role.FAMILY:
+                try:
+                    family = await self.loaders.family.load(principal.subject)
+                except Exception:  # the language is a nicety: never fail an answer over it
+                    family = None
+                languages = family.languages if family is not None else ()
+            self._locale = negotiate(
+                accept_language=self.accept_language, family_languages=languages
+            )
+        return self._locale
 
     async def viewer(self) -> Viewer:
         """The caller as the access policy sees it (its family and cohorts, for families)."""

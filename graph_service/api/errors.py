@@ -19,6 +19,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from graph_service.api.error_texts import localized_message
 from graph_service.stores.driver_errors import DRIVER_ERRORS, translated
 from models.errors import DomainError, ValidationFailed
 
@@ -54,11 +55,11 @@ def _domain_extensions(error: DomainError) -> dict[str, Any]:
     return ext
 
 
-def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
+def classify(error: GraphQLError, *, hide_suggestions: bool, locale: str = "en") -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         return GraphQLError(
-            scrub(original.message, hide_suggestions=hide_suggestions),
+            scrub(localized_message(original, locale), hide_suggestions=hide_suggestions),
             nodes=error.nodes,
             path=error.path,
             extensions=_domain_extensions(original),
@@ -90,7 +91,10 @@ def classify(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     )
 
 
-def coded(errors: list[GraphQLError], *, hide_suggestions: bool) -> list[GraphQLError]:
-    """Every error of a result, classified. Applied once, where the HTTP response is built,
+def coded(
+    errors: list[GraphQLError], *, hide_suggestions: bool, locale: str = "en"
+) -> list[GraphQLError]:
+    """Every error of a result, classified, family-facing messages in ``locale``
+    (:mod:`graph_service.api.error_texts`). Applied once, where the HTTP response is built,
     because some errors (the parser's token limit) are raised before any schema hook runs."""
-    return [classify(e, hide_suggestions=hide_suggestions) for e in errors]
+    return [classify(e, hide_suggestions=hide_suggestions, locale=locale) for e in errors]

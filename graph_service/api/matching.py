@@ -9,8 +9,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from graph_service.analytics import match_shortfall as shortfall_analytics
 from graph_service.analytics import matching as analytics
 from graph_service.api.context import Context, in_thread
+from graph_service.api.texts import reason_text, shortfall_text
 from graph_service.api.types import AsOfType, Family, Goal, check_page_size, family_node, goal_by_id
 from graph_service.auth import Role
 from graph_service.services import matching as service
@@ -77,6 +79,7 @@ MatchReason = Annotated[
 
 def reason_of(
     r: analytics.MatchReason,
+    locale: str = "en",
 ) -> (
     SharedGoalsReason
     | ComplementaryStrengthsReason
@@ -84,33 +87,35 @@ def reason_of(
     | TrustProximityReason
     | SimilarSituationReason
 ):
+    text = reason_text(r, locale)
     if isinstance(r, analytics.SharedGoals):
-        return SharedGoalsReason(goals=[goal_by_id(g) for g in r.goals], text=r.text)
+        return SharedGoalsReason(goals=[goal_by_id(g) for g in r.goals], text=text)
     if isinstance(r, analytics.ComplementaryStrengths):
         return ComplementaryStrengthsReason(
             their_strengths_meeting_my_needs=list(r.their_strengths_meeting_my_needs),
             my_strengths_meeting_their_needs=list(r.my_strengths_meeting_their_needs),
-            text=r.text,
+            text=text,
         )
     if isinstance(r, analytics.RoleModel):
-        return RoleModelReason(goal=goal_by_id(r.goal), achieved_at=r.achieved_at, text=r.text)
+        return RoleModelReason(goal=goal_by_id(r.goal), achieved_at=r.achieved_at, text=text)
     if isinstance(r, analytics.TrustProximity):
         return TrustProximityReason(
             common_neighbours=r.common_neighbours,
             via_help=r.via_help,
             via_cohort=r.via_cohort,
-            text=r.text,
+            text=text,
         )
     return SimilarSituationReason(
         similar_household=r.similar_household,
         shared_languages=list(r.shared_languages),
-        text=r.text,
+        text=text,
     )
 
 
 @strawberry.type(description="A suggested peer, with the score and the reasons behind it.")
 class PeerMatch:
     match: strawberry.Private[analytics.PeerMatch]
+    locale: strawberry.Private[str] = "en"
 
     @strawberry.field(description="The peer, if the caller may see it.")
     async def peer(self, info: GraphInfo) -> Family | None:
@@ -120,9 +125,58 @@ class PeerMatch:
     def score(self) -> float:
         return self.match.score
 
-    @strawberry.field(description="Why, ordered by their share of the score.")
+    @strawberry.field(
+        description="Why, ordered by their share of the score; each reason's text in the "
+        "answer's language (Accept-Language, else the family's language)."
+    )
     def reasons(self) -> list[MatchReason]:
-        return [reason_of(r) for r in self.match.reasons]
+        return [reason_of(r, self.locale) for r in self.match.reasons]
+
+
+ShortfallCode = strawberry.enum(
+    shortfall_analytics.ShortfallCode,
+    description="Why an answer has fewer peers than asked for "
+    "(graph_service/analytics/match_shortfall.py).",
+)
+
+
+@strawberry.type(description="One reason an answer has fewer peers than asked for.")
+class MatchShortfall:
+    shortfall: strawberry.Private[shortfall_analytics.Shortfall]
+    locale: strawberry.Private[str]
+
+    @strawberry.field
+    def code(self) -> ShortfallCode:  # type: ignore[valid-type]  # strawberry.enum of a domain enum
+        return self.shortfall.code
+
+    @strawberry.field(description="How many families this reason concerns (never who).")
+    def count(self) -> int:
+        return self.shortfall.count
+
+    @strawberry.field(description="The goal asked for (GOAL_FILTER only).")
+    def goal(self) -> Goal | None:
+        return goal_by_id(self.shortfall.goal) if self.shortfall.goal else None
+
+    @strawberry.field(description="The reason in the answer's language.")
+    def text(self) -> str:
+        return shortfall_text(self.shortfall, self.locale)
+
+
+@strawberry.type(description="Suggested peers, and why there are fewer than asked for.")
+class PeerSuggestions:
+    matches: list[PeerMatch]
+    shortfall: list[MatchShortfall] = strawberry.field(
+        description="Empty when the answer has as many peers as asked for."
+    )
+    language: str = strawberry.field(description="The language of the texts (a code, e.g. es).")
+
+    @classmethod
+    def of(cls, found: service.Suggestions, locale: str) -> PeerSuggestions:
+        return cls(
+            matches=[PeerMatch(match=m, locale=locale) for m in found.matches],
+            shortfall=[MatchShortfall(shortfall=s, locale=locale) for s in found.shortfall],
+            language=locale,
+        )
 
 
 @strawberry.type(description="Two families in two regions whose connection would serve both.")
@@ -167,6 +221,44 @@ def _target(info: GraphInfo, family_id: strawberry.ID | None) -> str:
     )
 
 
+INCLUDE_CONNECTED = strawberry.argument(
+    description="Also families this family already exchanged help with (left out by default)."
+)
+ANY_LANGUAGE = strawberry.argument(
+    description="Also families who speak none of this family's languages (by default every "
+    "suggested peer shares at least one)."
+)
+
+
+async def _suggestions(
+    info: GraphInfo,
+    family_id: strawberry.ID | None,
+    first: int,
+    scope: MatchScope,
+    goal: strawberry.ID | None,
+    include_cohort: bool,
+    include_connected: bool,
+    any_language: bool,
+) -> PeerSuggestions:
+    ctx = info.context
+    check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
+    target = _target(info, family_id)
+    found = await in_thread(
+        lambda: service.peer_suggestions(
+            ctx.store,
+            ctx.principal,
+            target,
+            first=first,
+            scope=scope.value,
+            goal=str(goal) if goal is not None else None,
+            include_cohort=include_cohort,
+            include_connected=include_connected,
+            any_language=any_language,
+        )
+    )
+    return PeerSuggestions.of(found, await ctx.locale(found.languages))
+
+
 @strawberry.type
 class MatchingQuery:
     @strawberry.field(
@@ -182,37 +274,55 @@ class MatchingQuery:
         scope: MatchScope = MatchScope.SAME_REGION,
         goal: strawberry.ID | None = None,
         include_cohort: bool = False,
+        include_connected: Annotated[bool, INCLUDE_CONNECTED] = False,
+        any_language: Annotated[bool, ANY_LANGUAGE] = False,
     ) -> list[PeerMatch]:
-        ctx = info.context
-        check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
-        target = _target(info, family_id)
-        matches = await in_thread(
-            lambda: service.peer_matches(
-                ctx.store,
-                ctx.principal,
-                target,
-                first=first,
-                scope=scope.value,
-                goal=str(goal) if goal is not None else None,
-                include_cohort=include_cohort,
-            )
+        found = await _suggestions(
+            info, family_id, first, scope, goal, include_cohort, include_connected, any_language
         )
-        return [PeerMatch(match=m) for m in matches]
+        return found.matches
+
+    @strawberry.field(
+        description="peerMatches with the reasons an answer is empty or short (everyone "
+        "nearby is in your cohort, few families consented, ...), texts in the answer's "
+        "language."
+    )
+    async def peer_suggestions(
+        self,
+        info: GraphInfo,
+        family_id: strawberry.ID | None = None,
+        first: int = 10,
+        scope: MatchScope = MatchScope.SAME_REGION,
+        goal: strawberry.ID | None = None,
+        include_cohort: bool = False,
+        include_connected: Annotated[bool, INCLUDE_CONNECTED] = False,
+        any_language: Annotated[bool, ANY_LANGUAGE] = False,
+    ) -> PeerSuggestions:
+        return await _suggestions(
+            info, family_id, first, scope, goal, include_cohort, include_connected, any_language
+        )
 
     @strawberry.field(
         description="Families in other regions who reached the goals this family pursues or "
         "have strengths it needs, and consented to cross-region contact."
     )
     async def cross_region_peers(
-        self, info: GraphInfo, family_id: strawberry.ID | None = None, first: int = 10
+        self,
+        info: GraphInfo,
+        family_id: strawberry.ID | None = None,
+        first: int = 10,
+        any_language: Annotated[bool, ANY_LANGUAGE] = False,
     ) -> list[PeerMatch]:
         ctx = info.context
         check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
         target = _target(info, family_id)
-        matches = await in_thread(
-            lambda: service.cross_region_peers(ctx.store, ctx.principal, target, first=first)
+        found = await in_thread(
+            lambda: service.cross_region_peers(
+                ctx.store, ctx.principal, target, first=first, any_language=any_language
+            )
         )
-        return [PeerMatch(match=m) for m in matches]
+        locale = await ctx.locale(found.languages)
+        return [PeerMatch(match=m, locale=locale) for m in found.matches]
 
     @strawberry.field(
         description="Organizers: pairs of consenting families to connect across two regions."

@@ -178,7 +178,8 @@ class CohortProposal:
     replaced_by: strawberry.ID | None
 
 
-def _graphql(view: service.ProposalView) -> CohortProposal:
+def _graphql(view: service.ProposalView, locale: str) -> CohortProposal:
+    """The GraphQL object of a proposal, its texts in ``locale``."""
     r = view.record
     cohorts = [
         ProposedCohort(
@@ -189,7 +190,7 @@ def _graphql(view: service.ProposalView) -> CohortProposal:
                 ties_kept=c.rationale.ties_kept,
                 needs_met=[GoalCount(goal=g, count=n) for g, n in c.rationale.needs_met],
                 common_languages=list(c.rationale.common_languages),
-                summary=cohort_summary(len(c.member_ids), c.rationale),
+                summary=cohort_summary(len(c.member_ids), c.rationale, locale),
             ),
             invitations=[
                 ProposalInvitation(family_id=strawberry.ID(f), status=s)
@@ -224,7 +225,9 @@ def _graphql(view: service.ProposalView) -> CohortProposal:
             LeftOverFamily(
                 family_id=strawberry.ID(f),
                 reason=reason,
-                explanation=left_over_explanation(reason, len(r.pool), r.min_size, r.max_size),
+                explanation=left_over_explanation(
+                    reason, len(r.pool), r.min_size, r.max_size, locale
+                ),
             )
             for f, reason in zip(r.left_over, reasons, strict=True)
         ],
@@ -242,13 +245,14 @@ class ProposalQuery:
         views = await in_thread(
             lambda: service.list_proposals(ctx.store, ctx.principal, str(region_id))
         )
-        return [_graphql(v) for v in views]
+        locale = await ctx.locale()
+        return [_graphql(v, locale) for v in views]
 
     @strawberry.field(description="One cohort proposal, with its invitations and their answers.")
     async def cohort_proposal(self, info: GraphInfo, id: strawberry.ID) -> CohortProposal:
         ctx = info.context
         view = await in_thread(lambda: service.get_proposal(ctx.store, ctx.principal, str(id)))
-        return _graphql(view)
+        return _graphql(view, await ctx.locale())
 
 
 @strawberry.type
@@ -276,7 +280,7 @@ class ProposalMutation:
                 replace=input.replace,
             )
         )
-        return _graphql(view)
+        return _graphql(view, await ctx.locale())
 
     @strawberry.mutation(
         description="Withdraw a pending proposal: open invitations are withdrawn, accepted "
@@ -285,4 +289,4 @@ class ProposalMutation:
     async def withdraw_cohort_proposal(self, info: GraphInfo, id: strawberry.ID) -> CohortProposal:
         ctx = info.context
         view = await in_thread(lambda: service.withdraw(ctx.store, ctx.principal, str(id)))
-        return _graphql(view)
+        return _graphql(view, await ctx.locale())

@@ -22,6 +22,7 @@ from strawberry.types import Info
 from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
 from graph_service.api.bounds import bounds_extension
 from graph_service.api.context import Context, in_thread
+from graph_service.api.introductions import IntroductionMutation, IntroductionQuery
 from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
 from graph_service.api.proposals import ProposalMutation, ProposalQuery
@@ -454,9 +455,21 @@ class CoreMutation:
 
 # Each feature contributes its own query type; they are merged into one root type.
 Query = merge_types(
-    "Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery, ProposalQuery)
+    "Query",
+    (
+        CoreQuery,
+        MatchingQuery,
+        RippleQuery,
+        ResearchQuery,
+        AuditQuery,
+        ProposalQuery,
+        IntroductionQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation, SignInMutation))
+Mutation = merge_types(
+    "Mutation",
+    (CoreMutation, ProposalMutation, AuditMutation, SignInMutation, IntroductionMutation),
+)
 
 
 def schema_extensions(

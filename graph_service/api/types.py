@@ -210,7 +210,11 @@ def _own_family(info: GraphInfo) -> str | None:
     return principal.family_id if principal is not None else None
 
 
-@strawberry.type(description="A household in the program, as far as the caller may see it.")
+@strawberry.type(
+    description="A household in the program, as far as the caller may see it. Private fields "
+    "are nullable: one the caller may not read is null (with a FORBIDDEN error for that "
+    "field) and the rest of the family stays."
+)
 class Family:
     model: strawberry.Private[FamilyModel]
     level: strawberry.Private[Visibility]
@@ -266,15 +270,15 @@ class Family:
         return None
 
     @strawberry.field(description="Private: contact details.")
-    def contact(self, info: GraphInfo) -> str:
+    def contact(self, info: GraphInfo) -> str | None:
         return self._private("contact", info).contact
 
     @strawberry.field(description="Private.")
-    def household_size(self, info: GraphInfo) -> int:
+    def household_size(self, info: GraphInfo) -> int | None:
         return self._private("household", info).household_size
 
     @strawberry.field(description="Private: program income band, 1 (lowest) to 5.")
-    def income_band(self, info: GraphInfo) -> int:
+    def income_band(self, info: GraphInfo) -> int | None:
         return self._private("income", info).income_band
 
     @strawberry.field(description="Private: income band at baseline.")
@@ -282,12 +286,12 @@ class Family:
         return self._private("income", info).baseline_income_band
 
     @strawberry.field(description="Private.")
-    def consent(self, info: GraphInfo) -> Consent:
+    def consent(self, info: GraphInfo) -> Consent | None:
         c = self._private("consent", info).consent
         return Consent(matching=c.matching, cross_region=c.cross_region, research=c.research)
 
     @strawberry.field(description="Private: cohorts joined, left and invited to.")
-    async def memberships(self, info: GraphInfo) -> list[Membership]:
+    async def memberships(self, info: GraphInfo) -> list[Membership] | None:
         self._private("memberships", info)
         return [
             Membership(model=m) for m in await info.context.loaders.memberships.load(self.model.id)
@@ -296,14 +300,14 @@ class Family:
     @strawberry.field(description="Private: help this family gave, oldest first.")
     async def help_given(
         self, info: GraphInfo, first: int = 20, after: str | None = None
-    ) -> HelpConnection:
+    ) -> HelpConnection | None:
         self._private("help", info)
         return await help_connection(info, self.model.id, given=True, first=first, after=after)
 
     @strawberry.field(description="Private: help this family received, oldest first.")
     async def help_received(
         self, info: GraphInfo, first: int = 20, after: str | None = None
-    ) -> HelpConnection:
+    ) -> HelpConnection | None:
         self._private("help", info)
         return await help_connection(info, self.model.id, given=False, first=first, after=after)
 

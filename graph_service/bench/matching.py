@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import tempfile
@@ -121,9 +122,14 @@ def matching_eval(ctx: BenchContext) -> list[Measurement]:
     graph = graph_of(net)
     results = []
     for protocol, include_cohort in (("cohort excluded", False), ("cohort included", True)):
+        # The language requirement (the product's default) against the matcher without it
+        # (any language, as before issue 15), on the same split and candidates.
+        without = evaluate(graph, seed=ctx.seed, include_cohort=include_cohort, any_language=True)
         report = evaluate(graph, seed=ctx.seed, include_cohort=include_cohort)
         ctx.console.print(f"[bold]matching evaluation, {n:,} families, {protocol}[/]")
         ctx.console.print(report.table())
+        ctx.console.print("[bold]the same, any language (no language requirement)[/]")
+        ctx.console.print(without.table())
         matcher = report.row("matcher")
         for row in report.rows:
             if row.method == "matcher":
@@ -141,6 +147,24 @@ def matching_eval(ctx: BenchContext) -> list[Measurement]:
                         "ndcg@10": matcher.ndcg_at_k,
                         "baseline_ndcg@10": row.ndcg_at_k,
                         "families": float(n),
+                    },
+                )
+            )
+        for name, shares in (("language required", report), ("any language", without)):
+            assert shares.language is not None  # evaluate always counts languages
+            results.append(
+                Measurement(
+                    "matching-eval",
+                    f"{protocol}, {name}: suggestions sharing a language (one-language families)",
+                    "share",
+                    shares.language.share,
+                    baseline=without.language.share if without.language else math.nan,
+                    baseline_label="any language",
+                    extra={
+                        "precision@10": shares.row("matcher").precision_at_k,
+                        "families": float(shares.language.families),
+                        "families_without_shared": float(shares.language.families_without_shared),
+                        "non_english_share": shares.language.non_english_share,
                     },
                 )
             )

@@ -36,6 +36,7 @@ from models import (
     Family,
     Goal,
     Helped,
+    Introduction,
     MemberOf,
     MembershipStatus,
     Pursues,
@@ -369,6 +370,10 @@ class Projection:
             self.ref_from.data[row] = self.row[r.from_id]
             self.ref_at.data[row] = r.at.toordinal()
         delta.structure = True
+
+    def _apply_introduction(self, introductions: Sequence[Introduction], delta: Delta) -> None:
+        """Introductions change no analytic (a request is no tie until help flows): the read
+        model keeps nothing of them, and their contact details never enter it."""
 
     def _delete(self, family_id: str, delta: Delta) -> None:
         row = self.row.pop(family_id, None)

@@ -28,7 +28,7 @@ from enum import IntEnum, StrEnum
 
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound, Unauthenticated
-from models import Cohort, Family, Helped
+from models import Cohort, Family, Helped, Introduction, IntroductionStatus
 
 
 class Visibility(IntEnum):
@@ -128,6 +128,7 @@ class Action(StrEnum):
     READ_MATCHES = "read peer matches of"
     READ_RIPPLE = "read the ripple of"
     INVITE = "invite into a cohort"
+    REQUEST_INTRODUCTION = "ask to be introduced to"
     ERASE = "erase"
     # program-level actions (no family resource)
     REGISTER_FAMILY = "register a family"
@@ -152,6 +153,7 @@ _FAMILY_RULES: dict[Action, tuple[Visibility, frozenset[Role]]] = {
     Action.READ_MATCHES: (Visibility.MANAGED, frozenset(Role)),
     Action.READ_RIPPLE: (Visibility.MANAGED, frozenset(Role)),
     Action.INVITE: (Visibility.PEER, frozenset({Role.FAMILY})),
+    Action.REQUEST_INTRODUCTION: (Visibility.PEER, frozenset({Role.FAMILY})),
     Action.ERASE: (Visibility.OWNER, frozenset({Role.ADMIN})),
 }
 _PROGRAM_RULES: dict[Action, frozenset[Role]] = {
@@ -195,7 +197,62 @@ def decide(viewer: Viewer, action: Action, resource: FamilyResource | None = Non
         return "hidden"
     if action is Action.READ_MATCHES and not resource.family.consent.matching:
         return "forbidden"  # consent: a family that did not consent is never matched
+    if action is Action.REQUEST_INTRODUCTION and (
+        level is Visibility.OWNER or not resource.family.consent.matching
+    ):
+        return "forbidden"  # never to oneself; only to families who agreed to be suggested
     return "allow" if level >= needed and role in roles else "forbidden"
+
+
+class IntroductionAction(StrEnum):
+    """What a caller may do with an introduction (models/introductions.py)."""
+
+    READ = "see"
+    ANSWER = "answer"  # accept or decline
+    WITHDRAW = "withdraw"
+    READ_CONTACT = "see the other family's contact detail in"
+
+
+def decide_introduction(
+    viewer: Viewer, action: IntroductionAction, introduction: Introduction
+) -> str:
+    """``"allow"``, ``"hidden"`` or ``"forbidden"`` for an introduction: only its two families
+    see it (admins too, without contact details); only the family asked answers; either
+    withdraws; each sees the other's contact detail only while it is accepted."""
+    principal = viewer.principal
+    me = principal.family_id
+    party = me is not None and me in (introduction.from_id, introduction.to_id)
+    if not party:
+        if principal.role is Role.ADMIN and action is IntroductionAction.READ:
+            return "allow"
+        return "hidden"
+    if action is IntroductionAction.ANSWER:
+        return "allow" if me == introduction.to_id else "forbidden"
+    if action is IntroductionAction.READ_CONTACT:
+        accepted = introduction.status is IntroductionStatus.ACCEPTED
+        return "allow" if accepted else "forbidden"
+    return "allow"
+
+
+def authorize_introduction(
+    viewer: Viewer, action: IntroductionAction, introduction: Introduction, field: str = "id"
+) -> None:
+    """Raise unless ``viewer`` may do ``action`` with ``introduction`` (one not its own
+    answers like a missing one)."""
+    verdict = decide_introduction(viewer, action, introduction)
+    if verdict == "hidden":
+        raise NotFound(
+            NOT_FOUND_INTRODUCTION, field=field, message_id="error.introduction_not_found"
+        )
+    if verdict == "forbidden":
+        raise Forbidden(
+            f"you may not {action.value} this introduction",
+            field=field,
+            message_id=f"error.introduction.{action.name.lower()}",
+        )
+
+
+NOT_FOUND_INTRODUCTION = "no introduction with this id that you may see"
 
 
 def authorize(
@@ -210,7 +267,11 @@ def authorize(
     if verdict == "hidden":
         raise NotFound(NOT_FOUND_FAMILY, field=field)
     if verdict == "forbidden":
-        raise Forbidden(f"you may not {action.value} this family", field=field)
+        raise Forbidden(
+            f"you may not {action.value} this family",
+            field=field,
+            message_id=f"error.forbidden.{action.name.lower()}",
+        )
 
 
 NOT_FOUND_FAMILY = "no family with this id that you may see"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.analytics.match_shortfall import Shortfall, ShortfallCode, shortfall
 from graph_service.analytics.matching import (
     ComplementaryStrengths,
     MatchIndex,
@@ -59,6 +60,15 @@ def _may_match_for(store: GraphStore, principal: Principal | None, family_id: st
     _family_region(store, family_id)
 
 
+@dataclass(frozen=True)
+class Suggestions:
+    """Peers, and why there are fewer than asked for (``[]`` when there are not)."""
+
+    matches: list[PeerMatch]
+    shortfall: list[Shortfall]
+    languages: tuple[str, ...]  # the asking family's (for the answer's language)
+
+
 def peer_matches(
     store: GraphStore,
     principal: Principal | None,
@@ -68,11 +78,59 @@ def peer_matches(
     scope: Scope,
     goal: str | None,
     include_cohort: bool,
+    include_connected: bool = False,
+    any_language: bool = False,
 ) -> list[PeerMatch]:
+    return peer_suggestions(
+        store,
+        principal,
+        family_id,
+        first=first,
+        scope=scope,
+        goal=goal,
+        include_cohort=include_cohort,
+        include_connected=include_connected,
+        any_language=any_language,
+    ).matches
+
+
+def peer_suggestions(
+    store: GraphStore,
+    principal: Principal | None,
+    family_id: str,
+    *,
+    first: int,
+    scope: Scope,
+    goal: str | None,
+    include_cohort: bool,
+    include_connected: bool = False,
+    any_language: bool = False,
+) -> Suggestions:
+    """Peers for ``family_id`` with the explanation of a short answer
+    (:mod:`graph_service.analytics.match_shortfall`)."""
     _may_match_for(store, principal, family_id)
-    return match_index(store).matches(
-        family_id, first=first, scope=scope, goal=goal, include_cohort=include_cohort
+    index = match_index(store)
+    found = index.matches(
+        family_id,
+        first=first,
+        scope=scope,
+        goal=goal,
+        include_cohort=include_cohort,
+        include_connected=include_connected,
+        any_language=any_language,
     )
+    why = shortfall(
+        index,
+        family_id,
+        first=first,
+        returned=len(found),
+        scope=scope,
+        goal=goal,
+        include_cohort=include_cohort,
+        include_connected=include_connected,
+        any_language=any_language,
+    )
+    return Suggestions(found, why, index.profile(family_id).languages)
 
 
 def _serves_me_across(match: PeerMatch) -> bool:
@@ -85,13 +143,36 @@ def _serves_me_across(match: PeerMatch) -> bool:
 
 
 def cross_region_peers(
-    store: GraphStore, principal: Principal | None, family_id: str, *, first: int
-) -> list[PeerMatch]:
+    store: GraphStore,
+    principal: Principal | None,
+    family_id: str,
+    *,
+    first: int,
+    any_language: bool = False,
+) -> Suggestions:
     _may_match_for(store, principal, family_id)
     index = match_index(store)
     # Ask for more than needed, then keep the peers who have done or can do what I need.
-    wide = index.matches(family_id, first=min(100, first * 5), scope="other_regions")
-    return [m for m in wide if _serves_me_across(m)][:first]
+    wide = index.matches(
+        family_id, first=min(100, first * 5), scope="other_regions", any_language=any_language
+    )
+    found = [m for m in wide if _serves_me_across(m)][:first]
+    why = []
+    if len(found) < first:
+        why = shortfall(
+            index,
+            family_id,
+            first=first,
+            returned=len(wide),
+            scope="other_regions",
+            any_language=any_language,
+        )
+        left_out = len(wide) - len([m for m in wide if _serves_me_across(m)])
+        if left_out:
+            why.insert(0, Shortfall(ShortfallCode.NOT_SERVING_NEEDS, left_out))
+        if not why:
+            why = [Shortfall(ShortfallCode.FEWER_THAN_ASKED, len(found))]
+    return Suggestions(found, why, index.profile(family_id).languages)
 
 
 @dataclass(frozen=True)

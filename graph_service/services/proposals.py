@@ -198,7 +198,13 @@ def propose(
         {proposal_of[m.cohort_id].id for m in invitations if m.cohort_id in proposal_of}
     )
     if overlapping and not replace:
-        raise Conflict(_OVERLAP.format(ids=", ".join(overlapping)), field="replace")
+        ids = ", ".join(overlapping)
+        raise Conflict(
+            _OVERLAP.format(ids=ids),
+            field="replace",
+            message_id="proposal.overlap",
+            params={"ids": ids},
+        )
     weights = weights or FormationWeights()
     low, high = min_size or settings.cohort_min_size, max_size or settings.cohort_full_size
     proposal = propose_cohorts(
@@ -326,7 +332,9 @@ def withdraw(store: GraphStore, principal: Principal | None, id: str) -> Proposa
     its cohorts nobody joined closed. CONFLICT if it is no longer pending."""
     record = _proposal_or_404(store, principal, id)
     if record.status is not ProposalStatus.PENDING:
-        raise Conflict("this proposal is no longer pending", field="id")
+        raise Conflict(
+            "this proposal is no longer pending", field="id", message_id="rule.proposal_pending"
+        )
     withdrawn, closed, rules = _retire(store, [record])
     done = record.model_copy(update={"status": ProposalStatus.WITHDRAWN})
     store.write(

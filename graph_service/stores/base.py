@@ -31,6 +31,7 @@ from models import (
     Family,
     Goal,
     Helped,
+    Introduction,
     MemberOf,
     Pursues,
     Referred,
@@ -67,6 +68,7 @@ class ChangeSet:
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
+    introductions: Sequence[Introduction] = ()
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
 
@@ -242,6 +244,10 @@ class GraphStore(Protocol):
         """Every help exchange given or received by each family, ordered by (at, id)."""
 
     def referrer_of(self, family_ids: Sequence[str]) -> dict[str, Referred]: ...
+
+    def introductions_of(self, family_ids: Sequence[str]) -> dict[str, list[Introduction]]:
+        """Introductions each existing family asked for or was asked about, by
+        (requestedOn, id)."""
 
     def referral_subtree(self, root_id: str, *, max_depth: int | None = None) -> list[Referred]:
         """REFERRED edges of the cascade below ``root_id`` (breadth-first order)."""

@@ -51,6 +51,7 @@ from models import (
     FieldProblem,
     Goal,
     Helped,
+    Introduction,
     MemberOf,
     Pursues,
     Referred,
@@ -349,6 +350,19 @@ class EmbeddedStore(UpsertsViaWrite):
     def pursuits_of(self, family_ids: Sequence[str]) -> dict[str, list[Pursues]]:
         """Goals pursued by each existing family, in goal-id order."""
         return self._grouped(Pursues, sql.PURSUITS_OF, family_ids)
+
+    def introductions_of(self, family_ids: Sequence[str]) -> dict[str, list[Introduction]]:
+        """Introductions each existing family asked for or was asked about."""
+        ids = sql.ids_param(family_ids)
+        with self._reading(snapshot=True) as conn:
+            existing = [row[0] for row in conn.execute(sql.EXISTING_FAMILIES, (ids,))]
+            rows = conn.execute(sql.INTRODUCTIONS_OF, {"ids": ids}).fetchall()
+        found: dict[str, list[Introduction]] = {f: [] for f in existing}
+        for owner, data in rows:
+            found[owner].append(Introduction.model_validate_json(data))
+        for records in found.values():
+            records.sort(key=lambda i: (i.requested_on, i.id))
+        return {f: found[f] for f in dict.fromkeys(family_ids) if f in found}
 
     def help_of(self, family_ids: Sequence[str]) -> dict[str, list[Helped]]:
         """Every help exchange given or received by each existing family, by (at, id)."""

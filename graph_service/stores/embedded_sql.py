@@ -38,6 +38,8 @@ CREATE = [
     "CREATE INDEX IF NOT EXISTS help_from ON help (from_id)",
     "CREATE INDEX IF NOT EXISTS help_to ON help (to_id)",
     "CREATE INDEX IF NOT EXISTS referrals_from ON referrals (from_id)",
+    "CREATE INDEX IF NOT EXISTS introductions_from ON introductions (from_id)",
+    "CREATE INDEX IF NOT EXISTS introductions_to ON introductions (to_id)",
     "CREATE INDEX IF NOT EXISTS memberships_cohort ON memberships (cohort_id, family_id)",
     "CREATE INDEX IF NOT EXISTS pursuits_goal ON pursuits (goal_id, family_id)",
     "CREATE INDEX IF NOT EXISTS families_region ON families (json_extract(data, '$.regionId'))",
@@ -60,6 +62,7 @@ DELETE_FAMILY = (
     ("DELETE FROM pursuits WHERE family_id = ?", 1),
     ("DELETE FROM help WHERE from_id = ? OR to_id = ?", 2),
     ("DELETE FROM referrals WHERE to_id = ? OR from_id = ?", 2),
+    ("DELETE FROM introductions WHERE from_id = ? OR to_id = ?", 2),
 )
 BUMP_VERSION = (
     "INSERT INTO meta VALUES ('dataVersion', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 "
@@ -122,6 +125,11 @@ PURSUITS_OF = (
     f"WHERE f.id IN {_IDS} ORDER BY f.id, p.goal_id"
 )
 # Help given (by from_id) and received (by to_id), each through its own index.
+INTRODUCTIONS_OF = (
+    "SELECT from_id, data FROM introductions WHERE from_id IN (SELECT value FROM json_each(:ids)) "
+    "UNION ALL SELECT to_id, data FROM introductions "
+    "WHERE to_id IN (SELECT value FROM json_each(:ids))"
+)
 HELP_OF = (
     "SELECT from_id, data FROM help WHERE from_id IN (SELECT value FROM json_each(:ids)) "
     "UNION ALL SELECT to_id, data FROM help WHERE to_id IN (SELECT value FROM json_each(:ids)) "
@@ -157,7 +165,8 @@ COUNTS = (
     "(SELECT count(*) FROM goals), (SELECT count(*) FROM regions), "
     "(SELECT count(*) FROM memberships), (SELECT count(*) FROM pursuits), "
     "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals), "
-    "(SELECT count(*) FROM proposals)"
+    "(SELECT count(*) FROM proposals), "
+    "(SELECT count(*) FROM introductions)"
 )
 COUNT_KEYS = (
     "Family",
@@ -169,6 +178,7 @@ COUNT_KEYS = (
     "HELPED",
     "REFERRED",
     "CohortProposal",
+    "INTRODUCTION",
 )
 
 # Family pages and counts. Each filter is a condition that holds when its parameter is NULL;

@@ -55,6 +55,7 @@ from models import (
     FieldProblem,
     Goal,
     Helped,
+    Introduction,
     MemberOf,
     Pursues,
     Referred,
@@ -283,6 +284,12 @@ class Neo4jStore(UpsertsViaWrite):
         """Goals pursued by each existing family, in goal-id order."""
         return self._read_groups(Pursues, "pursuits_of", family_ids, lambda p: p.goal_id)
 
+    def introductions_of(self, family_ids: Sequence[str]) -> dict[str, list[Introduction]]:
+        """Introductions each existing family asked for or was asked about."""
+        return self._read_groups(
+            Introduction, "introductions_of", family_ids, lambda i: (i.requested_on, i.id)
+        )
+
     def help_of(self, family_ids: Sequence[str]) -> dict[str, list[Helped]]:
         """Every help exchange given or received by each existing family, by (at, id)."""
         return self._read_groups(Helped, "help_of", family_ids, lambda h: (h.at, h.id))
@@ -475,6 +482,12 @@ def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> N
     _run(tx, "upsert_referrals", rows=_relationship_rows(batch))
 
 
+def _write_introductions(tx: ManagedTransaction, introductions: Sequence[Introduction]) -> None:
+    batch = _last_per_key(introductions, _id_of)
+    _require_pair_ends(tx, batch)
+    _run(tx, "upsert_introductions", rows=_relationship_rows(batch))
+
+
 _PART_WRITERS: dict[str, PartWriter] = {
     "region": _write_regions,
     "goal": _write_goals,
@@ -485,6 +498,7 @@ _PART_WRITERS: dict[str, PartWriter] = {
     "pursuit": _write_pursuits,
     "help": _write_helps,
     "referral": _write_referrals,
+    "introduction": _write_introductions,
 }
 
 
@@ -507,7 +521,9 @@ def _require(tx: ManagedTransaction, name: str, ids: Iterable[str], field: str, 
         raise NotFound(f"{what} {missing[0]!r} does not exist{more}", field=field)
 
 
-def _require_pair_ends(tx: ManagedTransaction, batch: Sequence[Helped | Referred]) -> None:
+def _require_pair_ends(
+    tx: ManagedTransaction, batch: Sequence[Helped | Referred | Introduction]
+) -> None:
     _require(tx, "missing_families", (e.from_id for e in batch), "fromId", "family")
     _require(tx, "missing_families", (e.to_id for e in batch), "toId", "family")
 
@@ -520,7 +536,7 @@ def _relationship_rows(batch: Iterable[DomainModel]) -> Rows:
     return rows
 
 
-def _id_of(model: Region | Goal | Family | Cohort | CohortProposal | Helped) -> str:
+def _id_of(model: Region | Goal | Family | Cohort | CohortProposal | Helped | Introduction) -> str:
     return model.id
 
 

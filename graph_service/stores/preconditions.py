@@ -32,9 +32,12 @@ from models.rules import (
     ActiveMember,
     CohortHasPlace,
     FamilyIsNew,
+    IntroductionsFewerThan,
+    IntroductionStatusIn,
     InvitationPending,
     InvitedFewerThan,
     NoActiveCohort,
+    NoOpenIntroduction,
     NoProposalInvitation,
     NoReferrer,
     NotInCohort,
@@ -135,6 +138,29 @@ _CHECKS: dict[type[Precondition], tuple[str, str, Callable[[Any], dict[str, Any]
         "SELECT EXISTS (SELECT 1 FROM proposals WHERE id = :proposalId "
         "AND json_extract(data, '$.status') = 'pending')",
         lambda p: {"proposalId": p.proposal_id},
+    ),
+    NoOpenIntroduction: (
+        "no_open_introduction",
+        "SELECT NOT EXISTS (SELECT 1 FROM introductions WHERE "
+        "((from_id = :familyA AND to_id = :familyB) OR (from_id = :familyB AND to_id = :familyA)) "
+        "AND json_extract(data, '$.status') IN ('requested', 'accepted'))",
+        lambda p: {"familyA": p.family_a, "familyB": p.family_b},
+    ),
+    IntroductionsFewerThan: (
+        "introductions_fewer_than",
+        "SELECT count(*) < :limit FROM introductions WHERE from_id = :familyId "
+        "AND json_extract(data, '$.requestedOn') = :day",
+        lambda p: {"familyId": p.family_id, "day": p.day, "limit": p.limit},
+    ),
+    IntroductionStatusIn: (
+        "introduction_status_in",
+        "SELECT EXISTS (SELECT 1 FROM introductions WHERE id = :introductionId "
+        "AND json_extract(data, '$.status') IN (SELECT value FROM json_each(:statusesJson)))",
+        lambda p: {
+            "introductionId": p.introduction_id,
+            "statuses": list(p.statuses),  # Cypher: a list
+            "statusesJson": json.dumps(list(p.statuses)),  # SQLite: json_each of a JSON text
+        },
     ),
 }
 

@@ -21,10 +21,16 @@ STATIC = Path(str(resources.files(__package__).joinpath("static")))
 
 def install(app: FastAPI) -> None:
     """Mount the pages and the static assets on ``app``."""
-    from graph_service.web import pages_auth, pages_family, pages_organizer, pages_research
+    from graph_service.web import (
+        pages_auth,
+        pages_family,
+        pages_introductions,
+        pages_organizer,
+        pages_research,
+    )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages_auth, pages_family, pages_organizer, pages_research):
+    for module in (pages_auth, pages_family, pages_introductions, pages_organizer, pages_research):
         app.include_router(module.router, include_in_schema=False)
 
     @app.get("/app", include_in_schema=False)

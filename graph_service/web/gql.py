@@ -14,7 +14,8 @@ from fastapi import Request
 
 from graph_service.api.context import Context
 from graph_service.api.errors import coded
-from graph_service.auth import Principal
+from graph_service.auth import Principal, Role
+from graph_service.web.i18n import COOKIE
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,18 @@ async def run(
         from graph_service.app import ensure_store_open
 
         await ensure_store_open(app)
-    context = Context(app.state.store, app.state.settings, principal)
+    # Texts the API words (match reasons, explanations, errors) in the page language: the
+    # language picked with the switch, else (for a family) its own languages.
+    picked = request.cookies.get(COOKIE)
+    if picked is None and (principal is None or principal.role is not Role.FAMILY):
+        picked = request.headers.get("accept-language")
+    context = Context(app.state.store, app.state.settings, principal, accept_language=picked)
     result = await app.state.schema.execute(
         query, variable_values=variables or {}, context_value=context
     )
     problems = []
-    for error in coded(list(result.errors or []), hide_suggestions=True):
+    locale = await context.locale() if result.errors else "en"
+    for error in coded(list(result.errors or []), hide_suggestions=True, locale=locale):
         ext = error.extensions or {}
         problems.append(Problem(str(ext.get("code", "")), error.message, ext.get("field")))
     return Answer(dict(result.data or {}), problems)

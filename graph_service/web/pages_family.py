@@ -43,7 +43,9 @@ SUGGESTED = "{ peerMatches(first: 10, includeCohort: false) { peer { id name } }
 PEERS = """
 query Peers($scope: MatchScope!) {
   me { id name languages cohort { id memberCount } }
-  peerMatches(first: 10, scope: $scope) {
+  peerSuggestions(first: 10, scope: $scope) {
+  shortfall { code text }
+  matches {
     score
     peer { id name region { name } strengths needs goals { goal { label } status } }
     reasons {
@@ -54,6 +56,7 @@ query Peers($scope: MatchScope!) {
       ... on TrustProximityReason { commonNeighbours viaHelp viaCohort }
       ... on SimilarSituationReason { similarHousehold sharedLanguages }
     }
+  }
   }
 }
 """
@@ -223,13 +226,15 @@ async def peers(request: Request) -> Response:
             answer.problems,
         )
     me = answer.data.get("me") or {}
+    suggestions = answer.data.get("peerSuggestions") or {}
     return await render(
         request,
         "peers.html",
         family_languages=tuple(me.get("languages", ())),
         me=me,
         scope=scope,
-        matches=[m for m in answer.data.get("peerMatches") or [] if m["peer"]],
+        matches=[m for m in suggestions.get("matches") or [] if m["peer"]],
+        shortfall=suggestions.get("shortfall") or [],
         not_consented=any(p.code == "FORBIDDEN" for p in answer.problems),
         problems=[p for p in answer.problems if p.code != "FORBIDDEN"],
     )

@@ -175,8 +175,13 @@ def _ids_scores(matches: list[PeerMatch]) -> list[tuple[str, float]]:
 
 
 def test_same_region_ranking_worked_by_hand(index: MatchIndex) -> None:
-    # dee (cohort) and fay (already helped) are left out by default; gus, jo never consent.
+    # dee (cohort) and fay (already helped) are left out by default; gus, jo never consent;
+    # eli speaks only Spanish, ana only English: eli only when ana asks for any language.
     assert _ids_scores(index.matches("ana")) == [
+        ("bo", round(1 / math.sqrt(2) + 0.4, 4)),
+        ("cy", round(0.5 / math.sqrt(2), 4)),
+    ]
+    assert _ids_scores(index.matches("ana", any_language=True)) == [
         ("bo", round(1 / math.sqrt(2) + 0.4, 4)),
         ("eli", round(AA_ONE_BRIDGE, 4)),
         ("cy", round(0.5 / math.sqrt(2), 4)),
@@ -184,7 +189,7 @@ def test_same_region_ranking_worked_by_hand(index: MatchIndex) -> None:
 
 
 def test_reasons_worked_by_hand(index: MatchIndex) -> None:
-    bo, eli, cy = index.matches("ana")
+    bo, eli, cy = index.matches("ana", any_language=True)
     assert bo.reasons == (
         SharedGoals(("buy_home",)),
         ComplementaryStrengths(("tax_paperwork",), ()),
@@ -198,6 +203,48 @@ def test_reasons_worked_by_hand(index: MatchIndex) -> None:
     assert cy.reasons[0].text == "They reached buy a home in June 2024, a goal you are working on."
     assert bo.reasons[2].text == "A household of a similar size; you both speak en."
     assert SimilarSituation(False, ("es",)).text == "You both speak es."
+
+
+def test_a_suggested_peer_shares_a_language_unless_the_family_widens_it(
+    index: MatchIndex,
+) -> None:
+    # eli speaks only Spanish; everyone else in oak only English.
+    assert [m.family_id for m in index.matches("eli")] == []
+    widened = [m.family_id for m in index.matches("eli", any_language=True)]
+    assert widened[0] == "cy"  # shares the goal health
+    assert set(widened) == {"ana", "bo", "cy", "dee"}
+    assert "eli" not in [m.family_id for m in index.matches("ana", first=100)]
+
+
+def test_a_family_with_no_language_listed_is_not_restricted() -> None:
+    graph = hand_network()
+    graph.nodes["ana"]["languages"] = ()
+    found = MatchIndex.build(graph, weights=HAND_WEIGHTS).matches("ana")
+    assert "eli" in [m.family_id for m in found]
+
+
+def test_a_live_language_change_updates_the_requirement(index: MatchIndex) -> None:
+    graph = hand_network()
+    graph.nodes["eli"]["languages"] = ("en", "es")
+    rebuilt = MatchIndex.build(graph, weights=HAND_WEIGHTS)
+    row = index.position["eli"]
+    live = index.with_changes(profiles={row: rebuilt.profiles[row]})
+    assert [m.family_id for m in live.matches("ana")] == ["bo", "eli", "cy"]
+    assert live.matches("ana") == rebuilt.matches("ana")
+    assert live.matches("eli") == rebuilt.matches("eli")
+
+
+def test_a_live_goal_or_cohort_change_updates_the_filters(index: MatchIndex) -> None:
+    """The goal filter and the cohort exclusion follow a live change like a rebuild."""
+    graph = hand_network()
+    graph.nodes["bo"]["goals"]["health"] = GoalState(GoalStatus.ACTIVE, JOINED)
+    graph.nodes["dee"]["cohort"] = None  # dee left ana's cohort
+    rebuilt = MatchIndex.build(graph, weights=HAND_WEIGHTS)
+    rows = {index.position[f]: rebuilt.profiles[index.position[f]] for f in ("bo", "dee")}
+    live = index.with_changes(profiles=rows)
+    assert [m.family_id for m in live.matches("ana", goal="health")] == ["bo", "cy"]
+    assert "dee" in [m.family_id for m in live.matches("ana", first=100)]
+    assert "dee" in [m.family_id for m in rebuilt.matches("ana", first=100)]
 
 
 def test_include_cohort_brings_cohort_members_with_cohort_trust(index: MatchIndex) -> None:
@@ -216,7 +263,7 @@ def test_include_connected_brings_help_partners(index: MatchIndex) -> None:
 
 
 def test_scopes_and_cross_region_consent(index: MatchIndex) -> None:
-    assert _ids_scores(index.matches("ana", scope="any")) == [
+    assert _ids_scores(index.matches("ana", scope="any", any_language=True)) == [
         ("bo", 1.1071),
         ("hal", 1.0),
         ("eli", 0.5906),
@@ -231,7 +278,9 @@ def test_scopes_and_cross_region_consent(index: MatchIndex) -> None:
 
 
 def test_goal_filter_keeps_pursuers_and_achievers(index: MatchIndex) -> None:
-    assert [m.family_id for m in index.matches("ana", goal="health")] == ["eli", "cy"]
+    assert [m.family_id for m in index.matches("ana", goal="health")] == ["cy"]
+    found = index.matches("ana", goal="health", any_language=True)
+    assert [m.family_id for m in found] == ["eli", "cy"]
     assert [m.family_id for m in index.matches("ana", goal="buy_home")] == ["bo", "cy"]
     assert index.matches("ana", goal="learn_english") == []
 
@@ -272,7 +321,7 @@ def test_bad_arguments_name_their_field(
 def test_default_weights_put_the_trusted_bridge_first() -> None:
     # Default trust weight 3: eli scores at least 3 * 0.5906 = 1.77, while bo scores at most
     # goals 0.7071 + comp 0.4 + situation 0.2 + language 0.2 = 1.51 (no text written).
-    found = MatchIndex.build(hand_network()).matches("ana")
+    found = MatchIndex.build(hand_network()).matches("ana", any_language=True)
     assert [m.family_id for m in found] == ["eli", "bo", "cy"]
     assert found[0].score >= 3 * AA_ONE_BRIDGE
     assert found[1].score <= 1 / math.sqrt(2) + 0.4 + 0.2 + 0.2 + 1e-6
@@ -343,7 +392,9 @@ def _ochiai(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float
     return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
 
-def _reference(graph: FamilyGraph, me: str, scope: str, include_cohort: bool) -> dict[str, float]:
+def _reference(
+    graph: FamilyGraph, me: str, scope: str, include_cohort: bool, any_language: bool = True
+) -> dict[str, float]:
     """Brute force over all pairs with networkx's own Adamic-Adar; weights: no text/situation."""
     ties = nx.Graph()
     ties.add_nodes_from(graph.nodes)
@@ -371,6 +422,7 @@ def _reference(graph: FamilyGraph, me: str, scope: str, include_cohort: bool) ->
             or (scope == "any" and not (same or cross))
             or (not include_cohort and mine["cohort"] and theirs["cohort"] == mine["cohort"])
             or frozenset((me, other)) in helped
+            or (not any_language and not set(mine["languages"]) & set(theirs["languages"]))
         ):
             continue
         adamic_adar = next(nx.adamic_adar_index(ties, [(me, other)]))[2]
@@ -392,9 +444,10 @@ def _reference(graph: FamilyGraph, me: str, scope: str, include_cohort: bool) ->
     scope=st.sampled_from(["same_region", "other_regions", "any"]),
     include_cohort=st.booleans(),
     pool=st.sampled_from([1, 3, 200]),
+    any_language=st.booleans(),
 )
 def test_matches_follow_rules_and_agree_with_brute_force(
-    graph: FamilyGraph, scope: Scope, include_cohort: bool, pool: int
+    graph: FamilyGraph, scope: Scope, include_cohort: bool, pool: int, any_language: bool
 ) -> None:
     weights = MatchWeights(text=0.0, situation=0.0, trust=1.0)
     index = MatchIndex.build(graph, weights=weights, pool=pool)
@@ -403,7 +456,8 @@ def test_matches_follow_rules_and_agree_with_brute_force(
             with pytest.raises(Forbidden):
                 index.matches(me, scope=scope)
             continue
-        found = index.matches(me, first=100, scope=scope, include_cohort=include_cohort)
+        options = {"include_cohort": include_cohort, "any_language": any_language}
+        found = index.matches(me, first=100, scope=scope, **options)
         ids = [m.family_id for m in found]
         assert me not in ids
         assert all(graph.nodes[f]["consent_matching"] for f in ids)
@@ -413,8 +467,11 @@ def test_matches_follow_rules_and_agree_with_brute_force(
                 assert graph.nodes[me]["consent_cross_region"]
         keys = [(-m.score, m.family_id) for m in found]
         assert keys == sorted(keys)  # best first, ties by family id
-        assert index.matches(me, first=100, scope=scope, include_cohort=include_cohort) == found
-        expected = _reference(graph, me, scope, include_cohort)
+        if not any_language:
+            spoken = set(graph.nodes[me]["languages"])
+            assert all(spoken & set(graph.nodes[f]["languages"]) for f in ids)
+        assert index.matches(me, first=100, scope=scope, **options) == found
+        expected = _reference(graph, me, scope, include_cohort, any_language)
         scores = {m.family_id: m.score for m in found}
         # every returned score is exact, whatever the pool; with a pool holding everyone
         # the result is the brute force itself

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from graph_service.stores.base import ChangeSet, FamilyFilter
 from models import Consent, Family, Helped, Pursues
@@ -153,3 +154,31 @@ def test_an_uneven_pool_gets_valid_cohorts_and_the_families_left_over(api: Api) 
     assert len(seen["leftOver"]) == 3
     assert {x["reason"] for x in seen["leftOver"]} == {"UNEVEN_POOL"}
     assert "11 families cannot all be placed" in seen["leftOver"][0]["explanation"]
+
+
+def _spanish(api: Api, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    token = api.token("organizer", "olga", ("oakland",))
+    response = api.http.post(
+        f"{api.base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "es"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_an_organizer_reads_summaries_reasons_and_errors_in_spanish(api: Api) -> None:
+    _newcomers(api)
+    eleven = [f"n{i}" for i in range(11)]
+    body = _spanish(api, PROPOSE, {"input": {"regionId": "oakland", "familyIds": eleven}})
+    proposal = body["data"]["proposeCohorts"]
+    summary = proposal["cohorts"][0]["rationale"]["summary"]
+    assert summary.startswith("8 familias; metas en común:"), summary
+    seen = _spanish(api, STORED, {"id": proposal["id"]})
+    left = seen["data"]["cohortProposal"]["leftOver"][0]
+    assert left["explanation"].startswith("No se pueden ubicar las 11 familias")
+    again = _spanish(api, PROPOSE, {"input": {"regionId": "oakland"}})
+    error = again["errors"][0]
+    assert error["extensions"] == {"code": "CONFLICT", "field": "replace"}
+    assert error["message"].startswith("Algunas de estas familias están invitadas")

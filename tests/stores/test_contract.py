@@ -36,6 +36,7 @@ DEMO_COUNTS = {
     "HELPED": 12,
     "REFERRED": 9,
     "CohortProposal": 0,
+    "INTRODUCTION": 0,
 }
 
 
