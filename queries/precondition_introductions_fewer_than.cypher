@@ -2,5 +2,5 @@
 // introductions on $day (an ISO date).
 RETURN COUNT {
   MATCH (:Family {id: $familyId})-[i:INTRODUCTION]->(:Family)
-  WHERE i.requestedOn = $day
+  WHERE i.requestedOn = date($day)
 } < $limit AS holds

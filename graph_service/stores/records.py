@@ -10,7 +10,7 @@ drops it), and a missing key reads back as the model's default.
 Relationships keep their endpoints apart from their properties: :func:`split_relationship`
 gives ``(start id, end id, properties)``, and :func:`from_record` takes the endpoint fields
 back in the same flat map (``familyId``/``cohortId``, ``familyId``/``goalId``,
-``fromId``/``toId``).
+``fromId``/``toId`` for help, referrals and introductions).
 
 Reading validates through the model again, so a record always comes back as the same model
 that was written. Values a driver returns for dates (anything with ``to_native()``, such as
@@ -34,7 +34,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
 
-from models import DomainModel, Helped, MemberOf, Pursues, Referred, parse
+from models import DomainModel, Helped, Introduction, MemberOf, Pursues, Referred, parse
 
 M = TypeVar("M", bound=DomainModel)
 
@@ -44,6 +44,7 @@ ENDPOINTS: dict[type[DomainModel], tuple[str, str]] = {
     Pursues: ("familyId", "goalId"),
     Helped: ("fromId", "toId"),
     Referred: ("fromId", "toId"),
+    Introduction: ("fromId", "toId"),
 }
 
 

@@ -127,8 +127,10 @@ def test_not_to_oneself_nor_to_a_family_who_did_not_consent(api: Api) -> None:
     assert error["extensions"]["field"] == "toId"
     error = _error(_as(api, "ana", REQUEST, {"to": "nobody"}))
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "toId"}
-    organizer = api.gql(REQUEST, {"to": "gus"}, as_=("organizer", "olga", "oakland"))
-    assert _error(organizer)["extensions"]["code"] == "FORBIDDEN"
+    organizer = api.gql(REQUEST, {"to": "gus"}, as_=("organizer", "olga", "boston"))
+    assert _error(organizer)["extensions"]["code"] == "FORBIDDEN"  # families only
+    elsewhere = api.gql(REQUEST, {"to": "gus"}, as_=("organizer", "olga", "oakland"))
+    assert _error(elsewhere)["extensions"]["code"] == "NOT_FOUND"  # not a family it may see
     assert _mine(api, "ana") == []
 
 

@@ -161,3 +161,12 @@ def test_a_private_field_of_a_peer_is_null_for_that_field_only(api: Api) -> None
     # her own private fields she reads
     me = api.gql("{ me { householdSize contact } }", as_=("family", "ana"))
     assert me["data"]["me"] == {"householdSize": 4, "contact": "ana@example.org"}
+
+
+def test_cross_region_peers_share_a_language_unless_widened(api: Api) -> None:
+    query = "query($any: Boolean) { crossRegionPeers(anyLanguage: $any) { peer { id languages } } }"
+    # fay speaks only Spanish; nobody in Boston does
+    default = api.gql(query, {}, as_=("family", "fay"))["data"]["crossRegionPeers"]
+    assert default == []
+    widened = api.gql(query, {"any": True}, as_=("family", "fay"))["data"]["crossRegionPeers"]
+    assert widened and all("es" not in m["peer"]["languages"] for m in widened)

@@ -137,6 +137,8 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "stats": "{ stats { families } }",
         "peerMatches": '{ peerMatches(familyId: "ana") { peer { id } } }',
         "crossRegionPeers": '{ crossRegionPeers(familyId: "ana") { peer { id } } }',
+        "peerSuggestions": '{ peerSuggestions(familyId: "ana") { matches { peer { id } } } }',
+        "introductions": "{ introductions { id family { id } theirContact } }",
         "suggestBridges": '{ suggestBridges(regionA: "oakland", regionB: "boston") { score } }',
         "ripple": '{ ripple(rootId: "ana") { size } }',
         "cohortRipple": '{ cohortRipple(cohortId: "oak-1") { members } }',

@@ -340,3 +340,40 @@ def test_the_accessibility_check_catches_violations(browser: Browser) -> None:
     with pytest.raises(AssertionError, match=r"image-alt|label|color-contrast"):
         axe_check(visit, "a bad page")
     visit.close()
+
+
+def test_introduction_journey_on_a_phone(app: App, browser: Browser, shots: Path) -> None:
+    """A family asks to be introduced to a peer from the Peers page; the peer accepts on its
+    Introductions page; both then read each other's chosen contact detail."""
+    asker = Visit(browser, PHONE)
+    sign_in(asker, app, app.code("family", "ana"))
+    page = asker.page
+    page.goto(f"{app.base}/app/family/peers?scope=OTHER_REGIONS")
+    card = page.locator("li.peer").first
+    heading = card.get_by_role("heading", level=2).inner_text()
+    peer_id = re.match(r"The (\w+) family", heading).group(1).lower()  # type: ignore[union-attr]  # demo names
+    card.get_by_label("Contact detail to share if they agree").fill("ana-phone-555")
+    card.get_by_role("button", name=re.compile("^Ask to be introduced")).click()
+    expect(page.get_by_text("Your request is sent.")).to_be_visible()
+    expect(page.get_by_text("ana-phone-555")).to_be_visible()  # what ana shared, to ana
+    axe_check(asker, "introductions")
+    fits(page)
+    page.screenshot(path=shots / "family-introductions-phone.png", full_page=True)
+
+    peer = Visit(browser, PHONE)
+    sign_in(peer, app, app.code("family", peer_id))
+    peer.page.goto(f"{app.base}/app/family/introductions")
+    expect(peer.page.get_by_text("The Ana family")).to_be_visible()
+    expect(peer.page.get_by_text("ana-phone-555")).to_have_count(0)  # nothing before a yes
+    peer.page.get_by_label("Contact detail to share", exact=True).fill(f"{peer_id}-mail")
+    peer.page.get_by_role("button", name="Accept").click()
+    expect(peer.page.get_by_text("ana-phone-555")).to_be_visible()
+    axe_check(peer, "introduction accepted")
+
+    page.reload()
+    expect(page.get_by_text(f"{peer_id}-mail")).to_be_visible()
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_text("Withdrawn. The contact details are hidden again.")).to_be_visible()
+    expect(page.get_by_text(f"{peer_id}-mail")).to_have_count(0)
+    asker.close()
+    peer.close()
