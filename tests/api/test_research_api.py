@@ -146,6 +146,8 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "ripples": '{ ripples(regionId: "oakland") { size } }',
         "regionGraph": "{ regionGraph { regions { id } } }",
         "bridgingFamilies": "{ bridgingFamilies { family { id } } }",
+        "cohortProposals": '{ cohortProposals(regionId: "oakland") { id poolIds } }',
+        "cohortProposal": '{ cohortProposal(id: "prop-none") { id poolIds } }',
         "auditLog": "{ auditLog { edges { node { actor target detail } } } }",
         **RESEARCH_QUERIES,
     }
