@@ -11,7 +11,8 @@ its Cypher files and its projection handler; a test checks that each registered 
 of them.
 
 >>> [kind.name for kind in KINDS if kind.projected]
-['region', 'goal', 'family', 'cohort', 'membership', 'pursuit', 'help', 'referral', 'introduction']
+['region', 'goal', 'family', 'cohort', 'proposal', 'membership', 'pursuit', 'help',
+ 'referral', 'introduction']
 >>> [kind.name for kind in KINDS if not kind.projected]
 ['report', 'action', 'verification']
 >>> KIND["membership"].key(MemberOf(family_id="f1", cohort_id="c1", since="2025-01-01"))
@@ -26,6 +27,7 @@ from typing import Any, Protocol
 
 from models import (
     Cohort,
+    CohortProposal,
     DomainModel,
     Family,
     Goal,
@@ -118,6 +120,16 @@ KINDS: tuple[RecordKind, ...] = (
         "Cohort",
         "upsert_cohorts",
         references=(("region_id", "region"), ("focus_goals", "goal")),
+    ),
+    RecordKind(
+        "proposal",
+        "proposals",
+        CohortProposal,
+        ("id",),
+        "proposals",
+        "CohortProposal",
+        "upsert_proposals",
+        references=(("region_id", "region"), ("cohort_ids", "cohort")),
     ),
     RecordKind(
         "membership",

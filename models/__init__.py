@@ -15,6 +15,7 @@ from models.nodes import (
     Goal,
     Region,
 )
+from models.proposals import CohortProposal, ProposalFigures, ProposalStatus, ProposalWeights
 from models.relationships import GoalStatus, Helped, MemberOf, MembershipStatus, Pursues, Referred
 from models.rules import check_referrals
 from models.vocabulary import extend_vocabulary, reset_vocabulary, vocabulary
@@ -25,6 +26,7 @@ __all__ = [
     "MIN_HOUSEHOLD",
     "Cohort",
     "CohortOrigin",
+    "CohortProposal",
     "CohortStatus",
     "Consent",
     "DomainError",
@@ -39,6 +41,9 @@ __all__ = [
     "IntroductionStatus",
     "MemberOf",
     "MembershipStatus",
+    "ProposalFigures",
+    "ProposalStatus",
+    "ProposalWeights",
     "Pursues",
     "Referred",
     "Region",

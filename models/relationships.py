@@ -24,6 +24,8 @@ class MembershipStatus(StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     LEFT = "left"
+    DECLINED = "declined"  # the family declined the invitation
+    WITHDRAWN = "withdrawn"  # the invitation was withdrawn (its proposal was withdrawn)
 
 
 class GoalStatus(StrEnum):

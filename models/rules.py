@@ -7,7 +7,7 @@ written, so a batch that would break them is rejected whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -315,25 +315,6 @@ class NotVerified(Precondition):
         object.__setattr__(self, "message", "this report was already checked")
 
 
-PRECONDITIONS: tuple[type[Precondition], ...] = (
-    FamilyIsNew,
-    NoActiveCohort,
-    NotInCohort,
-    ActiveMember,
-    InvitedFewerThan,
-    CohortHasPlace,
-    InvitationPending,
-    ActiveFewerThan,
-    NoReferrer,
-    ReportMonthFree,
-    ReportLatestIs,
-    HasBaseline,
-    PursuitOpen,
-    NotVerified,
-)
-"""Every precondition type (each store checks every one of them; a test keeps it so)."""
-
-
 # Introductions (models/introductions.py) ----------------------------------------------------
 
 
@@ -385,3 +366,64 @@ class IntroductionStatusIn(Precondition):
         object.__setattr__(self, "statuses", statuses)
         object.__setattr__(self, "field", "id")
         object.__setattr__(self, "message", "this introduction is no longer open")
+
+
+# Cohort proposals (services/proposals.py) ----------------------------------------------------
+
+
+@dataclass(frozen=True, init=False)
+class NoProposalInvitation(Precondition):
+    """None of ``family_ids`` has an open (``invited``) membership of a proposed cohort other
+    than ``except_cohorts`` (the cohorts of the proposals this change replaces): a family is
+    never invited by two pending proposals at once."""
+
+    family_ids: tuple[str, ...]
+    except_cohorts: tuple[str, ...]
+
+    def __init__(self, family_ids: Sequence[str], except_cohorts: Sequence[str] = ()) -> None:
+        object.__setattr__(self, "family_ids", tuple(family_ids))
+        object.__setattr__(self, "except_cohorts", tuple(except_cohorts))
+        object.__setattr__(self, "field", "familyIds")
+        object.__setattr__(
+            self,
+            "message",
+            "some of these families are invited by another pending proposal; withdraw it, or "
+            "ask to replace it",
+        )
+
+
+@dataclass(frozen=True, init=False)
+class ProposalPending(Precondition):
+    """Proposal ``proposal_id`` exists and is still ``pending`` (withdrawing or replacing it
+    twice, concurrently, must not both pass)."""
+
+    proposal_id: str
+
+    def __init__(self, proposal_id: str, field: str = "id") -> None:
+        object.__setattr__(self, "proposal_id", proposal_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", "this proposal is no longer pending")
+
+
+PRECONDITIONS: tuple[type[Precondition], ...] = (
+    FamilyIsNew,
+    NoActiveCohort,
+    NotInCohort,
+    ActiveMember,
+    InvitedFewerThan,
+    CohortHasPlace,
+    InvitationPending,
+    ActiveFewerThan,
+    NoReferrer,
+    ReportMonthFree,
+    ReportLatestIs,
+    HasBaseline,
+    PursuitOpen,
+    NotVerified,
+    NoOpenIntroduction,
+    IntroductionsFewerThan,
+    IntroductionStatusIn,
+    NoProposalInvitation,
+    ProposalPending,
+)
+"""Every precondition type (each store checks every one of them; a test keeps it so)."""

@@ -4,6 +4,7 @@ RETURN
   COUNT { MATCH (:Cohort) } AS Cohort,
   COUNT { MATCH (:Goal) } AS Goal,
   COUNT { MATCH (:Region) } AS Region,
+  COUNT { MATCH (:CohortProposal) } AS CohortProposal,
   COUNT { MATCH ()-[:LIVES_IN]->() } AS LIVES_IN,
   COUNT { MATCH ()-[:MEMBER_OF]->() } AS MEMBER_OF,
   COUNT { MATCH ()-[:PURSUES]->() } AS PURSUES,

@@ -4,6 +4,7 @@ CREATE CONSTRAINT family_id IF NOT EXISTS FOR (f:Family) REQUIRE f.id IS UNIQUE;
 CREATE CONSTRAINT cohort_id IF NOT EXISTS FOR (c:Cohort) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT goal_id IF NOT EXISTS FOR (g:Goal) REQUIRE g.id IS UNIQUE;
 CREATE CONSTRAINT region_id IF NOT EXISTS FOR (r:Region) REQUIRE r.id IS UNIQUE;
+CREATE CONSTRAINT cohort_proposal_id IF NOT EXISTS FOR (p:CohortProposal) REQUIRE p.id IS UNIQUE;
 CREATE CONSTRAINT meta_key IF NOT EXISTS FOR (m:Meta) REQUIRE m.key IS UNIQUE;
 // Relationship property uniqueness: Neo4j 5.7+ (Community included).
 CREATE CONSTRAINT helped_id IF NOT EXISTS FOR ()-[h:HELPED]-() REQUIRE h.id IS UNIQUE;
@@ -12,6 +13,7 @@ CREATE CONSTRAINT signin_code_hash IF NOT EXISTS FOR (c:SignInCode) REQUIRE c.ha
 CREATE CONSTRAINT web_session_hash IF NOT EXISTS FOR (s:WebSession) REQUIRE s.hash IS UNIQUE;
 CREATE INDEX family_region_id IF NOT EXISTS FOR (f:Family) ON (f.regionId);
 CREATE INDEX cohort_region_id IF NOT EXISTS FOR (c:Cohort) ON (c.regionId);
+CREATE INDEX cohort_proposal_region_id IF NOT EXISTS FOR (p:CohortProposal) ON (p.regionId);
 CREATE CONSTRAINT change_log_version IF NOT EXISTS FOR (c:ChangeLog) REQUIRE c.version IS UNIQUE;
 CREATE CONSTRAINT monthly_report_id IF NOT EXISTS FOR (r:MonthlyReport) REQUIRE r.id IS UNIQUE;
 CREATE INDEX monthly_report_family_month IF NOT EXISTS FOR (r:MonthlyReport) ON (r.familyId, r.month);

@@ -1,33 +1,41 @@
-"""Bridging families (issue 8): families whose ties span regions or cohorts, ranked.
+"""Bridging families: families whose ties span the network's structural holes, ranked.
 
 Candidates are the families (of ``regions``, if given) with at least one tie (help, referral
-or shared cohort, :func:`~graph_service.analytics.family_graph.tie_graph`) to a family of
-another region, or of another cohort when both are in one.
+or shared cohort, :func:`~graph_service.analytics.family_graph.tie_graph`): the ranking works
+for a program that runs in one region, as well as across regions and cohorts.
 
-For a candidate ``i`` with tie partners ``N(i)``, ``n = |N(i)|``, on the undirected,
-unweighted tie graph, Burt's structural-hole measures are taken on ``i``'s ego network
-(``i``, its partners and the ties among them — the ego-network form of Burt 1992, which needs
-only the candidates' neighbourhoods and so stays fast at 100,000 families):
+For a family ``i`` with tie partners ``N(i)``, ``n = d_i = |N(i)|``, on the undirected,
+unweighted tie graph, Burt's structural-hole measures are computed two ways, each named for
+what it is:
 
-- effective size ``ES(i) = n - 2t/n``, ``t`` the ties among ``N(i)`` (Borgatti 1997's form
-  of Burt's redundancy; equals ``nx.effective_size``);
-- constraint ``C(i) = Σ_j (p_ij + Σ_q p_iq p_qj)^2`` with ``p_xy = 1/deg(x)`` inside the ego
-  network, so ``p_ij = 1/n`` and ``p_qj = 1/(1 + |N(q) ∩ N(i)|)`` (equals
-  ``nx.constraint`` on ``nx.ego_graph(ties, i)``).
+- **effective size** ``ES(i) = n - 2t/n``, ``t`` the ties among ``N(i)`` (Borgatti 1997's form
+  of Burt's redundancy). It depends only on ``i``'s ego network, so the whole-graph and the
+  ego-network values are the same; it equals ``nx.effective_size``.
+- **constraint** (whole tie graph, Burt 1992; ``nx.constraint``):
+  ``C(i) = Σ_{j∈N(i)} (p_ij + Σ_{q∈N(i)} p_iq p_qj)^2`` with ``p_xy = A_xy / d_x`` (each
+  family's ties spread evenly over its partners), so a partner ``q`` with many ties outside
+  ``i``'s neighbourhood constrains ``i`` little. Computed for every family at once with sparse
+  matrices: with ``T = (A D^-1 A) ∘ A`` (``T_ij = Σ_{q∈N(i)∩N(j)} 1/d_q`` on each tie),
+  ``C(i) = (d_i + 2 Σ_j T_ij + Σ_j T_ij^2) / d_i^2``.
+- **ego-network constraint** (``ego_constraint``): the same formula inside ``i``'s ego
+  network only (``p_qj = 1/(1 + |N(q) ∩ N(i)|)``; equals ``nx.constraint`` on
+  ``nx.ego_graph(ties, i)``); it ignores the partners' ties outside it, which the whole-graph
+  form counts.
 
-The ranking score combines them with reach:
+The ranking score combines the whole-graph measures with reach:
 
     ``score(i) = R(i) * sqrt(ES(i) / C(i))``
 
 where ``R(i)`` is the number of distinct regions among ``i`` and its partners (1 = none
-outside its own). ``sqrt(ES/C)`` grows with non-redundant contacts (a star of ``k``
-unconnected partners scores ``k``; a clique of ``k`` about ``sqrt(k)/2``). Ties in score go to
-more regions reached, then more cohorts reached, then the family id. Each result carries
-its reasons: regions and cohorts reached (ids of regions and cohorts, never of families),
-effective size, constraint, number of ties.
+outside its own, as in a one-region program). ``sqrt(ES/C)`` grows with non-redundant
+contacts (a star of ``k`` partners without other ties scores ``k``; a clique of ``k`` about
+``sqrt(k)/2``). Ties in score go to more regions reached, then more cohorts reached, then the
+family id. Each result carries its reasons: regions and cohorts reached (ids of regions and
+cohorts, never of families), effective size, both constraints, number of ties.
 
 Sources: Burt, *Structural Holes* (Harvard UP 1992), ch. 2; Borgatti, "Structural holes:
-unpacking Burt's redundancy measures", *Connections* 20 (1997).
+unpacking Burt's redundancy measures", *Connections* 20 (1997); networkx
+``algorithms.structuralholes`` (the reference the whole-graph values are tested against).
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph(cohorts={})
@@ -42,10 +50,13 @@ unpacking Burt's redundancy measures", *Connections* 20 (1997).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from graph_service.analytics.family_graph import FamilyGraph, node_values, tie_graph
 
@@ -58,7 +69,8 @@ class BridgingFamily:
     regions_reached: tuple[str, ...]  # other regions, sorted
     cohorts_reached: tuple[str, ...]  # other cohorts, sorted
     effective_size: float
-    constraint: float
+    constraint: float  # Burt's constraint on the whole tie graph (nx.constraint)
+    ego_constraint: float  # the same inside the family's ego network only
     ties: int
 
 
@@ -67,6 +79,7 @@ Adjacency = Mapping[str, Collection[str]]
 
 def ego_measures(adjacency: Adjacency, node: str) -> tuple[float, float]:
     """``(effective size, ego-network constraint)`` of ``node`` (module doc); needs a tie.
+    The effective size is the whole-graph one too; the constraint is the ego form only.
 
     ``adjacency`` maps each family to its tie partners: an undirected ``nx.Graph`` or, much
     faster, a ``dict`` of ``set`` s.
@@ -85,6 +98,36 @@ def ego_measures(adjacency: Adjacency, node: str) -> tuple[float, float]:
     return effective_size, constraint
 
 
+def whole_graph_measures(
+    adjacency: Adjacency, nodes: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(effective size, constraint)`` of every one of ``nodes`` on the whole tie graph
+    (module doc: sparse products, no per-node loop); ``nan`` for a node without ties, as
+    networkx. ``adjacency`` must hold every tie partner of ``nodes`` among ``nodes``.
+
+    >>> whole_graph_measures({"a": {"b"}, "b": {"a", "c"}, "c": {"b"}}, ["a", "b", "c"])
+    (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
+    """
+    index = {node: i for i, node in enumerate(nodes)}
+    rows = [index[u] for u in nodes for v in adjacency[u] if v != u]
+    cols = [index[v] for u in nodes for v in adjacency[u] if v != u]
+    size = len(nodes)
+    a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
+    a.data[:] = 1.0  # a tie is a tie, however many edges make it
+    degree = np.asarray(a.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = np.where(degree > 0, 1.0 / degree, 0.0)
+        shared = a.multiply(a @ sp.diags(inverse) @ a).tocsr()  # T_ij on ties
+        triangles = np.asarray(a.multiply(a @ a).sum(axis=1)).ravel() / 2
+        effective = degree - 2 * triangles / degree
+        constraint = (
+            degree
+            + 2 * np.asarray(shared.sum(axis=1)).ravel()
+            + np.asarray(shared.multiply(shared).sum(axis=1)).ravel()
+        ) / degree**2
+    return effective, constraint
+
+
 @dataclass(frozen=True)
 class _Places:
     region: Mapping[str, str]
@@ -101,35 +144,47 @@ class _Places:
         return regions, cohorts
 
 
-def _ranked(places: _Places, adjacency: Adjacency, nodes: Iterable[str]) -> list[BridgingFamily]:
-    found = []
+def _ranked(
+    places: _Places,
+    adjacency: Adjacency,
+    nodes: Iterable[str],
+    everyone: Sequence[str],
+    first: int,
+) -> list[BridgingFamily]:
+    """The ``first`` best by score (module doc); the ego-network constraint is computed for
+    those only (one Python loop each), the whole-graph measures for everyone at once."""
+    effective, constraint = whole_graph_measures(adjacency, everyone)
+    position = {node: i for i, node in enumerate(everyone)}
+    scored = []
     for node in nodes:
-        regions, cohorts = places.reach(adjacency, node)
-        if not regions and not cohorts:
+        if not adjacency.get(node):
             continue
-        effective_size, constraint = ego_measures(adjacency, node)
-        found.append(
-            BridgingFamily(
-                family_id=node,
-                region=places.region[node],
-                score=(1 + len(regions)) * math.sqrt(effective_size / constraint),
-                regions_reached=tuple(sorted(regions)),
-                cohorts_reached=tuple(sorted(cohorts)),
-                effective_size=effective_size,
-                constraint=constraint,
-                ties=len(adjacency[node]),
-            )
+        regions, cohorts = places.reach(adjacency, node)
+        es, c = float(effective[position[node]]), float(constraint[position[node]])
+        score = (1 + len(regions)) * math.sqrt(es / c)
+        scored.append((-score, -len(regions), -len(cohorts), node, regions, cohorts, es, c))
+    scored.sort(key=lambda row: row[:4])
+    return [
+        BridgingFamily(
+            family_id=node,
+            region=places.region[node],
+            score=-negative,
+            regions_reached=tuple(sorted(regions)),
+            cohorts_reached=tuple(sorted(cohorts)),
+            effective_size=es,
+            constraint=c,
+            ego_constraint=ego_measures(adjacency, node)[1],
+            ties=len(adjacency[node]),
         )
-    found.sort(
-        key=lambda b: (-b.score, -len(b.regions_reached), -len(b.cohorts_reached), b.family_id)
-    )
-    return found
+        for negative, _, _, node, regions, cohorts, es, c in scored[: max(first, 0)]
+    ]
 
 
 def bridging_families(
     graph: FamilyGraph, *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
-    """The ``first`` best-ranked bridging families (of ``regions``, if given)."""
+    """The ``first`` best-ranked bridging families (of ``regions``, if given), measured on the
+    whole tie graph."""
     return bridging_families_of_ties(tie_graph(graph), regions=regions, first=first)
 
 
@@ -140,5 +195,6 @@ def bridging_families_of_ties(
     graph, or the read model's equal one built from its columns)."""
     adjacency = {node: set(partners) for node, partners in ties.adjacency()}
     places = _Places(dict(node_values(ties, "region")), dict(node_values(ties, "cohort")))
+    everyone = sorted(adjacency)
     nodes = sorted(n for n, r in places.region.items() if regions is None or r in regions)
-    return _ranked(places, adjacency, nodes)[: max(first, 0)]
+    return _ranked(places, adjacency, nodes, everyone, first)

@@ -50,6 +50,10 @@ def message_of(error: DomainError) -> Message | None:
             return Message("rule.introductions_per_day", count=rule.limit)
         if isinstance(rule, rules.IntroductionStatusIn):
             return Message("rule.introduction_closed")
+        if isinstance(rule, rules.NoProposalInvitation):
+            return Message("rule.proposal_invitation")
+        if isinstance(rule, rules.ProposalPending):
+            return Message("rule.proposal_pending")
     found = _BY_MESSAGE.get(error.message)
     return Message(found) if found is not None else None
 

@@ -208,7 +208,10 @@ class RegionGraphType:
         )
 
 
-@strawberry.type(description="A family whose ties span regions or cohorts (Burt's measures).")
+@strawberry.type(
+    description="A family whose ties span the network's structural holes (Burt's measures on "
+    "the whole tie graph, within one region as across regions and cohorts)."
+)
 class BridgingFamilyType:
     model: strawberry.Private[BridgingModel]
     as_of: AsOfType = strawberry.field(
@@ -220,7 +223,8 @@ class BridgingFamilyType:
         return await family_node(info, self.model.family_id)
 
     @strawberry.field(
-        description="(1 + other regions reached) x sqrt(effective size / constraint)."
+        description="(1 + other regions reached) x sqrt(effective size / constraint), both on "
+        "the whole tie graph."
     )
     def score(self) -> float:
         return self.model.score
@@ -233,13 +237,17 @@ class BridgingFamilyType:
     def cohorts_reached(self) -> int:
         return len(self.model.cohorts_reached)
 
-    @strawberry.field
+    @strawberry.field(description="Burt's effective size (the same on the ego network).")
     def effective_size(self) -> float:
         return self.model.effective_size
 
-    @strawberry.field
+    @strawberry.field(description="Burt's constraint on the whole tie graph (networkx's).")
     def constraint(self) -> float:
         return self.model.constraint
+
+    @strawberry.field(description="Burt's constraint inside the family's ego network only.")
+    def ego_constraint(self) -> float:
+        return self.model.ego_constraint
 
     @strawberry.field
     def ties(self) -> int:

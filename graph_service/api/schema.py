@@ -26,7 +26,7 @@ from graph_service.api.introductions import IntroductionMutation, IntroductionQu
 from graph_service.api.journal import JournalMutation, JournalQuery
 from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
-from graph_service.api.proposals import ProposalMutation
+from graph_service.api.proposals import ProposalMutation, ProposalQuery
 from graph_service.api.research import ResearchQuery
 from graph_service.api.ripple import RippleQuery
 from graph_service.api.signin import SignInMutation
@@ -463,6 +463,7 @@ Query = merge_types(
         RippleQuery,
         ResearchQuery,
         AuditQuery,
+        ProposalQuery,
         IntroductionQuery,
         JournalQuery,
     ),

@@ -45,11 +45,10 @@ class GoalStatus(Enum):
     ABANDONED = "abandoned"
 
 
-@strawberry.enum(description="A family's standing in a cohort.")
-class MembershipStatusEnum(Enum):
-    INVITED = "invited"
-    ACTIVE = "active"
-    LEFT = "left"
+# The domain's enum, exposed as is (registering it returns the same class).
+strawberry.enum(
+    MembershipStatus, name="MembershipStatusEnum", description="A family's standing in a cohort."
+)
 
 
 @strawberry.enum
@@ -478,6 +477,15 @@ class Cohort:
         ids = [m.family_id for m in memberships if m.status is MembershipStatus.ACTIVE]
         return await visible_families(info, ids)
 
+    @strawberry.field(
+        description="Families invited who have not answered yet (the families a proposed "
+        "cohort offers a place to, until they accept or decline) the caller may see."
+    )
+    async def invited(self, info: GraphInfo) -> list[Family]:
+        memberships = await info.context.loaders.members.load(self.model.id)
+        ids = [m.family_id for m in memberships if m.status is MembershipStatus.INVITED]
+        return await visible_families(info, ids)
+
     @strawberry.field(description="Number of active members.")
     async def member_count(self, info: GraphInfo) -> int:
         memberships = await info.context.loaders.members.load(self.model.id)
@@ -501,8 +509,8 @@ class Membership:
     model: strawberry.Private[MemberOf]
 
     @strawberry.field
-    def status(self) -> MembershipStatusEnum:
-        return MembershipStatusEnum(self.model.status.value)
+    def status(self) -> MembershipStatus:
+        return self.model.status
 
     @strawberry.field
     def since(self) -> date:

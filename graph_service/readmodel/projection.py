@@ -33,6 +33,7 @@ from graph_service.analytics.matching import COHORT_BIT, HELP_BIT
 from graph_service.stores.base import ChangeSet
 from models import (
     Cohort,
+    CohortProposal,
     Family,
     Goal,
     Helped,
@@ -293,6 +294,10 @@ class Projection:
                 c.region_id, str(c.status), str(c.origin), c.focus_goals, members
             )
         delta.structure = True
+
+    def _apply_proposal(self, proposals: Sequence[CohortProposal], delta: Delta) -> None:
+        """Proposals are organizers' records, read from the store (few, and no analytics
+        reads them); their cohorts and invitations come as cohorts and memberships."""
 
     def _apply_membership(self, memberships: Sequence[MemberOf], delta: Delta) -> None:
         touched: set[str] = set()

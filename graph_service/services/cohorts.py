@@ -201,7 +201,7 @@ def _accept(store: GraphStore, settings: Settings, family_id: str, cohort_id: st
 def decline_invitation(store: GraphStore, principal: Principal, cohort_id: str) -> MemberOf:
     family_id = _family_principal(principal)
     invitation = _invitation(store, family_id, cohort_id)
-    declined = invitation.model_copy(update={"status": MembershipStatus.LEFT})
+    declined = invitation.model_copy(update={"status": MembershipStatus.DECLINED})
     rules = [InvitationPending(family_id, cohort_id, invitation.invited_by)]
     store.write(ChangeSet(memberships=[declined], preconditions=rules))
     return declined

@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
 from models import (
     Cohort,
+    CohortProposal,
     DomainModel,
     Family,
     Goal,
@@ -63,6 +64,7 @@ class ChangeSet:
     goals: Sequence[Goal] = ()
     families: Sequence[Family] = ()
     cohorts: Sequence[Cohort] = ()
+    proposals: Sequence[CohortProposal] = ()
     memberships: Sequence[MemberOf] = ()
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
@@ -76,8 +78,8 @@ class ChangeSet:
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
-        """Every record of a network (the demo, a synthetic network) as one change set."""
-        # A network without some kind (no introductions in a synthetic network) has none.
+        """Every record of a network (the demo, a synthetic network) as one change set (a
+        network without records of a kind, such as proposals, has none of it)."""
         return cls(**{kind.part: list(getattr(network, kind.part, ())) for kind in KINDS})
 
     @classmethod
@@ -213,6 +215,7 @@ class GraphStore(Protocol):
     def upsert_pursuits(self, pursuits: Sequence[Pursues]) -> int: ...
     def upsert_help(self, helps: Sequence[Helped]) -> int: ...
     def upsert_referrals(self, referrals: Sequence[Referred]) -> int: ...
+    def upsert_proposals(self, proposals: Sequence[CohortProposal]) -> int: ...
 
     # reads ----------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
@@ -232,6 +235,12 @@ class GraphStore(Protocol):
 
     def list_goals(self) -> list[Goal]: ...
     def list_regions(self) -> list[Region]: ...
+
+    def get_proposals(self, ids: Sequence[str]) -> dict[str, CohortProposal]:
+        """The cohort proposals among ``ids`` that exist."""
+
+    def list_proposals(self, region_id: str) -> list[CohortProposal]:
+        """Every cohort proposal of a region, newest first (created_at, then id, descending)."""
 
     def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each family, keyed by family id."""
@@ -290,7 +299,7 @@ class GraphStore(Protocol):
 
 
 class UpsertsViaWrite:
-    """What both stores share: the eight ``upsert_*`` methods of the contract, each one
+    """What both stores share: the nine ``upsert_*`` methods of the contract, each one
     :meth:`GraphStore.write` of a one-part change set (so every store validates and writes
     them the same way), ``delete_family`` as a write, and the commit listeners."""
 
@@ -356,3 +365,7 @@ class UpsertsViaWrite:
     def upsert_referrals(self, referrals: Sequence[Referred]) -> int:
         self.write(ChangeSet(referrals=referrals))
         return len(referrals)
+
+    def upsert_proposals(self, proposals: Sequence[CohortProposal]) -> int:
+        self.write(ChangeSet(proposals=proposals))
+        return len(proposals)

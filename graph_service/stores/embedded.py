@@ -46,6 +46,7 @@ from graph_service.stores.preconditions import check_in_sqlite
 from graph_service.stores.privacy_ledger import SqliteLedger
 from models import (
     Cohort,
+    CohortProposal,
     DomainModel,
     Family,
     FieldProblem,
@@ -327,6 +328,12 @@ class EmbeddedStore(UpsertsViaWrite):
         regions = None if region_ids is None else sql.ids_param(region_ids)
         params = {"regions": regions, "after": after or "", "limit": limit}
         return self._models(Cohort, sql.COHORT_PAGE, params)
+
+    def get_proposals(self, ids: Sequence[str]) -> dict[str, CohortProposal]:
+        return self._by_id(CohortProposal, sql.GET_PROPOSALS, ids)
+
+    def list_proposals(self, region_id: str) -> list[CohortProposal]:
+        return self._models(CohortProposal, sql.PROPOSALS_OF_REGION, (region_id,))
 
     def list_goals(self) -> list[Goal]:
         return self._models(Goal, sql.LIST_GOALS)

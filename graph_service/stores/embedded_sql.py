@@ -108,6 +108,11 @@ SCAN = {
 EXISTING_FAMILIES = f"SELECT id FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text
 GET_FAMILIES = f"SELECT id, data FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text
 GET_COHORTS = f"SELECT id, data FROM cohorts WHERE id IN {_IDS}"  # noqa: S608 - fixed text
+GET_PROPOSALS = f"SELECT id, data FROM proposals WHERE id IN {_IDS}"  # noqa: S608 - fixed text
+PROPOSALS_OF_REGION = (
+    "SELECT data FROM proposals WHERE json_extract(data, '$.regionId') = ? "
+    "ORDER BY json_extract(data, '$.createdAt') DESC, id DESC"
+)
 LIST_GOALS = "SELECT data FROM goals ORDER BY id"
 LIST_REGIONS = "SELECT data FROM regions ORDER BY id"
 COHORT_PAGE = (
@@ -168,12 +173,14 @@ COUNTS = (
     "(SELECT count(*) FROM goals), (SELECT count(*) FROM regions), "
     "(SELECT count(*) FROM memberships), (SELECT count(*) FROM pursuits), "
     "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals), "
+    "(SELECT count(*) FROM proposals), "
     "(SELECT count(*) FROM introductions), "
     "(SELECT count(*) FROM monthly_reports), (SELECT count(*) FROM actions), "
     "(SELECT count(*) FROM verifications)"
 )
 COUNT_KEYS = (
     *("Family", "Cohort", "Goal", "Region", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED"),
+    "CohortProposal",
     "INTRODUCTION",
     *("MonthlyReport", "Action", "Verification"),
 )

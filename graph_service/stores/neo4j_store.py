@@ -49,6 +49,7 @@ from graph_service.stores.privacy_ledger import Neo4jLedger
 from graph_service.stores.records import from_record, split_relationship, to_record
 from models import (
     Cohort,
+    CohortProposal,
     DomainError,
     DomainModel,
     Family,
@@ -263,6 +264,13 @@ class Neo4jStore(UpsertsViaWrite):
         params = {"regionIds": _list_or_none(region_ids), "after": after or "", "limit": limit}
         return self._read_models(Cohort, "cohort_page", **params)
 
+    def get_proposals(self, ids: Sequence[str]) -> dict[str, CohortProposal]:
+        found = self._read_models(CohortProposal, "get_proposals", ids=_unique(ids))
+        return {proposal.id: proposal for proposal in found}
+
+    def list_proposals(self, region_id: str) -> list[CohortProposal]:
+        return self._read_models(CohortProposal, "proposals_of_region", regionId=region_id)
+
     def list_goals(self) -> list[Goal]:
         return self._read_models(Goal, "list_goals")
 
@@ -463,6 +471,14 @@ def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
     _run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
 
 
+def _write_proposals(tx: ManagedTransaction, proposals: Sequence[CohortProposal]) -> None:
+    batch = _last_per_key(proposals, _id_of)
+    _require(tx, "missing_regions", (p.region_id for p in batch), "regionId", "region")
+    cohorts = (c for p in batch for c in p.cohort_ids)
+    _require(tx, "missing_cohorts", cohorts, "cohortIds", "cohort")
+    _run(tx, "upsert_proposals", rows=[to_record(p) for p in batch])
+
+
 def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf]) -> None:
     batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
     _require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
@@ -526,6 +542,7 @@ _PART_WRITERS: dict[str, PartWriter] = {
     "goal": _write_goals,
     "family": _write_families,
     "cohort": _write_cohorts,
+    "proposal": _write_proposals,
     "membership": _write_memberships,
     "pursuit": _write_pursuits,
     "help": _write_helps,

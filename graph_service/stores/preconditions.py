@@ -39,10 +39,12 @@ from models.rules import (
     InvitedFewerThan,
     NoActiveCohort,
     NoOpenIntroduction,
+    NoProposalInvitation,
     NoReferrer,
     NotInCohort,
     NotVerified,
     Precondition,
+    ProposalPending,
     PursuitOpen,
     ReportLatestIs,
     ReportMonthFree,
@@ -127,6 +129,21 @@ _CHECKS: dict[type[Precondition], tuple[str, str, Callable[[Any], dict[str, Any]
         "SELECT NOT EXISTS (SELECT 1 FROM referrals WHERE to_id = :familyId)",
         _family,
     ),
+    NoProposalInvitation: (
+        "no_proposal_invitation",
+        "SELECT NOT EXISTS (SELECT 1 FROM memberships AS m JOIN cohorts AS c ON c.id = m.cohort_id "
+        "WHERE m.family_id IN (SELECT value FROM json_each(:familyIds)) "
+        "AND json_extract(m.data, '$.status') = 'invited' "
+        "AND json_extract(c.data, '$.origin') = 'proposed' "
+        "AND m.cohort_id NOT IN (SELECT value FROM json_each(:exceptCohorts)))",
+        lambda p: {"familyIds": list(p.family_ids), "exceptCohorts": list(p.except_cohorts)},
+    ),
+    ProposalPending: (
+        "proposal_pending",
+        "SELECT EXISTS (SELECT 1 FROM proposals WHERE id = :proposalId "
+        "AND json_extract(data, '$.status') = 'pending')",
+        lambda p: {"proposalId": p.proposal_id},
+    ),
     NoOpenIntroduction: (
         "no_open_introduction",
         "SELECT NOT EXISTS (SELECT 1 FROM introductions WHERE "
@@ -192,7 +209,10 @@ def check_in_sqlite(conn: sqlite3.Connection, preconditions: Sequence[Preconditi
     SQLite tables (call inside the write transaction, after ``BEGIN IMMEDIATE``)."""
     for precondition in preconditions:
         _, sql, params = _CHECKS[type(precondition)]
-        if not conn.execute(sql, params(precondition)).fetchone()[0]:
+        values = {  # SQLite binds no lists: a list travels as one JSON array (json_each)
+            k: json.dumps(v) if isinstance(v, list) else v for k, v in params(precondition).items()
+        }
+        if not conn.execute(sql, values).fetchone()[0]:
             raise RuleBroken(precondition)
 
 

@@ -35,6 +35,7 @@ mutation($i: ProposeCohortsInput!) {
   proposeCohorts(input: $i) {
     id regionId
     quality { cohorts meanGoalSimilarity tiesKeptShare tiesTotal needsCoveredShare sizesValid }
+    leftOver { familyId explanation family { name } }
     cohorts {
       cohort { id name }
       members { id name }
@@ -42,6 +43,20 @@ mutation($i: ProposeCohortsInput!) {
     }
   }
 }
+"""
+
+STORED = """
+query Stored($r: ID!) {
+  cohortProposals(regionId: $r) {
+    id status createdAt poolSize replacedBy
+    quality { cohorts }
+    cohorts { invitations { status } }
+  }
+}
+"""
+
+WITHDRAW = """
+mutation($id: ID!) { withdrawCohortProposal(id: $id) { id status } }
 """
 
 POOL = """
@@ -123,7 +138,43 @@ async def proposals_page(request: Request) -> Response:
         region=region,
         pool=pool,
         proposal=None,
-        left_over=[],
+        stored=await _stored(request, who, region),
+        form={},
+    )
+
+
+async def _stored(request: Request, who: Principal, region: str | None) -> list[dict[str, Any]]:
+    """The region's stored proposals, newest first, with their answers counted."""
+    if not region:
+        return []
+    answer = await gql.run(request, who, STORED, {"r": region})
+    found: list[dict[str, Any]] = answer.data.get("cohortProposals") or []
+    for proposal in found:
+        statuses = [i["status"] for c in proposal["cohorts"] for i in c["invitations"]]
+        proposal["answers"] = {s: statuses.count(s) for s in sorted(set(statuses))}
+    return found
+
+
+@router.post("/proposals/withdraw")
+async def withdraw(request: Request) -> Response:
+    who = await signed_in(request, Role.ORGANIZER, Role.ADMIN, post=True)
+    if isinstance(who, Response):
+        return who
+    form = await form_of(request)
+    regions = await served_regions(request, who)
+    region = form.get("region", "")
+    answer = await gql.run(request, who, WITHDRAW, {"id": form.get("id", "")})
+    return await render(
+        request,
+        "proposals.html",
+        status_code=200 if answer.ok else 400,
+        regions=regions,
+        region=region,
+        pool=await _pool(request, who, region) if region else [],
+        proposal=None,
+        stored=await _stored(request, who, region),
+        withdrawn=(answer.data.get("withdrawCohortProposal") or {}).get("id"),
+        problems=answer.problems,
         form={},
     )
 
@@ -154,9 +205,9 @@ async def propose(request: Request) -> Response:
         problems = [gql.Problem("BAD_USER_INPUT", "must be a whole number", bad[0])]
         answer = gql.Answer({}, problems)
     else:
-        answer = await gql.run(request, who, PROPOSE, {"i": {"regionId": region, **numbers}})
+        wanted = {"regionId": region, **numbers, "replace": form.get("replace") == "1"}
+        answer = await gql.run(request, who, PROPOSE, {"i": wanted})
     proposal = answer.data.get("proposeCohorts")
-    placed = {m["id"] for c in (proposal or {}).get("cohorts", []) for m in c["members"]}
     return await render(
         request,
         "proposals.html",
@@ -165,7 +216,7 @@ async def propose(request: Request) -> Response:
         region=region,
         pool=pool_before,
         proposal=proposal,
-        left_over=[f for f in pool_before if f["id"] not in placed] if proposal else [],
+        stored=await _stored(request, who, region),
         problems=answer.problems,
         form=form,
     )

@@ -162,7 +162,7 @@ def test_invitation_limits_and_referral_on_accept(api: Api) -> None:
     body = api.gql(
         'mutation { declineInvitation(cohortId: "oak-1") { status } }', as_=("family", "n2")
     )
-    assert body["data"]["declineInvitation"]["status"] == "LEFT"
+    assert body["data"]["declineInvitation"]["status"] == "DECLINED"
     assert api.store.referrer_of(["n2"]) == {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from graph_service.stores.base import ChangeSet, FamilyFilter
 from models import Consent, Family, Helped, Pursues
@@ -71,7 +72,7 @@ def test_propose_accept_decline(api: Api) -> None:
         {"c": cohort_id},
         as_=("family", "n5"),
     )
-    assert decline["data"]["declineInvitation"]["status"] == "LEFT"
+    assert decline["data"]["declineInvitation"]["status"] == "DECLINED"
     status = api.gql(
         "query($c: ID!) { cohort(id: $c) { status memberCount } }", {"c": cohort_id}, as_=organizer
     )
@@ -95,3 +96,89 @@ def test_proposal_rules(api: Api) -> None:
     )
     assert in_cohort["errors"][0]["extensions"]["field"] == "familyIds"
     assert api.store.counts()["Cohort"] == 2  # nothing written by a failed proposal
+
+
+STORED = """query($id: ID!) { cohortProposal(id: $id) {
+  id status regionId poolSize weights { goals ties languages } languageShare replacedBy
+  quality { cohorts tiesKeptShare familiesSharingNoLanguage }
+  cohorts { cohort { id invited { id } } invitations { familyId status } }
+  leftOver { familyId reason explanation } } }"""
+
+
+def test_a_proposal_is_seen_again_replaced_and_withdrawn(api: Api) -> None:
+    _newcomers(api)
+    organizer = ("organizer", "olga", "oakland")
+    weights = {"goals": 2.0, "ties": 0.5, "needs": 0.5, "languages": 0.25, "region": 0.5}
+    first = api.gql(
+        PROPOSE, {"input": {"regionId": "oakland", "seed": 3, "weights": weights}}, as_=organizer
+    )["data"]["proposeCohorts"]
+    seen = api.gql(STORED, {"id": first["id"]}, as_=organizer)["data"]["cohortProposal"]
+    assert seen["status"] == "PENDING" and seen["poolSize"] == 12
+    assert seen["weights"] == {"goals": 2.0, "ties": 0.5, "languages": 0.25}
+    cohort = seen["cohorts"][0]
+    invited = sorted(i["familyId"] for i in cohort["invitations"])
+    assert sorted(f["id"] for f in cohort["cohort"]["invited"]) == invited  # cohort(id) shows them
+    assert {i["status"] for i in cohort["invitations"]} == {"INVITED"}
+    listed = api.gql('query { cohortProposals(regionId: "oakland") { id status } }', as_=organizer)[
+        "data"
+    ]["cohortProposals"]
+    assert listed == [{"id": first["id"], "status": "PENDING"}]
+
+    again = api.gql(PROPOSE, {"input": {"regionId": "oakland", "seed": 4}}, as_=organizer)
+    assert again["errors"][0]["extensions"] == {"code": "CONFLICT", "field": "replace"}
+    replaced = api.gql(
+        PROPOSE, {"input": {"regionId": "oakland", "seed": 4, "replace": True}}, as_=organizer
+    )["data"]["proposeCohorts"]
+    old = api.gql(STORED, {"id": first["id"]}, as_=organizer)["data"]["cohortProposal"]
+    assert old["status"] == "REPLACED" and old["replacedBy"] == replaced["id"]
+    assert {i["status"] for c in old["cohorts"] for i in c["invitations"]} == {"WITHDRAWN"}
+
+    withdraw = "mutation($id: ID!) { withdrawCohortProposal(id: $id) { status } }"
+    done = api.gql(withdraw, {"id": replaced["id"]}, as_=organizer)
+    assert done["data"]["withdrawCohortProposal"]["status"] == "WITHDRAWN"
+    twice = api.gql(withdraw, {"id": replaced["id"]}, as_=organizer)
+    assert twice["errors"][0]["extensions"]["code"] == "CONFLICT"
+    stranger = api.gql(STORED, {"id": first["id"]}, as_=("organizer", "bob", "boston"))
+    assert stranger["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+
+
+def test_an_uneven_pool_gets_valid_cohorts_and_the_families_left_over(api: Api) -> None:
+    _newcomers(api)
+    organizer = ("organizer", "olga", "oakland")
+    eleven = [f"n{i}" for i in range(11)]
+    body = api.gql(PROPOSE, {"input": {"regionId": "oakland", "familyIds": eleven}}, as_=organizer)
+    assert "errors" not in body, body
+    proposal = body["data"]["proposeCohorts"]
+    assert [len(c["members"]) for c in proposal["cohorts"]] == [8]
+    seen = api.gql(STORED, {"id": proposal["id"]}, as_=organizer)["data"]["cohortProposal"]
+    assert len(seen["leftOver"]) == 3
+    assert {x["reason"] for x in seen["leftOver"]} == {"UNEVEN_POOL"}
+    assert "11 families cannot all be placed" in seen["leftOver"][0]["explanation"]
+
+
+def _spanish(api: Api, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    token = api.token("organizer", "olga", ("oakland",))
+    response = api.http.post(
+        f"{api.base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "es"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_an_organizer_reads_summaries_reasons_and_errors_in_spanish(api: Api) -> None:
+    _newcomers(api)
+    eleven = [f"n{i}" for i in range(11)]
+    body = _spanish(api, PROPOSE, {"input": {"regionId": "oakland", "familyIds": eleven}})
+    proposal = body["data"]["proposeCohorts"]
+    summary = proposal["cohorts"][0]["rationale"]["summary"]
+    assert summary.startswith("8 familias; metas en común:"), summary
+    seen = _spanish(api, STORED, {"id": proposal["id"]})
+    left = seen["data"]["cohortProposal"]["leftOver"][0]
+    assert left["explanation"].startswith("No se pueden ubicar las 11 familias")
+    again = _spanish(api, PROPOSE, {"input": {"regionId": "oakland"}})
+    error = again["errors"][0]
+    assert error["extensions"] == {"code": "CONFLICT", "field": "replace"}
+    assert error["message"].startswith("Algunas de estas familias están invitadas")

@@ -29,6 +29,7 @@ def api_settings() -> Settings:
         embedded_path="unused.sqlite",  # type: ignore[arg-type]  # pydantic coerces
         privacy_test_seed=7,
         privacy_epsilon_per_quarter=5.0,
+        background_wait_s=20,  # a loaded machine may take seconds to build the read model
     )
 
 
@@ -145,6 +146,8 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "ripples": '{ ripples(regionId: "oakland") { size } }',
         "regionGraph": "{ regionGraph { regions { id } } }",
         "bridgingFamilies": "{ bridgingFamilies { family { id } } }",
+        "cohortProposals": '{ cohortProposals(regionId: "oakland") { id poolIds } }',
+        "cohortProposal": '{ cohortProposal(id: "prop-none") { id poolIds } }',
         "auditLog": "{ auditLog { edges { node { actor target detail } } } }",
         "journal": '{ journal(familyId: "ana") { reports { id } actions { id } } }',
         "reportStatus": '{ reportStatus(familyId: "ana", months: ["2025-01"]) { month } }',

@@ -229,6 +229,17 @@ QUERIES: dict[str, Probe] = {
         custom=lambda a, w, t: _verifier(a, w, "oakland"),
     ),
     "paymentLedger": Probe("{ paymentLedger { balances } }", Action.READ_LEDGER, family=False),
+    "cohortProposals": Probe(
+        '{ cohortProposals(regionId: "oakland") { id } }',
+        None,
+        custom=lambda a, w, t: _proposer(a, w, t),  # defined below, with the mutations'
+    ),
+    "cohortProposal": Probe(
+        '{ cohortProposal(id: "prop-none") { id } }',
+        None,
+        custom=lambda a, w, t: _proposal_manager(a, w, t),
+        may_miss=True,
+    ),
 }
 
 
@@ -305,6 +316,16 @@ def _proposer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
     return "allow" if principal.serves("oakland") else "forbidden"
 
 
+def _proposal_manager(api: Api, who: tuple[str, ...] | None, target: str) -> str:
+    """A stored proposal by id: organizers and admins (NOT_FOUND for one they do not serve)."""
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), Action.PROPOSE_COHORTS) != "allow":
+        return "forbidden"
+    return "allow"
+
+
 def _code_issuer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
     """Sign-in codes: admins for any family, organizers for families of their regions."""
     principal = _principal(who)
@@ -376,6 +397,12 @@ MUTATIONS: dict[str, Probe] = {
         'mutation { proposeCohorts(input: {regionId: "oakland"}) { __typename } }',
         None,
         custom=_proposer,
+    ),
+    "withdrawCohortProposal": Probe(
+        'mutation { withdrawCohortProposal(id: "prop-none") { id } }',
+        None,
+        custom=_proposal_manager,
+        may_miss=True,
     ),
     "requestIntroduction": Probe(
         'mutation { requestIntroduction(input: {toId: "$F"}) { id } }',

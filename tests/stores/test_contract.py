@@ -35,6 +35,7 @@ DEMO_COUNTS = {
     "PURSUES": 14,
     "HELPED": 12,
     "REFERRED": 9,
+    "CohortProposal": 0,
     "INTRODUCTION": 0,
     "MonthlyReport": 0,
     "Action": 0,

@@ -181,6 +181,7 @@ def test_every_committed_write_bumps_the_version_and_meta_is_not_counted(
         "PURSUES": 0,
         "HELPED": 0,
         "REFERRED": 0,
+        "CohortProposal": 0,
         "INTRODUCTION": 0,
         "MonthlyReport": 0,
         "Action": 0,

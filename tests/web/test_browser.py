@@ -251,6 +251,11 @@ def test_organizer_journey_on_a_desktop(app: App, browser: Browser, shots: Path)
     expect(page.get_by_role("heading", name="Left over")).to_be_visible()
     axe_check(visit, "proposal")
     page.screenshot(path=shots / "organizer-proposal-desktop.png", full_page=True)
+    # The proposal is stored: listed with its answers, and withdrawn from the page.
+    expect(page.get_by_role("heading", name="Stored proposals")).to_be_visible()
+    page.get_by_role("button", name=re.compile("^Withdraw prop-")).first.click()
+    expect(page.get_by_role("status")).to_contain_text("withdrawn")
+    axe_check(visit, "proposal withdrawn")
 
     page.get_by_role("link", name="Bridges").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bridges between regions")

@@ -180,6 +180,32 @@ def test_organizer_overview_and_a_proposal_with_its_figures(web: Web) -> None:
     assert refused.status_code == 400  # not her region: FORBIDDEN from the API
 
 
+def test_an_organizer_sees_a_stored_proposal_again_and_withdraws_it(web: Web) -> None:
+    olga = web.signed_in("organizer", "olga", "oakland")
+    page = olga.get("/app/organizer/proposals").text
+    made = olga.post(
+        "/app/organizer/proposals",
+        data={"csrf": csrf_of(page), "region": "oakland", "min_size": "6", "max_size": "8"},
+    )
+    assert made.status_code == 200 and "Stored proposals" in made.text
+    [stored] = web.store.list_proposals("oakland")
+    again = olga.post(  # the same pool again: refused, nothing doubled
+        "/app/organizer/proposals",
+        data={"csrf": csrf_of(page), "region": "oakland", "min_size": "6", "max_size": "8"},
+    )
+    assert again.status_code == 400 and len(web.store.list_proposals("oakland")) == 1
+    listed = olga.get("/app/organizer/proposals").text
+    assert stored.id in listed and "pending" in listed and f"Withdraw {stored.id}" in listed
+    done = olga.post(
+        "/app/organizer/proposals/withdraw",
+        data={"csrf": csrf_of(listed), "region": "oakland", "id": stored.id},
+    )
+    assert done.status_code == 200 and f"Proposal {stored.id} withdrawn" in done.text
+    assert web.store.get_proposals([stored.id])[stored.id].status.value == "withdrawn"
+    invited = web.store.memberships_of_families(["noe"])["noe"]
+    assert [m.status.value for m in invited] == ["withdrawn"]
+
+
 def test_pictures_open_with_the_session_cookie(web: Web) -> None:
     assert web.client().get("/pictures/ripple/ana.png").status_code == 401
     olga = web.signed_in("organizer", "olga", "oakland")
