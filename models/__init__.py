@@ -2,6 +2,7 @@
 
 from models.base import DomainModel, ExternalId, parse, problems_of, today
 from models.errors import DomainError, FieldProblem, ValidationFailed
+from models.household import ChildAgeBand, HouseholdFacts
 from models.nodes import (
     INCOME_BANDS,
     MAX_HOUSEHOLD,
@@ -22,6 +23,7 @@ __all__ = [
     "INCOME_BANDS",
     "MAX_HOUSEHOLD",
     "MIN_HOUSEHOLD",
+    "ChildAgeBand",
     "Cohort",
     "CohortOrigin",
     "CohortStatus",
@@ -34,6 +36,7 @@ __all__ = [
     "Goal",
     "GoalStatus",
     "Helped",
+    "HouseholdFacts",
     "MemberOf",
     "MembershipStatus",
     "Pursues",

@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
 from graph_service.api.bounds import bounds_extension
+from graph_service.api.cliff import CliffMutation, CliffQuery
 from graph_service.api.context import Context, in_thread
 from graph_service.api.limits import Limits, RequestGuard
 from graph_service.api.matching import MatchingQuery
@@ -453,8 +454,12 @@ class CoreMutation:
 # ---------------------------------------------------------------------------- schema
 
 # Each feature contributes its own query type; they are merged into one root type.
-Query = merge_types("Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProposalMutation, AuditMutation, SignInMutation))
+Query = merge_types(
+    "Query", (CoreQuery, MatchingQuery, RippleQuery, ResearchQuery, AuditQuery, CliffQuery)
+)
+Mutation = merge_types(
+    "Mutation", (CoreMutation, ProposalMutation, AuditMutation, SignInMutation, CliffMutation)
+)
 
 
 def schema_extensions(
