@@ -35,6 +35,7 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     RESEARCHER = "researcher"
     ADMIN = "admin"
+    STAFF = "staff"  # program liaisons: verify reports of their regions, never advise
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,9 @@ def issue_token(
     regions: tuple[str, ...] = (),
     ttl: timedelta | None = None,
 ) -> str:
-    if role is Role.ORGANIZER and not regions:
-        raise ConfigurationError("an organizer token needs at least one region")
+    if role in (Role.ORGANIZER, Role.STAFF) and not regions:
+        article = "an" if role is Role.ORGANIZER else "a"
+        raise ConfigurationError(f"{article} {role.value} token needs at least one region")
     now = datetime.now(UTC)
     claims = {
         "iss": ISSUER,

@@ -55,10 +55,11 @@ def serve(
 
 @app.command()
 def token(
-    role: Annotated[Role, typer.Argument(help="family, organizer, researcher or admin.")],
+    role: Annotated[Role, typer.Argument(help="family, organizer, researcher, admin or staff.")],
     subject: Annotated[str, typer.Argument(help="A family id, or the person's name.")],
     region: Annotated[
-        list[str] | None, typer.Option("--region", "-r", help="Organizer regions (repeat).")
+        list[str] | None,
+        typer.Option("--region", "-r", help="Organizer or staff regions (repeat)."),
     ] = None,
     hours: Annotated[int | None, typer.Option(help="Lifetime; default from settings.")] = None,
 ) -> None:
@@ -120,10 +121,11 @@ def erase_family(
 
 @app.command("signin-code")
 def signin_code(
-    role: Annotated[Role, typer.Argument(help="family, organizer, researcher or admin.")],
+    role: Annotated[Role, typer.Argument(help="family, organizer, researcher, admin or staff.")],
     subject: Annotated[str, typer.Argument(help="A family id, or the person's name.")],
     region: Annotated[
-        list[str] | None, typer.Option("--region", "-r", help="Organizer regions (repeat).")
+        list[str] | None,
+        typer.Option("--region", "-r", help="Organizer or staff regions (repeat)."),
     ] = None,
 ) -> None:
     """Issue a one-time web sign-in code (as an admin; expires after GS_SIGNIN_CODE_TTL_MINUTES)."""

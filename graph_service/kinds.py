@@ -10,8 +10,10 @@ A new kind (a monthly report, a payment) is one more :class:`RecordKind` here pl
 its Cypher files and its projection handler; a test checks that each registered kind has all
 of them.
 
->>> [kind.name for kind in KINDS]
+>>> [kind.name for kind in KINDS if kind.projected]
 ['region', 'goal', 'family', 'cohort', 'membership', 'pursuit', 'help', 'referral']
+>>> [kind.name for kind in KINDS if not kind.projected]
+['report', 'action', 'verification']
 >>> KIND["membership"].key(MemberOf(family_id="f1", cohort_id="c1", since="2025-01-01"))
 ('f1', 'c1')
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models.journal import Action, MonthlyReport, Verification
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class RecordKind:
         Further indexed columns of the embedded table (a help exchange's endpoints).
     graph_name:
         The Neo4j label or relationship type.
+    projected:
+        Whether the read model's network projection holds records of this kind (the journal
+        kinds are read from the store by their services; the network analytics never use
+        them).
     upsert:
         Name of the ``queries/*.cypher`` statement that writes a batch of this kind.
     references:
@@ -63,6 +70,7 @@ class RecordKind:
     extra_columns: tuple[str, ...] = ()
     references: tuple[tuple[str, str], ...] = ()
     is_node: bool = True
+    projected: bool = True
 
     def key(self, record: Any) -> tuple[str, ...]:
         """The external key of ``record`` (a tuple of its ``key_fields`` values)."""
@@ -146,6 +154,44 @@ KINDS: tuple[RecordKind, ...] = (
         references=(("from_id", "family"), ("to_id", "family")),
         is_node=False,
     ),
+    # The journal (models/journal.py): (Family)-[:REPORTED]->(MonthlyReport),
+    # (Family)-[:TOOK]->(Action)-[:TOWARD]->(Goal), (Verification)-[:OF]->(MonthlyReport).
+    RecordKind(
+        "report",
+        "reports",
+        MonthlyReport,
+        ("id",),
+        "monthly_reports",
+        "MonthlyReport",
+        "upsert_reports",
+        extra_columns=("family_id", "month"),
+        references=(("family_id", "family"), ("help_ids", "help")),
+        projected=False,
+    ),
+    RecordKind(
+        "action",
+        "actions",
+        Action,
+        ("id",),
+        "actions",
+        "Action",
+        "upsert_actions",
+        extra_columns=("family_id",),
+        references=(("family_id", "family"), ("goal_id", "goal")),
+        projected=False,
+    ),
+    RecordKind(
+        "verification",
+        "verifications",
+        Verification,
+        ("id",),
+        "verifications",
+        "Verification",
+        "upsert_verifications",
+        extra_columns=("report_id", "family_id"),
+        references=(("report_id", "report"),),
+        projected=False,
+    ),
 )
 """Every kind, in write order: a record may refer only to kinds before it."""
 
@@ -153,11 +199,14 @@ KIND: dict[str, RecordKind] = {kind.name: kind for kind in KINDS}
 KIND_OF_PART: dict[str, RecordKind] = {kind.part: kind for kind in KINDS}
 KIND_OF_MODEL: dict[type[DomainModel], RecordKind] = {kind.model: kind for kind in KINDS}
 NODE_KINDS = tuple(kind for kind in KINDS if kind.is_node)
+JOURNAL_KINDS = tuple(kind for kind in KINDS if not kind.projected)
 
 
 def referenced_ids(kind: RecordKind, field: str, record: Any) -> tuple[str, ...]:
     """The ids ``record`` refers to through ``field`` (a list field gives several)."""
     value = getattr(record, field)
+    if value is None:  # an optional reference not given
+        return ()
     if isinstance(value, tuple | list):
         return tuple(str(v) for v in value)
     return (str(value),)

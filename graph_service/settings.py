@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     cohort_full_size: int = Field(default=8, ge=2)
     cohort_min_size: int = Field(default=6, ge=2)
 
+    # The journal and payments for reporting (README "The journal"): a month's report is on
+    # time until this day of the next month; each on-time monthly report earns the amount
+    # (integer cents), paid quarterly after verification, at most the cap per calendar year.
+    journal_deadline_day: int = Field(default=10, ge=1, le=28)
+    payment_per_report_cents: int = Field(default=15_000, ge=0, le=1_000_000)
+    payment_cap_per_year_cents: int = Field(default=180_000, ge=0, le=100_000_000)
+    # Verification queue: the share of a region's quarter's reporting families sampled at
+    # random (besides every flagged report), and the balance jump that flags a report.
+    verification_sample_share: float = Field(default=0.1, ge=0, le=1)
+    anomaly_balance_multiple: float = Field(default=3.0, gt=1)
+
     # Research disclosure control: cells with a count in 1..threshold are suppressed.
     small_cell_threshold: int = Field(default=10, ge=1)
     # Differential privacy of research releases (README "Privacy guarantee"): epsilon per

@@ -228,6 +228,93 @@ class NoReferrer(Precondition):
         object.__setattr__(self, "message", "this family was just brought in by someone else")
 
 
+# Journal rules (models/journal.py) -------------------------------------------------------------
+@dataclass(frozen=True, init=False)
+class ReportMonthFree(Precondition):
+    """``family_id`` has no report (any version) for ``month`` yet: one report per family and
+    month; a change after submission is a correction (a new version).
+
+    >>> ReportMonthFree("ana", "2026-03").message
+    'a report for 2026-03 is already in; correct it instead'
+    """
+
+    family_id: str
+    month: str
+
+    def __init__(self, family_id: str, month: str) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "month", month)
+        object.__setattr__(self, "field", "month")
+        object.__setattr__(
+            self, "message", f"a report for {month} is already in; correct it instead"
+        )
+
+
+@dataclass(frozen=True, init=False)
+class ReportLatestIs(Precondition):
+    """The latest stored version of ``family_id``'s report for ``month`` is ``version`` (a
+    correction is made on the latest version; two concurrent corrections cannot both be
+    version ``version + 1``)."""
+
+    family_id: str
+    month: str
+    version: int
+
+    def __init__(self, family_id: str, month: str, version: int) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "month", month)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "field", "month")
+        object.__setattr__(self, "message", "this report changed meanwhile; read it again")
+
+
+@dataclass(frozen=True, init=False)
+class HasBaseline(Precondition):
+    """``family_id`` has (``present``) or has not (not ``present``) a baseline report: the
+    baseline comes first, and once."""
+
+    family_id: str
+    present: bool
+
+    def __init__(self, family_id: str, present: bool) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "present", present)
+        object.__setattr__(self, "field", "kind")
+        message = (
+            "submit the baseline before monthly reports"
+            if present
+            else "the baseline is already in; correct it instead"
+        )
+        object.__setattr__(self, "message", message)
+
+
+@dataclass(frozen=True, init=False)
+class PursuitOpen(Precondition):
+    """``family_id`` pursues ``goal_id`` and has not reached it yet (recording the goal as
+    achieved from the journal)."""
+
+    family_id: str
+    goal_id: str
+
+    def __init__(self, family_id: str, goal_id: str) -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "goal_id", goal_id)
+        object.__setattr__(self, "field", "goalId")
+        object.__setattr__(self, "message", "this goal is not one you are working toward")
+
+
+@dataclass(frozen=True, init=False)
+class NotVerified(Precondition):
+    """Report version ``report_id`` has no verification yet (staff check a version once)."""
+
+    report_id: str
+
+    def __init__(self, report_id: str) -> None:
+        object.__setattr__(self, "report_id", report_id)
+        object.__setattr__(self, "field", "reportId")
+        object.__setattr__(self, "message", "this report was already checked")
+
+
 PRECONDITIONS: tuple[type[Precondition], ...] = (
     FamilyIsNew,
     NoActiveCohort,
@@ -238,5 +325,10 @@ PRECONDITIONS: tuple[type[Precondition], ...] = (
     InvitationPending,
     ActiveFewerThan,
     NoReferrer,
+    ReportMonthFree,
+    ReportLatestIs,
+    HasBaseline,
+    PursuitOpen,
+    NotVerified,
 )
 """Every precondition type (each store checks every one of them; a test keeps it so)."""

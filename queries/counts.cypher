@@ -8,4 +8,7 @@ RETURN
   COUNT { MATCH ()-[:MEMBER_OF]->() } AS MEMBER_OF,
   COUNT { MATCH ()-[:PURSUES]->() } AS PURSUES,
   COUNT { MATCH ()-[:HELPED]->() } AS HELPED,
-  COUNT { MATCH ()-[:REFERRED]->() } AS REFERRED
+  COUNT { MATCH ()-[:REFERRED]->() } AS REFERRED,
+  COUNT { MATCH (:MonthlyReport) } AS MonthlyReport,
+  COUNT { MATCH (:Action) } AS Action,
+  COUNT { MATCH (:Verification) } AS Verification

@@ -12,3 +12,11 @@ CREATE CONSTRAINT web_session_hash IF NOT EXISTS FOR (s:WebSession) REQUIRE s.ha
 CREATE INDEX family_region_id IF NOT EXISTS FOR (f:Family) ON (f.regionId);
 CREATE INDEX cohort_region_id IF NOT EXISTS FOR (c:Cohort) ON (c.regionId);
 CREATE CONSTRAINT change_log_version IF NOT EXISTS FOR (c:ChangeLog) REQUIRE c.version IS UNIQUE;
+CREATE CONSTRAINT monthly_report_id IF NOT EXISTS FOR (r:MonthlyReport) REQUIRE r.id IS UNIQUE;
+CREATE INDEX monthly_report_family_month IF NOT EXISTS FOR (r:MonthlyReport) ON (r.familyId, r.month);
+CREATE INDEX monthly_report_month IF NOT EXISTS FOR (r:MonthlyReport) ON (r.month);
+CREATE CONSTRAINT action_id IF NOT EXISTS FOR (a:Action) REQUIRE a.id IS UNIQUE;
+CREATE INDEX action_family IF NOT EXISTS FOR (a:Action) ON (a.familyId);
+CREATE CONSTRAINT verification_id IF NOT EXISTS FOR (v:Verification) REQUIRE v.id IS UNIQUE;
+CREATE INDEX verification_family IF NOT EXISTS FOR (v:Verification) ON (v.familyId);
+CREATE INDEX verification_report IF NOT EXISTS FOR (v:Verification) ON (v.reportId);

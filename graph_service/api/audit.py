@@ -31,6 +31,8 @@ class AuditActionEnum(Enum):
     EXPORT = "export"
     TOKEN_ISSUED = "token_issued"
     FAMILY_ERASED = "family_erased"
+    REPORT_VERIFIED = "report_verified"
+    REPORT_CORRECTED = "report_corrected"
 
 
 @strawberry.type(description="One audit entry: who did what to whom, without private values.")

@@ -102,6 +102,8 @@ def projection_of_store(store: GraphStore) -> Projection:
     projection = Projection()
     version = store.data_version()
     for kind in KINDS:
+        if not kind.projected:
+            continue
         batch = []
         for record in store.scan(kind.part):
             batch.append(record)

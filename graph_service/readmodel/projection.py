@@ -11,7 +11,7 @@ changed). Containers are never changed in place once shared: an inner dict or a 
 member tuple is replaced, not mutated, so :meth:`Projection.freeze` is a set of shallow
 copies (milliseconds at 100,000 families) that a background job can read while writes go on.
 
-Each record kind of :data:`graph_service.kinds.KINDS` has a handler ``_apply_<kind.name>``
+Each projected record kind of :data:`graph_service.kinds.KINDS` has a handler ``_apply_<kind.name>``
 (a test checks that every registered kind has one).
 """
 
@@ -222,7 +222,8 @@ class Projection:
         for family_id in changes.deleted_families:
             self._delete(family_id, delta)
         for kind, records in changes.parts():
-            getattr(self, f"_apply_{kind.name}")(records, delta)
+            if kind.projected:  # the journal kinds are not part of the network projection
+                getattr(self, f"_apply_{kind.name}")(records, delta)
         self.version = version
         return delta
 

@@ -107,6 +107,14 @@ def require_role(principal: Principal | None, *roles: Role) -> Principal:
     return who
 
 
+def require_staff_region(principal: Principal, region_id: str, field: str = "regionId") -> None:
+    """Staff (program liaisons) verify reports of the regions their token names; admins all."""
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is not Role.STAFF or region_id not in principal.regions:
+        raise Forbidden(f"you do not verify reports of region {region_id!r}", field=field)
+
+
 def require_region(principal: Principal, region_id: str, field: str = "region") -> None:
     if not principal.serves(region_id):
         raise Forbidden(f"you do not serve region {region_id!r}", field=field)
@@ -142,6 +150,13 @@ class Action(StrEnum):
     LIST_FAMILIES = "list families"
     LIST_COHORTS = "list cohorts"
     READ_CLIFF_COUNTS = "read benefit-cliff counts"
+    # the journal (services/journal.py)
+    READ_JOURNAL = "read the journal of"
+    EDIT_JOURNAL = "write in the journal of"
+    READ_REPORT_STATUS = "see whether reports are in for"
+    VERIFY_REPORTS = "verify reports"
+    RUN_PAYOUT = "run the payout"
+    READ_LEDGER = "read the payment ledger"
 
 
 # Which visibility level each family action needs, and which roles may do it at that level.
@@ -163,6 +178,11 @@ _FAMILY_RULES: dict[Action, tuple[Visibility, frozenset[Role]]] = {
     Action.READ_HOUSEHOLD: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
     Action.EDIT_HOUSEHOLD: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
     Action.READ_CLIFF: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
+    # A family reads and writes only its own journal; organizers see whether reports are in,
+    # never their contents; staff reach reports only through VERIFY_REPORTS (their regions).
+    Action.READ_JOURNAL: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
+    Action.EDIT_JOURNAL: (Visibility.OWNER, frozenset({Role.FAMILY})),
+    Action.READ_REPORT_STATUS: (Visibility.MANAGED, frozenset(Role) - {Role.STAFF}),
 }
 _PROGRAM_RULES: dict[Action, frozenset[Role]] = {
     Action.REGISTER_FAMILY: frozenset({Role.ORGANIZER, Role.ADMIN}),
@@ -173,6 +193,9 @@ _PROGRAM_RULES: dict[Action, frozenset[Role]] = {
     Action.LIST_FAMILIES: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
     Action.LIST_COHORTS: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
     Action.READ_CLIFF_COUNTS: frozenset({Role.ORGANIZER, Role.ADMIN}),
+    Action.VERIFY_REPORTS: frozenset({Role.STAFF, Role.ADMIN}),
+    Action.RUN_PAYOUT: frozenset({Role.ADMIN}),
+    Action.READ_LEDGER: frozenset({Role.ADMIN}),
 }
 FAMILY_ACTIONS = tuple(_FAMILY_RULES)
 PROGRAM_ACTIONS = tuple(_PROGRAM_RULES)

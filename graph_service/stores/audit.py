@@ -34,6 +34,8 @@ class AuditAction(StrEnum):
     EXPORT = "export"
     TOKEN_ISSUED = "token_issued"
     FAMILY_ERASED = "family_erased"
+    REPORT_VERIFIED = "report_verified"
+    REPORT_CORRECTED = "report_corrected"
 
 
 @dataclass(frozen=True)

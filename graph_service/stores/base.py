@@ -25,6 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
 from models import Cohort, DomainModel, Family, Goal, Helped, MemberOf, Pursues, Referred, Region
+from models.journal import Action, MonthlyReport, Verification
 from models.rules import Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
@@ -55,13 +56,16 @@ class ChangeSet:
     pursuits: Sequence[Pursues] = ()
     helps: Sequence[Helped] = ()
     referrals: Sequence[Referred] = ()
+    reports: Sequence[MonthlyReport] = ()
+    actions: Sequence[Action] = ()
+    verifications: Sequence[Verification] = ()
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
         """Every record of a network (the demo, a synthetic network) as one change set."""
-        return cls(**{kind.part: list(getattr(network, kind.part)) for kind in KINDS})
+        return cls(**{kind.part: list(getattr(network, kind.part, ())) for kind in KINDS})
 
     @classmethod
     def of_part(cls, part: str, records: Sequence[DomainModel]) -> ChangeSet:
@@ -232,6 +236,14 @@ class GraphStore(Protocol):
     def scan(self, part: str) -> Iterator[DomainModel]:
         """Every stored record of one kind (a :class:`ChangeSet` part name), streamed; the
         read model's full build reads the store this way."""
+
+    # the journal (models/journal.py) ----------------------------------------------------------
+    def journal_of(self, part: str, family_ids: Sequence[str]) -> dict[str, list[DomainModel]]:
+        """Records of a journal kind (``reports``, ``actions``, ``verifications``) of each
+        family among ``family_ids`` that has any, in id order."""
+
+    def reports_between(self, first: str, last: str) -> list[MonthlyReport]:
+        """Every report version of the months ``first`` to ``last`` (``YYYY-MM``)."""
 
     # change feed ----------------------------------------------------------------------------
     def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:

@@ -41,6 +41,7 @@ from graph_service.stores.base import (
     FamilyPage,
     UpsertsViaWrite,
 )
+from graph_service.stores.payments import SqlitePaymentLedger
 from graph_service.stores.preconditions import check_in_sqlite
 from graph_service.stores.privacy_ledger import SqliteLedger
 from models import (
@@ -56,6 +57,7 @@ from models import (
     Region,
     ValidationFailed,
 )
+from models.journal import MonthlyReport
 
 M = TypeVar("M", bound=DomainModel)
 
@@ -399,6 +401,33 @@ class EmbeddedStore(UpsertsViaWrite):
         counts.update(zip(sql.COUNT_KEYS, (int(n) for n in row), strict=True))
         counts["LIVES_IN"] = counts["Family"]
         return counts
+
+    # ------------------------------------------------------------------ the journal
+    def journal_of(self, part: str, family_ids: Sequence[str]) -> dict[str, list[DomainModel]]:
+        """Records of a journal kind (``reports``, ``actions``, ``verifications``) of each
+        family among ``family_ids`` that has any, in id order."""
+        kind = KIND_OF_PART[part]
+        if kind.projected:
+            raise ValueError(f"{part} is not a journal kind")
+        with self._reading() as conn:
+            rows = conn.execute(sql.JOURNAL_OF[part], (sql.ids_param(family_ids),)).fetchall()
+        found: dict[str, list[DomainModel]] = {}
+        for owner, data in rows:
+            found.setdefault(owner, []).append(kind.model.model_validate_json(data))
+        return found
+
+    def reports_between(self, first: str, last: str) -> list[MonthlyReport]:
+        """Every report version of the months ``first`` to ``last`` (``YYYY-MM``)."""
+        params = {"first": first, "last": last}
+        return self._models(MonthlyReport, sql.REPORTS_BETWEEN, params)
+
+    # ------------------------------------------------------------------ payment ledger
+    def payment_ledger(self) -> SqlitePaymentLedger:
+        """The payments for reporting (graph_service/stores/payments.py), in this file."""
+        ledger: SqlitePaymentLedger | None = getattr(self, "_payment_ledger", None)
+        if ledger is None:
+            ledger = self._payment_ledger = SqlitePaymentLedger(self.path)
+        return ledger
 
     # ------------------------------------------------------------------ privacy ledger
     def privacy_ledger(self) -> SqliteLedger:

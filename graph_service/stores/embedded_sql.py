@@ -42,6 +42,11 @@ CREATE = [
     "CREATE INDEX IF NOT EXISTS pursuits_goal ON pursuits (goal_id, family_id)",
     "CREATE INDEX IF NOT EXISTS families_region ON families (json_extract(data, '$.regionId'))",
     "CREATE INDEX IF NOT EXISTS cohorts_region ON cohorts (json_extract(data, '$.regionId'))",
+    "CREATE INDEX IF NOT EXISTS monthly_reports_family ON monthly_reports (family_id, month)",
+    "CREATE INDEX IF NOT EXISTS monthly_reports_month ON monthly_reports (month)",
+    "CREATE INDEX IF NOT EXISTS actions_family ON actions (family_id)",
+    "CREATE INDEX IF NOT EXISTS verifications_family ON verifications (family_id)",
+    "CREATE INDEX IF NOT EXISTS verifications_report ON verifications (report_id)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS change_log (version INTEGER PRIMARY KEY, at TEXT NOT NULL, "
@@ -60,6 +65,9 @@ DELETE_FAMILY = (
     ("DELETE FROM pursuits WHERE family_id = ?", 1),
     ("DELETE FROM help WHERE from_id = ? OR to_id = ?", 2),
     ("DELETE FROM referrals WHERE to_id = ? OR from_id = ?", 2),
+    ("DELETE FROM monthly_reports WHERE family_id = ?", 1),
+    ("DELETE FROM actions WHERE family_id = ?", 1),
+    ("DELETE FROM verifications WHERE family_id = ?", 1),
 )
 BUMP_VERSION = (
     "INSERT INTO meta VALUES ('dataVersion', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 "
@@ -73,12 +81,12 @@ INSTANCE = (
     "INSERT INTO info VALUES ('instanceId', lower(hex(randomblob(16)))) "
     "ON CONFLICT(key) DO UPDATE SET value = value RETURNING value"
 )
-# The nodes of a kind among a JSON array of ids that do not exist.
+# The records of a kind keyed by id among a JSON array of ids that do not exist.
 _MISSING = {
     k.name: f"SELECT j.value FROM json_each(?) AS j "  # noqa: S608 - registry constants
     f"WHERE NOT EXISTS (SELECT 1 FROM {k.table} AS t WHERE t.id = j.value)"
     for k in KINDS
-    if k.is_node
+    if k.key_fields == ("id",)
 }
 # Stored referrals (to, from) of the given families and of all their referrers up the chain:
 # everything the referral rules can look at for a batch of referrals (UNION stops on cycles).
@@ -151,9 +159,27 @@ COUNTS = (
     "SELECT (SELECT count(*) FROM families), (SELECT count(*) FROM cohorts), "
     "(SELECT count(*) FROM goals), (SELECT count(*) FROM regions), "
     "(SELECT count(*) FROM memberships), (SELECT count(*) FROM pursuits), "
-    "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals)"
+    "(SELECT count(*) FROM help), (SELECT count(*) FROM referrals), "
+    "(SELECT count(*) FROM monthly_reports), (SELECT count(*) FROM actions), "
+    "(SELECT count(*) FROM verifications)"
 )
-COUNT_KEYS = ("Family", "Cohort", "Goal", "Region", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED")
+COUNT_KEYS = (
+    *("Family", "Cohort", "Goal", "Region", "MEMBER_OF", "PURSUES", "HELPED", "REFERRED"),
+    *("MonthlyReport", "Action", "Verification"),
+)
+
+# The journal: each family-owned kind's records of some families, in key order; reports of a
+# span of months (the payout and the verification queue read a quarter at a time).
+JOURNAL_OF = {
+    k.part: f"SELECT family_id, data FROM {k.table} "  # noqa: S608 - registry constants
+    f"WHERE family_id IN {_IDS} ORDER BY family_id, id"
+    for k in KINDS
+    if not k.projected
+}
+REPORTS_BETWEEN = (
+    "SELECT data FROM monthly_reports WHERE month >= :first AND month <= :last "
+    "ORDER BY family_id, month, id"
+)
 
 # Family pages and counts. Each filter is a condition that holds when its parameter is NULL;
 # the statement is driven by the most selective filter given (the rows of one cohort, or of

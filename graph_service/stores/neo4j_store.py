@@ -43,6 +43,7 @@ from graph_service.stores.base import (
     UpsertsViaWrite,
 )
 from graph_service.stores.driver_errors import translated
+from graph_service.stores.payments import Neo4jPaymentLedger
 from graph_service.stores.preconditions import check_in_neo4j
 from graph_service.stores.privacy_ledger import Neo4jLedger
 from graph_service.stores.records import from_record, split_relationship, to_record
@@ -61,6 +62,7 @@ from models import (
     ValidationFailed,
     check_referrals,
 )
+from models.journal import Action, MonthlyReport, Verification
 from queries import cypher, statements
 
 if TYPE_CHECKING:
@@ -321,6 +323,20 @@ class Neo4jStore(UpsertsViaWrite):
         row = self._read("counts")[0]
         return {key: int(row[key]) for key in (*NODE_LABELS, *RELATIONSHIP_TYPES)}
 
+    # the journal ------------------------------------------------------------------------
+    def journal_of(self, part: str, family_ids: Sequence[str]) -> dict[str, list[DomainModel]]:
+        """Records of a journal kind (``reports``, ``actions``, ``verifications``) of each
+        family among ``family_ids`` that has any, in id order."""
+        kind = KIND_OF_PART[part]
+        if kind.projected:
+            raise ValueError(f"{part} is not a journal kind")
+        model: type[DomainModel] = kind.model
+        return self._read_groups(model, f"journal_{kind.part}_of", family_ids, _id_of)
+
+    def reports_between(self, first: str, last: str) -> list[MonthlyReport]:
+        """Every report version of the months ``first`` to ``last`` (``YYYY-MM``)."""
+        return self._read_models(MonthlyReport, "reports_between", first=first, last=last)
+
     # plumbing ---------------------------------------------------------------------------
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -382,6 +398,13 @@ class Neo4jStore(UpsertsViaWrite):
 
         with self._translated_errors(), self._session() as session:
             return session.execute_write(bumped)
+
+    def payment_ledger(self) -> Neo4jPaymentLedger:
+        """The payments for reporting (graph_service/stores/payments.py), in this database."""
+        ledger: Neo4jPaymentLedger | None = getattr(self, "_payment_ledger", None)
+        if ledger is None:
+            ledger = self._payment_ledger = Neo4jPaymentLedger(self._driver, self._database)
+        return ledger
 
     def privacy_ledger(self) -> Neo4jLedger:
         """The researchers' privacy-loss ledger, as nodes in this database."""
@@ -459,6 +482,27 @@ def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> N
     _run(tx, "upsert_referrals", rows=_relationship_rows(batch))
 
 
+def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport]) -> None:
+    batch = _last_per_key(reports, _id_of)
+    _require(tx, "missing_families", (r.family_id for r in batch), "familyId", "family")
+    _require(tx, "missing_helps", (h for r in batch for h in r.help_ids), "helpIds", "help")
+    _run(tx, "upsert_reports", rows=[to_record(r) for r in batch])
+
+
+def _write_actions(tx: ManagedTransaction, actions: Sequence[Action]) -> None:
+    batch = _last_per_key(actions, _id_of)
+    _require(tx, "missing_families", (a.family_id for a in batch), "familyId", "family")
+    goals = (a.goal_id for a in batch if a.goal_id is not None)
+    _require(tx, "missing_goals", goals, "goalId", "goal")
+    _run(tx, "upsert_actions", rows=[to_record(a) for a in batch])
+
+
+def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification]) -> None:
+    batch = _last_per_key(checks, _id_of)
+    _require(tx, "missing_reports", (v.report_id for v in batch), "reportId", "report")
+    _run(tx, "upsert_verifications", rows=[to_record(v) for v in batch])
+
+
 _PART_WRITERS: dict[str, PartWriter] = {
     "region": _write_regions,
     "goal": _write_goals,
@@ -468,6 +512,9 @@ _PART_WRITERS: dict[str, PartWriter] = {
     "pursuit": _write_pursuits,
     "help": _write_helps,
     "referral": _write_referrals,
+    "report": _write_reports,
+    "action": _write_actions,
+    "verification": _write_verifications,
 }
 
 
@@ -503,8 +550,8 @@ def _relationship_rows(batch: Iterable[DomainModel]) -> Rows:
     return rows
 
 
-def _id_of(model: Region | Goal | Family | Cohort | Helped) -> str:
-    return model.id
+def _id_of(model: Any) -> str:
+    return str(model.id)
 
 
 def _last_per_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:

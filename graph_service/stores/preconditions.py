@@ -31,12 +31,17 @@ from models.rules import (
     ActiveMember,
     CohortHasPlace,
     FamilyIsNew,
+    HasBaseline,
     InvitationPending,
     InvitedFewerThan,
     NoActiveCohort,
     NoReferrer,
     NotInCohort,
+    NotVerified,
     Precondition,
+    PursuitOpen,
+    ReportLatestIs,
+    ReportMonthFree,
 )
 from queries import cypher
 
@@ -117,6 +122,35 @@ _CHECKS: dict[type[Precondition], tuple[str, str, Callable[[Any], dict[str, Any]
         "no_referrer",
         "SELECT NOT EXISTS (SELECT 1 FROM referrals WHERE to_id = :familyId)",
         _family,
+    ),
+    ReportMonthFree: (
+        "report_month_free",
+        "SELECT NOT EXISTS (SELECT 1 FROM monthly_reports "
+        "WHERE family_id = :familyId AND month = :month)",
+        lambda p: {"familyId": p.family_id, "month": p.month},
+    ),
+    ReportLatestIs: (
+        "report_latest_is",
+        "SELECT coalesce(max(json_extract(data, '$.version')), 0) = :version "
+        "FROM monthly_reports WHERE family_id = :familyId AND month = :month",
+        lambda p: {"familyId": p.family_id, "month": p.month, "version": p.version},
+    ),
+    HasBaseline: (
+        "has_baseline",
+        "SELECT EXISTS (SELECT 1 FROM monthly_reports WHERE family_id = :familyId "
+        "AND json_extract(data, '$.kind') = 'baseline') = :present",
+        lambda p: {"familyId": p.family_id, "present": p.present},
+    ),
+    PursuitOpen: (
+        "pursuit_open",
+        "SELECT EXISTS (SELECT 1 FROM pursuits WHERE family_id = :familyId "
+        "AND goal_id = :goalId AND json_extract(data, '$.status') = 'active')",
+        lambda p: {"familyId": p.family_id, "goalId": p.goal_id},
+    ),
+    NotVerified: (
+        "not_verified",
+        "SELECT NOT EXISTS (SELECT 1 FROM verifications WHERE report_id = :reportId)",
+        lambda p: {"reportId": p.report_id},
     ),
 }
 

@@ -35,6 +35,9 @@ DEMO_COUNTS = {
     "PURSUES": 14,
     "HELPED": 12,
     "REFERRED": 9,
+    "MonthlyReport": 0,
+    "Action": 0,
+    "Verification": 0,
 }
 
 

@@ -1,0 +1,5 @@
+// The MonthlyReport nodes of each family among $ids that has any, one row per family.
+UNWIND $ids AS id
+MATCH (n:MonthlyReport {familyId: id})
+WITH id, n ORDER BY n.id
+RETURN id, collect(n {.*}) AS records
