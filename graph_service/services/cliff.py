@@ -48,22 +48,16 @@ GRID_FROM_ZERO = 10_000.0
 MAX_EARNINGS = 1_000_000.0
 
 IncomeSource = Callable[[GraphStore, str], float | None]
-"""A family's annual earned income in dollars as the journal reports it (None: not yet)."""
+"""A family's annual earned income in dollars as reported (None: not reported yet)."""
 
 
 def journal_income(store: GraphStore, family_id: str) -> float | None:
-    """Annual earned income from the family's journal (``services/journal.py``), if the
-    journal is part of this service; otherwise nothing is reported."""
-    try:
-        from graph_service.services import journal  # type: ignore[attr-defined]  # optional module
-    except ImportError:
-        return None
-    reported: Callable[[GraphStore, str], Any] = journal.reported_income
-    value = reported(store, family_id)
-    if value is None:
-        return None
-    earned = getattr(value, "earned", value)
-    return float(earned)
+    """Annual earned income in dollars from the family's journal (the latest 12 months of
+    monthly reports, scaled to a year: ``services/journal.py: reported_income``)."""
+    from graph_service.services.journal import reported_income
+
+    reported = reported_income(store, family_id)
+    return None if reported is None else reported.earned_cents / 100
 
 
 _sources: dict[int, IncomeSource] = {}
