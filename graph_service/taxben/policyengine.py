@@ -26,6 +26,7 @@ explain is the ``other`` remainder of :func:`graph_service.analytics.cliff.find_
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 import threading
 import time
@@ -167,6 +168,24 @@ def loaded() -> bool:
     return _load_seconds is not None
 
 
+_systems: dict[str, Any] = {}
+
+
+def _reformed_system(reform: Mapping[str, Any]) -> Any:
+    """The tax-benefit system under ``reform``, built once per reform and process (building
+    one re-reads every parameter: as slow as the import) and shared by its simulations."""
+    key = json.dumps(reform, sort_keys=True)
+    with _lock:
+        system = _systems.get(key)
+        if system is None:
+            built = _reform_class.from_dict(dict(reform), country_id="us")
+            system = _simulation_class.default_tax_benefit_system(reform=built)
+            if len(_systems) >= 8:  # a few reforms at a time; the oldest is rebuilt if needed
+                _systems.pop(next(iter(_systems)))
+            _systems[key] = system
+        return system
+
+
 def situation(
     households: Sequence[ModelHousehold], earnings: Sequence[float], year: int
 ) -> dict[str, Any]:
@@ -215,7 +234,7 @@ def simulate(
         return Curves(np.zeros(0), {name: np.zeros(0) for name, _, _ in PROGRAMS})
     kwargs: dict[str, Any] = {"situation": situation(households, earnings, year)}
     if reform:
-        kwargs["reform"] = _reform_class.from_dict(dict(reform), country_id="us")
+        kwargs["tax_benefit_system"] = _reformed_system(reform)
     sim = _simulation_class(**kwargs)
     known = sim.tax_benefit_system.variables
 
