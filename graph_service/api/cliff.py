@@ -177,6 +177,8 @@ class CliffQuery:
         view = await in_thread(
             service.what_i_would_keep, ctx.store, ctx.settings, principal, target, earnings
         )
+        if principal.family_id != target:  # an admin read values derived from private facts
+            ctx.private_reads.add((target, "household_facts"))
         return WhatIWouldKeep(
             family_id=strawberry.ID(view.family_id),
             state=view.state,
