@@ -70,3 +70,41 @@ def test_household_facts_validation() -> None:
         with pytest.raises(ValidationFailed):
             parse(HouseholdFacts, bad)
     assert HouseholdFacts(adult_ages=(30,), child_age_bands=(ChildAgeBand.AGE_13_TO_17,)).size == 2
+
+
+def test_household_facts_round_trip_through_csv_cells_and_json_lines() -> None:
+    import json
+    from datetime import date
+
+    from loaders.formats import (
+        SPEC_BY_TYPE,
+        cells_of,
+        json_line_of,
+        record_from_cells,
+        record_from_json,
+    )
+    from models import Family
+
+    facts = HouseholdFacts(
+        adult_ages=(35, 35), married=True, child_ages=(10,), child_age_bands=(ChildAgeBand.UNDER_6,)
+    )
+    family = Family(
+        id="f1",
+        name="F",
+        region_id="r1",
+        household_size=4,
+        income_band=2,
+        joined_at=date(2025, 1, 1),
+        household_facts=facts,
+    )
+    cells = cells_of(family)
+    assert (
+        cells["householdFactsAdultAges"] == "35;35"
+        and cells["householdFactsChildAgeBands"] == "under_6"
+    )
+    assert set(cells) == set(SPEC_BY_TYPE["family"].columns)
+    assert parse(Family, record_from_cells(SPEC_BY_TYPE["family"], cells)) == family
+    data = json.loads(json_line_of(family))
+    assert parse(Family, record_from_json(data)) == family
+    plain = family.model_copy(update={"household_facts": HouseholdFacts()})
+    assert parse(Family, record_from_cells(SPEC_BY_TYPE["family"], cells_of(plain))) == plain
