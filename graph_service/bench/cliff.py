@@ -26,8 +26,8 @@ from graph_service.taxben import policyengine
 from loaders.synthetic import REGIONS
 from models import Family, HouseholdFacts, Region
 
-ONE_AT_A_TIME = 12  # households computed one simulation each (the baseline rate)
-VIEW_REQUESTS = 40
+ONE_AT_A_TIME = 6  # families computed one simulation each (the baseline rate)
+VIEW_REQUESTS = 20
 
 
 def synthetic_households(n: int, seed: int) -> tuple[list[Region], list[Family], dict[str, float]]:
@@ -93,6 +93,7 @@ def cliff(ctx: BenchContext) -> list[Measurement]:
             compute([item], settings.cliff_policy_year, 1)
         single_s = time.perf_counter() - began
         single_rate = len(sample) / single_s
+        ctx.console.log(f"cliff: one at a time {len(sample)} families in {single_s:.1f}s")
 
         began = time.perf_counter()
         engine.run_now()
@@ -127,6 +128,7 @@ def cliff(ctx: BenchContext) -> list[Measurement]:
         began = time.perf_counter()
         engine.run_now()
         rerun_s = time.perf_counter() - began
+        ctx.console.log(f"cliff: rerun {engine.progress.total} families in {rerun_s:.1f}s")
         results.append(
             Measurement(
                 "cliff",
@@ -175,7 +177,9 @@ def _view_latency(db: Path, family_id: str) -> list[Measurement]:
 
             ask(20_000.0)  # warm: the model is loaded and the view computed once
             cached = [ask(20_000.0) * 1000 for _ in range(VIEW_REQUESTS)]
+            print(f"cliff: cached view p50 {statistics.median(cached):.1f} ms", flush=True)
             fresh = [ask(20_000.0 + 10 * (i + 1)) * 1000 for i in range(VIEW_REQUESTS // 4)]
+            print(f"cliff: computed view p50 {statistics.median(fresh):.0f} ms", flush=True)
             typename = []
             for _ in range(VIEW_REQUESTS):
                 began = time.perf_counter()
