@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     # models, households per vectorised simulation in background runs, and whether each API
     # process imports the model at start-up (in the background) rather than on first use.
     cliff_policy_year: int = Field(default=2026, ge=2023, le=2030)
-    cliff_batch_size: int = Field(default=2_000, ge=1, le=50_000)
+    cliff_batch_size: int = Field(default=200, ge=1, le=50_000)
     cliff_preload: bool = False
 
     # Vocabulary extensions, e.g. GS_EXTRA_GOAL_CATEGORIES='{"learn_to_drive": "Learn to drive"}'
