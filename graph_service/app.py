@@ -33,6 +33,7 @@ from graph_service.readmodel import ReadModel, attach_read_model
 from graph_service.settings import Mode, Settings, get_settings
 from graph_service.store_factory import create_store
 from graph_service.stores.base import GraphStore
+from graph_service.taxben.policyengine import start_model_preload
 from graph_service.web import install as install_web
 from graph_service.web.ides import add_docs, offline_graphiql
 from models import extend_vocabulary
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         attach_read_model(app.state.store, model)
         app.state.read_model = model
         model.start(follow=True, background=True)
+        if settings.cliff_preload:
+            start_model_preload()
         try:
             yield
         finally:

@@ -236,6 +236,13 @@ def research_report(
         str, typer.Option(help="Whose privacy budget the report's releases are charged to.")
     ] = "policy-report",
     pdf: Annotated[bool, typer.Option(help="Also print a PDF with headless Chromium.")] = True,
+    cliff: Annotated[
+        bool, typer.Option(help="Include benefit-cliff exposure (runs PolicyEngine-US).")
+    ] = False,
+    cliff_reform: Annotated[
+        str | None,
+        typer.Option(help="A reform in PolicyEngine's format (JSON) to compare (with --cliff)."),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report for policymakers (growth, help by kind, outcomes
     by network position, bonding vs bridging, the disclosure statement), built only from
@@ -250,9 +257,17 @@ def research_report(
     settings = get_settings()
     began = time.monotonic()
     with open_store(settings) as store:
-        inputs = research.report_inputs(
-            store, settings, Principal(Role.RESEARCHER, researcher), region
-        )
+        who = Principal(Role.RESEARCHER, researcher)
+        inputs = research.report_inputs(store, settings, who, region)
+        if cliff:
+            from dataclasses import replace
+
+            from graph_service.services import cliff_reports
+
+            inputs = replace(
+                inputs,
+                **cliff_reports.report_parts(store, settings, who, region, cliff_reform),
+            )
     where = region or "the whole program"
     page = render(inputs, settings, title=f"The families' support network: {where}")
     out.mkdir(parents=True, exist_ok=True)

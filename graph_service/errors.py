@@ -13,6 +13,7 @@ __all__ = [
     "DomainError",
     "FieldProblem",
     "Forbidden",
+    "ModelUnavailable",
     "NotFound",
     "StoreUnavailable",
     "Unauthenticated",
@@ -54,3 +55,9 @@ class ConfigurationError(DomainError):
     """Settings that cannot work (e.g. the default secret in production)."""
 
     code = "CONFIGURATION"
+
+
+class ModelUnavailable(DomainError):
+    """The tax-benefit model is not installed, or still loading; retrying later may succeed."""
+
+    code = "UNAVAILABLE"

@@ -246,6 +246,60 @@ individual ties are in this report. Noise scales of the network tables:</p><ul>{
 """
 
 
+def _release_tables_html(release: Release) -> str:
+    """Every table of a release as HTML: noisy counts, suppressed cells shown as such."""
+    parts = []
+    for table in release.tables:
+        head = "".join(f"<th>{_esc(k.replace('_', ' '))}</th>" for k in table.column_keys)
+        rows = "".join(
+            f"<tr><td>{_esc(k.replace('_', ' '))}</td>"
+            + "".join(
+                "<td>suppressed</td>"
+                if c.suppressed
+                else f"<td>{c.count:,}"
+                + "".join(
+                    f" (${v:,.0f})"
+                    for n, v in c.derived.items()
+                    if n == "dollars" and v is not None
+                )
+                + "</td>"
+                for c in row
+            )
+            + "</tr>"
+            for k, row in zip(table.row_keys, table.cells, strict=True)
+        )
+        scale = ", ".join(f"{q} ±{interval95(b):,.0f}" for q, b in table.noise.items())
+        parts.append(
+            f"<h3>{_esc(table.name.replace('_', ' ').replace('@', ', raise of $'))}</h3>"
+            f"<table><tr><th>{_esc(table.row_header.replace('_', ' '))}</th>{head}</tr>{rows}"
+            f'</table><p class="meta">95% noise: {_esc(scale)}</p>'
+        )
+    return "".join(parts)
+
+
+def cliff_section(inputs: ReportInputs) -> str:
+    """The benefit-cliff section: exposure, and the reform's effect when one was given."""
+    if inputs.cliff is None:
+        return "<p>Not computed in this report (the tax-benefit model was not run).</p>"
+    intro = (
+        "<p>How much of a raise families would keep after taxes and benefits "
+        "(PolicyEngine-US), counted over families who consented to research: <i>less than "
+        "nothing</i> means net income falls, <i>less than half</i> that taxes and lost "
+        "benefits take more than half of it. Counts carry differential-privacy noise; "
+        "small cells are suppressed.</p>"
+    )
+    out = intro + _release_tables_html(inputs.cliff)
+    if inputs.cliff_reform is not None:
+        reform, release, cost = inputs.cliff_reform
+        out += (
+            f"<h3>Reform simulated</h3><p><code>{_esc(reform)}</code>; change of net income "
+            f"per family at today's earnings (its cost per family): "
+            f"{'suppressed' if cost is None else f'${cost:,.0f}'}.</p>"
+            + _release_tables_html(release)
+        )
+    return out
+
+
 STYLE = """
 body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 60rem; margin: 2rem auto;
        color: #1a202c; line-height: 1.45; padding: 0 1rem; }
@@ -292,6 +346,7 @@ def render(inputs: ReportInputs, settings: Settings, *, title: str) -> str:
 {_outcomes_html(inputs.bridging, "bridging")}
 <h2>Bonding and bridging ties</h2>{images["Bonding and bridging"]}
 <h2>Network structure</h2>{_measures_html(network)}
+<h2>What a raise is worth: benefit cliffs</h2>{cliff_section(inputs)}
 <h2>Disclosure statement</h2>{disclosure_statement(inputs, settings)}
 </body></html>
 """

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     # fixed seed would let two releases cancel each other's noise).
     privacy_test_seed: int | None = None
 
+    # Benefit-cliff lens (graph_service/services/cliff.py): the policy year PolicyEngine-US
+    # models, households per vectorised simulation in background runs, and whether each API
+    # process imports the model at start-up (in the background) rather than on first use.
+    cliff_policy_year: int = Field(default=2026, ge=2023, le=2030)
+    cliff_batch_size: int = Field(default=200, ge=1, le=50_000)
+    cliff_preload: bool = False
+
     # Vocabulary extensions, e.g. GS_EXTRA_GOAL_CATEGORIES='{"learn_to_drive": "Learn to drive"}'
     extra_goal_categories: dict[str, str] = {}
     extra_help_kinds: dict[str, str] = {}

@@ -4,8 +4,10 @@ CSV: one file per node or relationship type with a header row of the model's cam
 names (``regions.csv``, ``goals.csv``, ``families.csv``, ``cohorts.csv``, ``memberships.csv``,
 ``pursuits.csv``, ``help.csv``, ``referrals.csv``). List fields (``languages``, ``strengths``,
 ``needs``, ``focusGoals``) are ``;``-separated; a family's consent is three boolean columns
-``consentMatching``, ``consentCrossRegion``, ``consentResearch`` (``true``/``false``). An empty
-cell means "not given" (the model's default applies).
+``consentMatching``, ``consentCrossRegion``, ``consentResearch`` (``true``/``false``); its
+private household facts are ``householdFactsAdultAges``, ``householdFactsMarried``,
+``householdFactsChildAges``, ``householdFactsChildAgeBands`` (ages and bands ``;``-separated).
+An empty cell means "not given" (the model's default applies).
 
 JSON Lines: every line is an object with a ``"type"`` (``region``, ``goal``, ``family``,
 ``cohort``, ``membership``, ``pursuit``, ``help``, ``referral``) and the camelCase fields; a
@@ -61,6 +63,14 @@ CONSENT_COLUMNS = {
     "consentResearch": "research",
 }
 
+HOUSEHOLD_COLUMNS = {
+    "householdFactsAdultAges": "adultAges",
+    "householdFactsMarried": "married",
+    "householdFactsChildAges": "childAges",
+    "householdFactsChildAgeBands": "childAgeBands",
+}
+HOUSEHOLD_LISTS = frozenset({"adultAges", "childAges", "childAgeBands"})
+
 
 MAX_CELL_CHARS = 4096  # a CSV cell or JSON string; the longest model field allows 500
 MAX_LINE_BYTES = 1 << 20  # one JSON Lines line (1 MiB)
@@ -90,6 +100,8 @@ def _columns(model: type[DomainModel]) -> tuple[str, ...]:
         alias = info.alias or name
         if alias == "consent":
             names.extend(CONSENT_COLUMNS)
+        elif alias == "householdFacts":
+            names.extend(HOUSEHOLD_COLUMNS)
         else:
             names.append(alias)
     return tuple(names)
@@ -134,6 +146,10 @@ def cells_of(model: DomainModel) -> dict[str, str]:
     if isinstance(consent, dict):
         for column, key in CONSENT_COLUMNS.items():
             record[column] = consent[key]
+    household = record.pop("householdFacts", None)
+    if isinstance(household, dict):
+        for column, key in HOUSEHOLD_COLUMNS.items():
+            record[column] = household[key]
     return {column: _cell(value) for column, value in record.items()}
 
 
@@ -144,17 +160,26 @@ def record_from_cells(spec: TypeSpec, cells: Mapping[str, str | None]) -> dict[s
     unknown columns are kept so that validation names them."""
     record: dict[str, Any] = {}
     consent: dict[str, str] = {}
+    household: dict[str, Any] = {}
     for column, raw in cells.items():
         value = (raw or "").strip()
         if column in CONSENT_COLUMNS:
             if value:
                 consent[CONSENT_COLUMNS[column]] = value
+        elif column in HOUSEHOLD_COLUMNS:
+            key = HOUSEHOLD_COLUMNS[column]
+            if key in HOUSEHOLD_LISTS:
+                household[key] = [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()]
+            elif value:
+                household[key] = value
         elif column in LIST_FIELDS:
             record[column] = [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()]
         elif value:
             record[column] = value
     if consent:
         record["consent"] = consent
+    if any(household.values()):
+        record["householdFacts"] = household
     return record
 
 

@@ -2,6 +2,7 @@
 
 from models.base import DomainModel, ExternalId, parse, problems_of, today
 from models.errors import DomainError, FieldProblem, ValidationFailed
+from models.household import ChildAgeBand, HouseholdFacts
 from models.introductions import Introduction, IntroductionStatus
 from models.nodes import (
     INCOME_BANDS,
@@ -24,6 +25,7 @@ __all__ = [
     "INCOME_BANDS",
     "MAX_HOUSEHOLD",
     "MIN_HOUSEHOLD",
+    "ChildAgeBand",
     "Cohort",
     "CohortOrigin",
     "CohortProposal",
@@ -37,6 +39,7 @@ __all__ = [
     "Goal",
     "GoalStatus",
     "Helped",
+    "HouseholdFacts",
     "Introduction",
     "IntroductionStatus",
     "MemberOf",

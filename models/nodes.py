@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator
 
 from models.base import DomainModel, ExternalId, PastDate, validator_from_vocabulary
+from models.household import HouseholdFacts
 from models.vocabulary import vocabulary
 
 MIN_HOUSEHOLD = 1
@@ -62,7 +63,8 @@ class Goal(DomainModel):
 
 
 class Family(DomainModel):
-    """A household in the program. ``name`` and ``contact`` are private to the family."""
+    """A household in the program. ``name`` and ``contact`` are private to the family;
+    ``household_facts`` to the family and admins only."""
 
     id: ExternalId
     name: str = Field(min_length=1, max_length=120)
@@ -76,6 +78,8 @@ class Family(DomainModel):
     joined_at: PastDate
     contact: str = Field(default="", max_length=200)
     consent: Consent = Consent()
+    # Private to the family and admins (the benefit-cliff lens): see models/household.py.
+    household_facts: HouseholdFacts = HouseholdFacts()
 
     @field_validator("languages", "strengths", "needs")
     @classmethod

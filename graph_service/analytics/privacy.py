@@ -55,6 +55,7 @@ from graph_service.analytics.disclosure import Cell, Margins, Table, make_table,
 COUNT = "count"
 ADDITIVE = ("hours", "dollars")
 Z95 = math.log(20.0)  # P(|Laplace(b)| > b ln 20) = 0.05
+CLIFF_MAX_DOLLARS = 10_000.0  # a reform's change of one family's net income, clamped
 
 
 class NoiseSource(Protocol):
@@ -160,6 +161,15 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
         "region_ties": {COUNT: 2 * (3 * x + 2 * m)},
         "region_links": {COUNT: 2 * (3 * x + 2 * m)},
     }
+    # Benefit-cliff exposure (graph_service/services/cliff_reports.py): a family is in one
+    # exposure column per raise (3 rows), in one row of a grouping by its own attributes, in
+    # both rows (baseline, reform) of a reform comparison; a reform's change of its net
+    # income is clamped to CLIFF_MAX_DOLLARS.
+    table["cliff_next_raise"] = {COUNT: 3.0}
+    for by in ("region", "household_type", "income_band"):
+        table[f"cliff_by_{by}"] = one
+    table["cliff_reform"] = {COUNT: 2.0}
+    table["cliff_reform_cost"] = {COUNT: 1.0, "dollars": CLIFF_MAX_DOLLARS}
     for by, moved in (("help_tie_tercile", 2), ("bridging", 0), ("cohort_size", 0)):
         families = 1.0 + 2 * moved
         table[f"families_by_{by}"] = {COUNT: families}

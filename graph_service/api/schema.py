@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from graph_service.api.audit import AuditMutation, AuditPrivateReads, AuditQuery
 from graph_service.api.bounds import bounds_extension
+from graph_service.api.cliff import CliffMutation, CliffQuery
 from graph_service.api.context import Context, in_thread
 from graph_service.api.introductions import IntroductionMutation, IntroductionQuery
 from graph_service.api.journal import JournalMutation, JournalQuery
@@ -466,6 +467,7 @@ Query = merge_types(
         ProposalQuery,
         IntroductionQuery,
         JournalQuery,
+        CliffQuery,
     ),
 )
 Mutation = merge_types(
@@ -477,6 +479,7 @@ Mutation = merge_types(
         SignInMutation,
         IntroductionMutation,
         JournalMutation,
+        CliffMutation,
     ),
 )
 

@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
+from graph_service.api.household import HouseholdFacts
 from graph_service.errors import NotFound, ValidationFailed
 from graph_service.readmodel import AsOf
 from graph_service.services.access import (
+    Action,
+    FamilyResource,
     Visibility,
+    authorize,
     can_see_cohort,
     family_visibility,
     require_visibility,
@@ -276,6 +280,20 @@ class Family:
     @strawberry.field(description="Private.")
     def household_size(self, info: GraphInfo) -> int | None:
         return self._private("household", info).household_size
+
+    @strawberry.field(
+        description="Private to the family itself and admins (not organizers): adults and "
+        "children with their ages, for the benefit-cliff lens."
+    )
+    async def household_facts(self, info: GraphInfo) -> HouseholdFacts:
+        viewer = await info.context.viewer()
+        cohorts = await info.context.active_cohorts(self.model.id)
+        authorize(
+            viewer, Action.READ_HOUSEHOLD, FamilyResource(self.model, cohorts), "householdFacts"
+        )
+        if self.model.id != _own_family(info):
+            info.context.private_reads.add((self.model.id, "household_facts"))
+        return HouseholdFacts.of(self.model.household_facts)
 
     @strawberry.field(description="Private: program income band, 1 (lowest) to 5.")
     def income_band(self, info: GraphInfo) -> int | None:

@@ -18,7 +18,8 @@ NONE        everyone else, and researchers always                               
 
 The public profile is id, display name, region, languages, strengths, needs, goals and
 cohort. Private fields (contact, household size, income, consent, help, referrals,
-memberships) need MANAGED or OWNER.
+memberships) need MANAGED or OWNER. Household facts (adults, children and their ages) and
+the benefit-cliff view derived from them need OWNER: the family itself or an admin.
 """
 
 from __future__ import annotations
@@ -138,6 +139,9 @@ class Action(StrEnum):
     INVITE = "invite into a cohort"
     REQUEST_INTRODUCTION = "ask to be introduced to"
     ERASE = "erase"
+    READ_HOUSEHOLD = "read the household facts of"
+    EDIT_HOUSEHOLD = "change the household facts of"
+    READ_CLIFF = "read what a raise is worth to"
     # program-level actions (no family resource)
     REGISTER_FAMILY = "register a family"
     READ_RESEARCH = "read research reports"
@@ -146,6 +150,7 @@ class Action(StrEnum):
     READ_AUDIT = "read the audit log"
     LIST_FAMILIES = "list families"
     LIST_COHORTS = "list cohorts"
+    READ_CLIFF_COUNTS = "read benefit-cliff counts"
     # the journal (services/journal.py)
     READ_JOURNAL = "read the journal of"
     EDIT_JOURNAL = "write in the journal of"
@@ -170,6 +175,11 @@ _FAMILY_RULES: dict[Action, tuple[Visibility, frozenset[Role]]] = {
     Action.INVITE: (Visibility.PEER, frozenset({Role.FAMILY})),
     Action.REQUEST_INTRODUCTION: (Visibility.PEER, frozenset({Role.FAMILY})),
     Action.ERASE: (Visibility.OWNER, frozenset({Role.ADMIN})),
+    # Household facts and what the family would keep: the family itself and admins only,
+    # never organizers (issue 21: "nothing here is visible to anyone but the family").
+    Action.READ_HOUSEHOLD: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
+    Action.EDIT_HOUSEHOLD: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
+    Action.READ_CLIFF: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
     # A family reads and writes only its own journal; organizers see whether reports are in,
     # never their contents; staff reach reports only through VERIFY_REPORTS (their regions).
     Action.READ_JOURNAL: (Visibility.OWNER, frozenset({Role.FAMILY, Role.ADMIN})),
@@ -184,6 +194,7 @@ _PROGRAM_RULES: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
     Action.LIST_FAMILIES: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
     Action.LIST_COHORTS: frozenset({Role.FAMILY, Role.ORGANIZER, Role.ADMIN}),
+    Action.READ_CLIFF_COUNTS: frozenset({Role.ORGANIZER, Role.ADMIN}),
     Action.VERIFY_REPORTS: frozenset({Role.STAFF, Role.ADMIN}),
     Action.RUN_PAYOUT: frozenset({Role.ADMIN}),
     Action.READ_LEDGER: frozenset({Role.ADMIN}),

@@ -289,6 +289,10 @@ class ReportInputs:
     network: Release
     terciles: Release
     bridging: Release
+    # Benefit-cliff exposure (services/cliff_reports.py) and a reform (its JSON, release and
+    # noisy cost per family), when the report was asked to include them.
+    cliff: Release | None = None
+    cliff_reform: tuple[str, Release, float | None] | None = None
 
 
 def report_inputs(

@@ -238,3 +238,42 @@ async def peers(request: Request) -> Response:
         not_consented=any(p.code == "FORBIDDEN" for p in answer.problems),
         problems=[p for p in answer.problems if p.code != "FORBIDDEN"],
     )
+
+
+KEEP = """
+query Keep($e: Float) {
+  me { id name languages }
+  whatIWouldKeep(earnings: $e) {
+    state policyYear model earningsNow
+    points { earnings netIncome marginalRate }
+    cliffs { fromEarnings toEarnings netIncomeLost causes { program label change } }
+  }
+}
+"""
+
+
+@router.get("/keep")
+async def what_i_would_keep(request: Request) -> Response:
+    """What I would keep as my earnings rise: facts from the tax-benefit model, no advice."""
+    who = await signed_in(request, Role.FAMILY)
+    if isinstance(who, Response):
+        return who
+    earnings = _number(request.query_params.get("earnings"))
+    answer = await gql.run(request, who, KEEP, {"e": earnings})
+    if answer.data.get("me") is None:  # the view was refused or failed: the page still shows
+        answer = gql.Answer(
+            (await gql.run(request, who, "{ me { id name languages } }")).data, answer.problems
+        )
+    me = answer.data.get("me") or {}
+    view = answer.data.get("whatIWouldKeep")
+    points = (view or {}).get("points") or []
+    return await render(
+        request,
+        "keep.html",
+        family_languages=tuple(me.get("languages", ())),
+        me=me,
+        view=view,
+        rows=points[::5] + ([points[-1]] if points and (len(points) - 1) % 5 else []),
+        earnings=earnings,
+        problems=answer.problems,
+    )

@@ -161,7 +161,34 @@ def _introduction_party(api: Api, who: tuple[str, ...] | None, target: str) -> s
     return "allow" if target == "list" else "hidden"
 
 
+def _serving_oakland(api: Api, who: tuple[str, ...] | None, action: Action) -> str:
+    principal = _principal(who)
+    if principal is None:
+        return "anonymous"
+    if decide(viewer_of(api.store, principal), action) != "allow":
+        return "forbidden"
+    return "allow" if principal.serves("oakland") else "forbidden"
+
+
 QUERIES: dict[str, Probe] = {
+    "whatIWouldKeep": Probe(
+        '{ whatIWouldKeep(familyId: "$F", earnings: 20000) { earningsNow } }',
+        Action.READ_CLIFF,  # allowed: no household facts yet, BAD_USER_INPUT, nothing run
+    ),
+    "cliffCounts": Probe(
+        '{ cliffCounts(regionId: "oakland") { progress { running } } }',
+        None,
+        custom=lambda a, w, t: _serving_oakland(a, w, Action.READ_CLIFF_COUNTS),
+    ),
+    "cliffExposure": Probe(
+        "{ cliffExposure { progress { running } } }", Action.READ_RESEARCH, family=False
+    ),
+    "cliffReform": Probe(
+        '{ cliffReform(id: "none") { running } }',
+        Action.READ_RESEARCH,
+        family=False,
+        may_miss=True,
+    ),
     "me": Probe("{ me { id } }", None, custom=lambda a, w, t: _me(a, w)),
     "family": Probe('{ family(id: "$F") { id } }', Action.READ_PUBLIC),
     "families": Probe("{ families { totalCount } }", Action.LIST_FAMILIES, family=False),
@@ -340,6 +367,15 @@ def _code_issuer(api: Api, who: tuple[str, ...] | None, target: str) -> str:
 
 
 MUTATIONS: dict[str, Probe] = {
+    "setHouseholdFacts": Probe(
+        'mutation { setHouseholdFacts(familyId: "$F", input: {adultAges: [30]}) { complete } }',
+        Action.EDIT_HOUSEHOLD,
+    ),
+    "simulateCliffReform": Probe(
+        'mutation { simulateCliffReform(reform: "{\\"gov.x\\": 1}") { running } }',
+        Action.READ_RESEARCH,
+        family=False,
+    ),
     "registerFamily": Probe(
         'mutation { registerFamily(input: {id: "new-$W", name: "N", regionId: "oakland", '
         "householdSize: 3, incomeBand: 2}) { id } }",
@@ -526,6 +562,12 @@ def test_family_fields_follow_the_policy(api: Api, label: str) -> None:
             _check(body, expected, f"{field} of {target} as {label}")
             if expected == "allow":
                 assert body["data"]["family"][name] is not None
+                # household facts: the family itself and admins only (not organizers)
+        household = _verdict(api, who, Action.READ_HOUSEHOLD, target)
+        body = api.gql(
+            f'{{ family(id: "{target}") {{ householdFacts {{ adultAges }} }} }}', as_=who
+        )
+        _check(body, household if public == "allow" else public, f"householdFacts of {target}")
 
 
 NESTED = [
