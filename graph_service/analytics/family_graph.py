@@ -185,11 +185,6 @@ def edge_values(graph: nx.Graph[str], name: str) -> Iterator[tuple[str, str, Any
         yield u, v, data.get(name)
 
 
-def edges_of_kind(graph: FamilyGraph, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """All edges of one kind as ``(u, v, data)``, in a stable order."""
-    return [(u, v, d) for u, v, d in graph.edges(data=True) if d.get("kind") == kind]
-
-
 def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[str]:
     """The undirected simple graph of ties: help (either direction), referral and, if asked,
     shared active cohort membership. Edge attribute ``kinds`` is the set of tie kinds; nodes

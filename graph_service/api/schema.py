@@ -63,6 +63,7 @@ from graph_service.services.access import (
     Viewer,
     authorize,
     require_principal,
+    require_region,
     require_role,
 )
 from graph_service.settings import Mode, Settings
@@ -194,8 +195,8 @@ def _family_filter_for(viewer: Viewer, filter: FamilyFilterInput | None) -> Fami
             region_ids=(region,) if region else None, goal_id=goal, cohort_id=cohort
         )
     if principal.role is Role.ORGANIZER:
-        if region and not principal.serves(region):
-            raise Forbidden(f"you do not serve region {region!r}", field="filter.regionId")
+        if region:
+            require_region(principal, region, field="filter.regionId")
         regions = (region,) if region else principal.regions
         return FamilyFilter(region_ids=regions, goal_id=goal, cohort_id=cohort)
     if principal.role is Role.FAMILY:
@@ -286,8 +287,7 @@ class CoreQuery:
             viewer = await info.context.viewer()
             regions = (viewer.family.region_id,) if viewer.family else ()
         elif region_id is not None:
-            if not principal.serves(str(region_id)):
-                raise Forbidden(f"you do not serve region {region_id!r}", field="regionId")
+            require_region(principal, str(region_id), field="regionId")
             regions = (str(region_id),)
         else:
             regions = None if principal.role is Role.ADMIN else principal.regions

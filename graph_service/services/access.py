@@ -29,7 +29,7 @@ from enum import IntEnum, StrEnum
 
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound, Unauthenticated
-from models import Cohort, Family, Helped, Introduction, IntroductionStatus
+from models import Cohort, Family, Introduction, IntroductionStatus
 
 
 class Visibility(IntEnum):
@@ -89,16 +89,6 @@ def can_see_cohort(viewer: Viewer, cohort: Cohort) -> bool:
     return False
 
 
-def can_see_help(viewer: Viewer, help_: Helped, regions: tuple[str, str]) -> bool:
-    """Giver, receiver, organizers of either family's region, admins."""
-    principal = viewer.principal
-    if principal.role is Role.ADMIN:
-        return True
-    if principal.role is Role.ORGANIZER:
-        return any(principal.serves(r) for r in regions)
-    return principal.family_id is not None and principal.family_id in (help_.from_id, help_.to_id)
-
-
 def require_role(principal: Principal | None, *roles: Role) -> Principal:
     who = require_principal(principal)
     if who.role not in roles:
@@ -115,8 +105,16 @@ def require_staff_region(principal: Principal, region_id: str, field: str = "reg
         raise Forbidden(f"you do not verify reports of region {region_id!r}", field=field)
 
 
+def serves(principal: Principal, region_id: str | None) -> bool:
+    """Whether ``principal`` acts for region ``region_id`` (admins everywhere, organizers in
+    the regions of their token). The one place that reads a token's regions: services and
+    resolvers ask here, never compare regions themselves."""
+    return region_id is not None and principal.serves(region_id)
+
+
 def require_region(principal: Principal, region_id: str, field: str = "region") -> None:
-    if not principal.serves(region_id):
+    """Raise FORBIDDEN (on ``field``) unless ``principal`` serves ``region_id``."""
+    if not serves(principal, region_id):
         raise Forbidden(f"you do not serve region {region_id!r}", field=field)
 
 

@@ -11,7 +11,14 @@ from typing import Any
 
 from graph_service.auth import Principal
 from graph_service.errors import Forbidden
-from graph_service.services.access import Action, FamilyResource, Viewer, authorize, decide
+from graph_service.services.access import (
+    Action,
+    FamilyResource,
+    Viewer,
+    authorize,
+    decide,
+    serves,
+)
 from graph_service.services.audit import consent_changed
 from graph_service.services.common import authorized_family, viewer_of
 from graph_service.stores.base import ChangeSet, GraphStore
@@ -23,7 +30,7 @@ def register_family(store: GraphStore, principal: Principal, data: Mapping[str, 
     """Create a family (organizers for their regions, admins). Existing id -> CONFLICT."""
     authorize(Viewer(principal), Action.REGISTER_FAMILY)
     family = parse(Family, {"joinedAt": today().isoformat(), **data})
-    if not principal.serves(family.region_id):
+    if not serves(principal, family.region_id):
         raise Forbidden(f"you do not serve region {family.region_id!r}", field="regionId")
     store.write(ChangeSet(families=[family], preconditions=[FamilyIsNew(family.id)]))
     return family
@@ -41,7 +48,7 @@ def update_profile(
     ):
         raise Forbidden("ask an organizer to move your family to another region", field="regionId")
     updated = parse(Family, {**family.to_record(), **changes}, record="input")
-    if "regionId" in changes and not principal.serves(updated.region_id):
+    if "regionId" in changes and not serves(principal, updated.region_id):
         raise Forbidden(f"you do not serve region {updated.region_id!r}", field="regionId")
     store.write(ChangeSet(families=[updated]))
     return updated

@@ -28,7 +28,7 @@ from graph_service.analytics.matching import (
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 from graph_service.readmodel import Result
-from graph_service.services.access import Action, require_principal, require_role
+from graph_service.services.access import Action, require_principal, require_role, serves
 from graph_service.services.analysis import in_background, live, region_exists
 from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
@@ -214,7 +214,7 @@ def suggest_bridges(
     for field, region in (("regionA", region_a), ("regionB", region_b)):
         if not region_exists(store, region):
             raise NotFound(f"region {region!r} does not exist", field=field)
-        if not who.serves(region):
+        if not serves(who, region):
             raise Forbidden(f"you do not serve region {region!r}", field=field)
 
     result = in_background(

@@ -37,7 +37,7 @@ from graph_service.analytics.cohort_formation.propose import describe
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from graph_service.services.access import require_region, require_role
+from graph_service.services.access import require_region, require_role, serves
 from graph_service.services.analysis import network_graph
 from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
@@ -293,7 +293,7 @@ def propose(
 def _proposal_or_404(store: GraphStore, principal: Principal | None, id: str) -> CohortProposal:
     who = require_role(principal, Role.ORGANIZER, Role.ADMIN)
     found = store.get_proposals([id]).get(id)
-    if found is None or not who.serves(found.region_id):
+    if found is None or not serves(who, found.region_id):
         raise NotFound(f"no cohort proposal {id!r}", field="id")
     return found
 

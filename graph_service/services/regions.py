@@ -14,7 +14,7 @@ from graph_service.analytics.region_graph import RegionGraph, region_graph_of_ti
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
 from graph_service.readmodel import Result
-from graph_service.services.access import require_role
+from graph_service.services.access import require_role, serves
 from graph_service.services.analysis import heavy_ties, region_exists
 from graph_service.stores.base import GraphStore
 
@@ -39,7 +39,7 @@ def bridges(
     for region in sorted(wanted or ()):
         if not region_exists(store, region):
             raise NotFound(f"region {region!r} does not exist", field="regionIds")
-        if not who.serves(region):
+        if not serves(who, region):
             raise Forbidden(f"you do not serve region {region!r}", field="regionIds")
     key = ("bridging", tuple(sorted(wanted)) if wanted else None)
     ranking = heavy_ties(

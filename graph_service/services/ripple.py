@@ -18,7 +18,7 @@ from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
 from graph_service.readmodel import Result
 from graph_service.readmodel.graph import ripple_graph
-from graph_service.services.access import Action, require_principal
+from graph_service.services.access import Action, require_principal, serves
 from graph_service.services.analysis import heavy, live, region_exists
 from graph_service.services.common import authorized_family
 from graph_service.stores.base import GraphStore
@@ -54,7 +54,7 @@ def cohort(
     if info is None:
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
     is_member = who.family_id is not None and who.family_id in info.members
-    if not (is_member or who.serves(info.region)):
+    if not (is_member or serves(who, info.region)):
         # Hidden answers like missing, so cohort ids cannot be probed.
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
     graph = ripple_graph(view, info.members)
@@ -77,7 +77,7 @@ def summary(
         raise Forbidden("researchers: use rippleResearch (tables with small cells suppressed)")
     if who.role not in (Role.ORGANIZER, Role.ADMIN):  # allow-list: a new role sees nothing
         raise Forbidden("ripple summaries are for organizers")
-    if who.role is Role.ORGANIZER and (region is None or not who.serves(region)):
+    if who.role is Role.ORGANIZER and (region is None or not serves(who, region)):
         raise Forbidden("organizers ask for one of their regions", field="regionId")
     if region is not None and not region_exists(store, region):
         raise NotFound(f"region {region!r} does not exist", field="regionId")

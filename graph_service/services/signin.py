@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound, Unauthenticated
-from graph_service.services.access import require_principal
+from graph_service.services.access import require_principal, serves
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from graph_service.stores.credentials import CredentialStore, Grant, credentials_for
@@ -84,7 +84,7 @@ def issue_code(
     if role is Role.FAMILY:
         family = store.get_families([subject]).get(subject)
         if family is None or (
-            caller.role is Role.ORGANIZER and not caller.serves(family.region_id)
+            caller.role is Role.ORGANIZER and not serves(caller, family.region_id)
         ):
             raise NotFound(f"family {subject!r} does not exist", field="subject")
         regions = ()
