@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -24,15 +23,10 @@ from graph_service.stores.audit import AuditAction, AuditEntry
 GraphInfo = Info[Context, None]
 
 
-@strawberry.enum(description="What an audit entry records.")
-class AuditActionEnum(Enum):
-    CONSENT_CHANGED = "consent_changed"
-    PRIVATE_READ = "private_read"
-    EXPORT = "export"
-    TOKEN_ISSUED = "token_issued"
-    FAMILY_ERASED = "family_erased"
-    REPORT_VERIFIED = "report_verified"
-    REPORT_CORRECTED = "report_corrected"
+# The domain's enum, exposed as is (named AuditActionEnum in the schema, as before).
+AuditActionEnum = strawberry.enum(
+    AuditAction, name="AuditActionEnum", description="What an audit entry records."
+)
 
 
 @strawberry.type(description="One audit entry: who did what to whom, without private values.")
@@ -40,7 +34,7 @@ class AuditLogEntry:
     id: strawberry.ID
     at: datetime
     actor: str = strawberry.field(description="role:subject of the caller.")
-    action: AuditActionEnum
+    action: AuditActionEnum  # type: ignore[valid-type]  # strawberry.enum of a domain enum
     target: str = strawberry.field(description="A family id, a report or a token subject.")
     detail: str
 
@@ -50,7 +44,7 @@ class AuditLogEntry:
             id=strawberry.ID(entry.id),
             at=entry.at,
             actor=entry.actor,
-            action=AuditActionEnum(entry.action.value),
+            action=entry.action,
             target=entry.target,
             detail=entry.detail,
         )
@@ -76,12 +70,12 @@ class AuditQuery:
         info: GraphInfo,
         first: int = 50,
         after: str | None = None,
-        action: AuditActionEnum | None = None,
+        action: AuditActionEnum | None = None,  # type: ignore[valid-type]  # strawberry enum
     ) -> AuditLogConnection:
         principal = require_principal(info.context.principal)
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
-        wanted = AuditAction(action.value) if action else None
+        wanted = AuditAction(action) if action else None
         entries = await in_thread(
             service.read_log, info.context.store, principal, start, first + 1, wanted
         )

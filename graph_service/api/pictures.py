@@ -14,6 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from graph_service.analytics.ripple import DEFAULT_WINDOW_DAYS
 from graph_service.api.context import in_thread
 from graph_service.auth import Principal, principal_from_header
 from graph_service.errors import DomainError
@@ -58,7 +59,7 @@ async def ripple_picture(
     try:
         principal = await _principal(request)
         # Same access rule as the GraphQL field (raises if the caller may not see it).
-        await in_thread(ripple_service.cascade, store, principal, root_id, 180)
+        await in_thread(ripple_service.cascade, store, principal, root_id, DEFAULT_WINDOW_DAYS)
         graph = await in_thread(lambda: ripple_graph(live(store), [root_id]))
         image = await in_thread(
             lambda: _ripple_plot().cascade_tree_png(graph, root_id, color_by=color_by, format=fmt)
@@ -75,7 +76,16 @@ async def growth_picture(request: Request, region_id: str, fmt: Literal["png", "
     try:
         principal = await _principal(request)
         summary = (
-            await in_thread(ripple_service.summary, store, principal, region, None, None, 180, 10)
+            await in_thread(
+                ripple_service.summary,
+                store,
+                principal,
+                region,
+                None,
+                None,
+                DEFAULT_WINDOW_DAYS,
+                10,
+            )
         ).value
         title = f"Ripple growth · {region or 'all regions'}"
         image = await in_thread(

@@ -16,7 +16,10 @@ from graph_service.services import ripple as service
 
 GraphInfo = Info[Context, None]
 
-WINDOW_HELP = "Invitation window in days used for the reproduction number (default 180)."
+WINDOW_HELP = (
+    "Invitation window in days used for the reproduction number "
+    f"(default {analytics.DEFAULT_WINDOW_DAYS})."
+)
 Window = Annotated[int, strawberry.argument(description=WINDOW_HELP)]
 
 
@@ -227,7 +230,7 @@ class RippleQuery:
         self,
         info: GraphInfo,
         root_id: strawberry.ID,
-        window_days: Window = 180,
+        window_days: Window = analytics.DEFAULT_WINDOW_DAYS,
     ) -> Ripple:
         ctx = info.context
         metrics = await in_thread(
@@ -240,7 +243,7 @@ class RippleQuery:
         self,
         info: GraphInfo,
         cohort_id: strawberry.ID,
-        window_days: Window = 180,
+        window_days: Window = analytics.DEFAULT_WINDOW_DAYS,
     ) -> CohortRipple:
         ctx = info.context
         result = await in_thread(
@@ -258,7 +261,7 @@ class RippleQuery:
         region_id: strawberry.ID | None = None,
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
-        window_days: Window = 180,
+        window_days: Window = analytics.DEFAULT_WINDOW_DAYS,
     ) -> RippleSummary:
         ctx = info.context
         region = str(region_id) if region_id is not None else None
@@ -274,10 +277,19 @@ class RippleQuery:
         ctx = info.context
         check_page_size(first, ctx.settings.max_page_size)
         largest = await in_thread(
-            service.summary, ctx.store, ctx.principal, str(region_id), None, None, 180, first
+            service.summary,
+            ctx.store,
+            ctx.principal,
+            str(region_id),
+            None,
+            None,
+            analytics.DEFAULT_WINDOW_DAYS,
+            first,
         )
         metrics = [
-            await in_thread(service.cascade, ctx.store, ctx.principal, c.root, 180)
+            await in_thread(
+                service.cascade, ctx.store, ctx.principal, c.root, analytics.DEFAULT_WINDOW_DAYS
+            )
             for c in largest.value.largest_cascades
             if c.root
         ]
