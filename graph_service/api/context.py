@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -26,13 +25,6 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass
-class StoreCallCounter:
-    """Counts store calls made for one request (tests use it to prove there is no N+1)."""
-
-    calls: list[str] = field(default_factory=list)
-
-
 async def in_thread(func: Callable[..., V], *args: Any) -> V:
     return await asyncio.to_thread(func, *args)
 
@@ -40,11 +32,8 @@ async def in_thread(func: Callable[..., V], *args: Any) -> V:
 def _batch(
     fetch: Callable[[Sequence[str]], dict[str, V]],
     default: Callable[[], Any],
-    counter: StoreCallCounter,
-    name: str,
 ) -> DataLoader[str, Any]:
     async def load(keys: list[str]) -> list[Any]:
-        counter.calls.append(name)
         found = await in_thread(fetch, keys)
         return [found.get(k, default()) for k in keys]
 
@@ -52,29 +41,19 @@ def _batch(
 
 
 class Loaders:
-    def __init__(self, store: GraphStore, counter: StoreCallCounter) -> None:
+    def __init__(self, store: GraphStore) -> None:
         def none() -> None:
             return None
 
-        self.family: DataLoader[str, Family | None] = _batch(
-            store.get_families, none, counter, "get_families"
-        )
-        self.cohort: DataLoader[str, Cohort | None] = _batch(
-            store.get_cohorts, none, counter, "get_cohorts"
-        )
+        self.family: DataLoader[str, Family | None] = _batch(store.get_families, none)
+        self.cohort: DataLoader[str, Cohort | None] = _batch(store.get_cohorts, none)
         self.memberships: DataLoader[str, list[MemberOf]] = _batch(
-            store.memberships_of_families, list, counter, "memberships_of_families"
+            store.memberships_of_families, list
         )
-        self.members: DataLoader[str, list[MemberOf]] = _batch(
-            store.members_of_cohorts, list, counter, "members_of_cohorts"
-        )
-        self.pursuits: DataLoader[str, list[Pursues]] = _batch(
-            store.pursuits_of, list, counter, "pursuits_of"
-        )
-        self.help: DataLoader[str, list[Helped]] = _batch(store.help_of, list, counter, "help_of")
-        self.referrer: DataLoader[str, Referred | None] = _batch(
-            store.referrer_of, none, counter, "referrer_of"
-        )
+        self.members: DataLoader[str, list[MemberOf]] = _batch(store.members_of_cohorts, list)
+        self.pursuits: DataLoader[str, list[Pursues]] = _batch(store.pursuits_of, list)
+        self.help: DataLoader[str, list[Helped]] = _batch(store.help_of, list)
+        self.referrer: DataLoader[str, Referred | None] = _batch(store.referrer_of, none)
 
 
 class Context(BaseContext):
@@ -95,8 +74,7 @@ class Context(BaseContext):
         self.settings = settings
         self._principal = principal
         self._auth_error = auth_error
-        self.counter = StoreCallCounter()
-        self.loaders = Loaders(store, self.counter)
+        self.loaders = Loaders(store)
         self._viewer: Viewer | None = None
         self.regions_cache: dict[str, Region] | None = None
         # (family id, field group) of private fields read by an organizer or admin

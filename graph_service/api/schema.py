@@ -245,7 +245,6 @@ class CoreQuery:
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
         flt = _family_filter_for(await info.context.viewer(), filter)
-        info.context.counter.calls.append("list_families")
         page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
         for model in page.families:
             info.context.loaders.family.prime(model.id, model)
@@ -291,7 +290,6 @@ class CoreQuery:
             regions = (str(region_id),)
         else:
             regions = None if principal.role is Role.ADMIN else principal.regions
-        info.context.counter.calls.append("list_cohorts")
         models = await _run(
             lambda: info.context.store.list_cohorts(regions, after=start, limit=first + 1)
         )

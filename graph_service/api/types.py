@@ -142,7 +142,6 @@ async def region_by_id(info: GraphInfo, region_id: str) -> Region:
     if regions is None:
         from graph_service.api.context import in_thread
 
-        info.context.counter.calls.append("list_regions")
         regions = {r.id: r for r in await in_thread(info.context.store.list_regions)}
         info.context.regions_cache = regions
     model = regions.get(region_id)
@@ -354,7 +353,6 @@ class FamilyConnection:
         from graph_service.stores.base import FamilyFilter
 
         assert isinstance(self.count_filter, FamilyFilter)
-        info.context.counter.calls.append("count_families")
         return await in_thread(info.context.store.count_families, self.count_filter)
 
 
