@@ -275,6 +275,7 @@ class AdminFiles:
             "--normalize-types=false",
             f"--max-off-heap-memory={os.environ.get('GS_NEO4J_IMPORT_MEMORY', '2g')}",
             f"--threads={max(1, os.cpu_count() or 1)}",
+            f"--report-file={self.folder / 'import.report'}",  # not in the working directory
         ]
         if self.multiline:
             args.append("--multiline-fields=true")
