@@ -463,21 +463,25 @@ def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
     queue: Queue[Any] = Queue(maxsize=depth)
     stop = threading.Event()
 
+    def put(item: Any) -> bool:
+        """Queue ``item`` unless the consumer has stopped (then never block on a full queue)."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(batch, timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
+                if not put(batch):
                     return
         except BaseException as error:  # handed to the consumer, raised there
-            queue.put(error)
+            put(error)
             return
-        queue.put(done)
+        put(done)
 
     reader = threading.Thread(target=produce, name="import-prefetch", daemon=True)
     reader.start()
