@@ -177,8 +177,16 @@ def start_engine(
     return engine
 
 
-def main() -> None:  # pragma: no cover - interactive helper
-    engine = start_engine()
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - interactive helper
+    """``python -m graph_service.neo4j_engine [--home DIR] [--port N]``: a throw-away engine,
+    or with ``--home`` one whose data is kept in DIR (e.g. after ``load --bulk``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m graph_service.neo4j_engine")
+    parser.add_argument("--home", type=Path, help="keep the data in this folder")
+    parser.add_argument("--port", type=int, help="Bolt port (default: a free one)")
+    args = parser.parse_args(argv)
+    engine = start_engine(home=args.home, port=args.port)
     print(f"NEO4J_URI={engine.uri}  (started in {engine.started_in_s:.1f}s; Ctrl-C stops)")
     sys.stdout.flush()
     try:

@@ -20,7 +20,7 @@ from rich.table import Table
 from graph_service.stores.base import GraphStore
 from loaders.exporter import export_graphml, export_store
 from loaders.formats import Format
-from loaders.importer import ImportFailed, ImportReport, import_folder
+from loaders.importer import REPORT_DIR, ImportFailed, ImportReport, import_folder
 from loaders.synthetic import generate, write_network
 
 OpenStore = Callable[[], AbstractContextManager[GraphStore]]
@@ -125,6 +125,28 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
                 help="Where rejected.jsonl and import-summary.json go (default: FOLDER/_import)."
             ),
         ] = None,
+        bulk: Annotated[
+            bool,
+            typer.Option(
+                help="First load into an EMPTY Neo4j database with neo4j-admin (validated "
+                "exactly as a normal load; see README, 'Bulk first load')."
+            ),
+        ] = False,
+        neo4j_home: Annotated[
+            Path | None,
+            typer.Option(
+                help="With --bulk: the home folder of the project's Neo4j engine to load "
+                "(created if missing); serve it after with "
+                "`python -m graph_service.neo4j_engine --home DIR`."
+            ),
+        ] = None,
+        bulk_files: Annotated[
+            Path | None,
+            typer.Option(
+                help="With --bulk and NEO4J_URI (a server you run): where the import files "
+                "and import.sh go (default: FOLDER/_import/neo4j-admin)."
+            ),
+        ] = None,
     ) -> None:
         """Import a folder in the import format into the configured store.
 
@@ -133,6 +155,11 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
         line, field and reason (the first 100; the rest are counted) and nothing is written.
         Safe to run again: identical records are skipped, so an interrupted load completes
         with the same contents."""
+        if bulk:
+            if skip_invalid or update:
+                raise typer.BadParameter("--bulk refuses any bad row and replaces nothing")
+            _bulk(folder, neo4j_home, bulk_files)
+            return
         with open_store() as store:
             try:
                 report = import_folder(
@@ -149,6 +176,55 @@ def register(app: typer.Typer, open_store: OpenStore) -> None:
         console.print(_report_table(report))
         if report.rejected_path:
             console.print(f"[yellow]rejected rows:[/] {report.rejected_path}")
+
+    def _bulk(folder: Path, home: Path | None, files_to: Path | None) -> None:
+        from graph_service.neo4j_engine import start_engine
+        from graph_service.settings import get_settings
+        from graph_service.stores.neo4j_store import Neo4jStore
+        from loaders import neo4j_bulk
+        from models import DomainError
+
+        settings = get_settings()
+        try:
+            if home is not None:
+                engine = start_engine(home=home)
+                try:
+                    engine, done = neo4j_bulk.bulk_load(engine, folder)
+                finally:
+                    engine.stop()
+                console.print(_counts_table(f"bulk-loaded into {home}", done.counts))
+                console.print(
+                    f"{done.rows:,} rows in {done.seconds:.1f}s ({done.rows_per_second:,.0f} "
+                    f"rows/s): validating and writing the files {done.validate_seconds:.1f}s, "
+                    f"neo4j-admin with the engine's stop and start {done.import_seconds:.1f}s, "
+                    f"constraints, indexes and counts {done.schema_seconds:.1f}s\n"
+                    f"serve it: python -m graph_service.neo4j_engine --home {home}"
+                )
+                return
+            if not settings.neo4j_uri:
+                raise typer.BadParameter("--bulk needs Neo4j: --neo4j-home DIR or NEO4J_URI")
+            store = Neo4jStore.from_settings(settings)
+            try:
+                store.open()
+                out = files_to or folder / REPORT_DIR / "neo4j-admin"
+                files, _ = neo4j_bulk.prepare_files(
+                    store, folder, out, database=settings.neo4j_database
+                )
+            finally:
+                store.close()
+            script = neo4j_bulk.write_import_script(files, settings.neo4j_database)
+            console.print(_counts_table(f"validated; import files in {out}", files.counts()))
+            console.print(
+                f"Next, on the server's machine: stop Neo4j, run {script} (NEO4J_HOME set to the "
+                "server's home), start Neo4j; the service creates the constraints and indexes "
+                "when it opens the store."
+            )
+        except ImportFailed as error:
+            console.print(error.message, style="red", highlight=False, markup=False)
+            raise typer.Exit(1) from None
+        except DomainError as error:
+            console.print(error.message, style="red", highlight=False, markup=False)
+            raise typer.Exit(1) from None
 
     @app.command("export")
     def export_command(

@@ -31,13 +31,15 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from queue import Full, Queue
+from typing import IO, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -68,6 +70,7 @@ REJECTED_FILE = "rejected.jsonl"
 SUMMARY_FILE = "import-summary.json"
 REPORT_DIR = "_import"  # default report folder, inside the import folder (never read as data)
 MAX_PROBLEMS = 100  # problems an ImportFailed lists; the rest are counted
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,40 @@ def import_folder(
     return report
 
 
+# Receives each batch the validate pass accepted: (type name, (file, line) of each row, models).
+Sink = Callable[[str, list[tuple[str, int]], list[DomainModel]], None]
+
+
+def _pickler(spool: IO[bytes]) -> Sink:
+    def sink(name: str, places: list[tuple[str, int]], models: list[DomainModel]) -> None:
+        pickle.dump((name, places, models), spool, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return sink
+
+
+def validate_folder(
+    store: GraphStore, folder: Path, sink: Sink, *, batch_size: int | None = None
+) -> ImportReport:
+    """The validate pass of :func:`import_folder` alone: every row checked exactly as an
+    import checks it (against ``store``), each accepted batch handed to ``sink``. Raises
+    :class:`ImportFailed` if any row has a problem (``sink`` may then have seen batches of the
+    rows before the first problem; nothing is written to ``store``)."""
+    size = batch_size or get_settings().batch_size
+    if not folder.is_dir():
+        raise NotFound(f"import folder {folder} does not exist", field="folder")
+    report = ImportReport()
+    began = time.monotonic()
+    rejections = _Rejections(folder / REPORT_DIR / REJECTED_FILE)  # unused: never skip_invalid
+    with _young_collections_only():
+        spooled = _validate_pass(
+            store, folder, size, False, False, report, rejections, sink, _Bar(False)
+        )
+    report.validate_seconds = report.seconds = time.monotonic() - began
+    if spooled.problems:
+        raise ImportFailed(spooled.problems.rows, more=spooled.problems.more)
+    return report
+
+
 @dataclass
 class _Spooled:
     rows: int = 0
@@ -373,10 +410,12 @@ def _validate_pass(
     skip_invalid: bool,
     report: ImportReport,
     rejections: _Rejections,
-    spool: IO[bytes],
+    spool: IO[bytes] | Sink,
     bar: _Bar,
 ) -> _Spooled:
-    """Check every row; spool the batches to write as (type, places, models)."""
+    """Check every row; hand the batches to write, as (type, places, models), to ``spool``: a
+    temporary file (pickled) or a :data:`Sink` (the bulk load writes them as its files)."""
+    sink: Sink = spool if callable(spool) else _pickler(spool)
     checker = Checker(store, update=update)
     index = index_folder(folder)
     spooled = _Spooled()
@@ -400,7 +439,7 @@ def _validate_pass(
             if checked.write and not refused:
                 places = [(row.file, row.line) for row, _ in checked.write]
                 models = [model for _, model in checked.write]
-                pickle.dump((spec.name, places, models), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                sink(spec.name, places, models)
                 spooled.rows += len(models)
             bar.advance(len(batch))
             _collect_young()
@@ -417,6 +456,45 @@ def _spooled_batches(
             return
 
 
+def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``batches``, each read (unpickled) on a thread of its own while the one before it is
+    being written: the store's round trip and the decoding of the next batch overlap."""
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        """Queue ``item`` unless the consumer has stopped (then never block on a full queue)."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            put(error)
+            return
+        put(done)
+
+    reader = threading.Thread(target=produce, name="import-prefetch", daemon=True)
+    reader.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 def _write_pass(
     store: GraphStore,
     spool: IO[bytes],
@@ -426,7 +504,7 @@ def _write_pass(
     bar: _Bar,
 ) -> None:
     specs = {s.name: s for s in SPECS}
-    for name, places, models in _spooled_batches(spool):
+    for name, places, models in _prefetched(_spooled_batches(spool)):
         upsert: Callable[[Sequence[DomainModel]], int] = getattr(store, specs[name].upsert)
         try:
             upsert(models)

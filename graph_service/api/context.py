@@ -127,9 +127,11 @@ class Context(BaseContext):
 
             principal = require_principal(self.principal)
             if principal.role is Role.FAMILY:
-                family = await self.loaders.family.load(principal.subject)
-                cohorts = await self.active_cohorts(principal.subject)
-                self._viewer = Viewer(principal, family, cohorts)
+                family, cohorts = await asyncio.gather(
+                    self.loaders.family.load(principal.subject),
+                    self.active_cohorts(principal.subject),
+                )
+                self._viewer = Viewer(principal, family, cohorts if family else frozenset())
             else:
                 self._viewer = Viewer(principal)
         return self._viewer

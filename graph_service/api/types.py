@@ -184,11 +184,13 @@ class FamilyGoal:
 async def family_node(info: GraphInfo, family_id: str) -> Family | None:
     """The family as the caller may see it, or ``None`` if it does not exist or is hidden."""
     ctx = info.context
-    model = await ctx.loaders.family.load(family_id)
+    # The record, the caller and the family's cohorts at once: the loaders of all the families
+    # a query resolves then batch into one read each, run side by side (not one after another).
+    model, viewer, cohorts = await asyncio.gather(
+        ctx.loaders.family.load(family_id), ctx.viewer(), ctx.active_cohorts(family_id)
+    )
     if model is None:
         return None
-    viewer = await ctx.viewer()
-    cohorts = await ctx.active_cohorts(family_id)
     level = family_visibility(viewer, model, cohorts)
     if level is Visibility.NONE:
         return None

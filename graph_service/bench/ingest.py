@@ -7,6 +7,12 @@ whole data set is imported with the default batch size (the slice's records are 
 unchanged and skipped). Each import validates the whole input first; the validate pass and the
 write pass are timed apart (``validate_seconds``, ``write_seconds``), and the CPU time of the
 process is reported next to the wall time (on a shared machine it varies less).
+
+On Neo4j the same run also measures, side by side on the same CSV files (issue 19), each on an
+engine of its own started here: ``LOAD CSV`` with ``CALL { ... } IN TRANSACTIONS OF 10000
+ROWS`` and the MERGEs of the import (``queries/bench_loadcsv_*.cypher``, no validation), the
+baseline the normal import is held to; and ``load --bulk`` (validation, ``neo4j-admin``, the
+engine's restart, constraints and indexes, counts checked: :mod:`loaders.neo4j_bulk`).
 """
 
 from __future__ import annotations
@@ -20,12 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from graph_service.bench import BenchContext, Measurement, bench_case, peak_rss_mib
-from loaders.formats import Format, RecordWriter
-from loaders.importer import count_rows, import_folder
+from graph_service.kinds import KINDS
+from graph_service.neo4j_engine import start_engine
+from loaders.formats import SPEC_BY_TYPE, Format, RecordWriter
+from loaders.importer import ImportReport, count_rows, import_folder
 from loaders.synthetic import SyntheticNetwork
 from models import DomainModel
 
 SLICE_FAMILIES = 150
+LOAD_CSV_BATCH = 10_000
 
 
 def write_slice(network: SyntheticNetwork, folder: Path, families: int) -> int:
@@ -77,6 +86,8 @@ def ingest(ctx: BenchContext) -> list[Measurement]:
                 f"{name}: {batched.seconds:.1f}s = validating {batched.validate_seconds:.1f}s "
                 f"+ writing {batched.write_seconds:.1f}s ({cpu:.1f}s of CPU)"
             )
+        if name == "neo4j":
+            results.extend(_neo4j_paths(ctx, folder, batched, counts))
         results.append(
             Measurement(
                 case="ingest",
@@ -101,3 +112,93 @@ def ingest(ctx: BenchContext) -> list[Measurement]:
             )
         )
     return results
+
+
+def load_csv(uri: str, folder: Path) -> float:
+    """Seconds to load ``folder`` with ``LOAD CSV`` into the project's engine at ``uri``
+    (constraints and indexes created first, not timed). The engine sets no import directory,
+    so a ``file:`` URL names a file of this machine by its absolute path."""
+    import neo4j
+
+    from graph_service.stores.neo4j_store import Neo4jStore
+    from queries import cypher
+
+    with neo4j.GraphDatabase.driver(uri, auth=("neo4j", "unused")) as driver:
+        Neo4jStore(driver).open()
+        began = time.perf_counter()
+        with driver.session() as session:
+            for kind in KINDS:  # write order: nodes before the relationships naming them
+                path = folder / SPEC_BY_TYPE[kind.name].file
+                if path.exists():
+                    statement = cypher(f"bench_loadcsv_{kind.part}")
+                    url = path.resolve().as_uri()
+                    session.run(statement, url=url, batch=LOAD_CSV_BATCH).consume()
+        return time.perf_counter() - began
+
+
+def _neo4j_paths(
+    ctx: BenchContext, folder: Path, batched: ImportReport, counts: dict[str, int]
+) -> list[Measurement]:
+    from graph_service.stores.neo4j_store import Neo4jStore
+    from loaders.neo4j_bulk import bulk_load
+
+    rows = float(batched.total_rows + batched.total_unchanged)
+    with tempfile.TemporaryDirectory(prefix="bench-loadcsv-") as home:
+        engine = start_engine(home=Path(home))
+        try:
+            csv_s = load_csv(engine.uri, folder)
+            import neo4j
+
+            with neo4j.GraphDatabase.driver(engine.uri, auth=("neo4j", "unused")) as driver:
+                csv_counts = Neo4jStore(driver).counts()
+        finally:
+            engine.stop()
+    ctx.console.log(f"neo4j: LOAD CSV in {csv_s:.1f}s, counts equal: {csv_counts == counts}")
+    with tempfile.TemporaryDirectory(prefix="bench-bulk-") as home:
+        engine = start_engine(home=Path(home))
+        try:
+            engine, bulk = bulk_load(engine, folder)
+        finally:
+            engine.stop()
+    ctx.console.log(
+        f"neo4j: --bulk in {bulk.seconds:.1f}s = validating and writing files "
+        f"{bulk.validate_seconds:.1f}s + neo4j-admin with stop/start {bulk.import_seconds:.1f}s "
+        f"+ schema and counts {bulk.schema_seconds:.1f}s"
+    )
+    normal_rate = batched.rows_per_second
+    csv_rate = rows / csv_s
+    return [
+        Measurement(
+            "ingest",
+            "neo4j load vs LOAD CSV",
+            "rows/s",
+            normal_rate,
+            baseline=csv_rate,
+            baseline_label=f"LOAD CSV, IN TRANSACTIONS OF {LOAD_CSV_BATCH} ROWS",
+            extra={
+                "seconds": batched.seconds,
+                "validate_seconds": batched.validate_seconds,
+                "write_seconds": batched.write_seconds,
+                "load_csv_seconds": csv_s,
+                "load_csv_counts_equal": float(csv_counts == counts),
+            },
+        ),
+        Measurement(
+            "ingest",
+            "neo4j load --bulk",
+            "rows/s",
+            bulk.rows / bulk.seconds,
+            baseline=normal_rate,
+            baseline_label="graph-service load",
+            extra={
+                "seconds": bulk.seconds,
+                "validate_and_files_seconds": bulk.validate_seconds,
+                "admin_import_and_restart_seconds": bulk.import_seconds,
+                "schema_and_counts_seconds": bulk.schema_seconds,
+                "store_mib": bulk.store_mib,
+                "import_files_mib": bulk.files_mib,
+                "vs_load_csv": (bulk.rows / bulk.seconds) / csv_rate,
+                "counts_equal": float(bulk.counts == counts),
+            },
+        ),
+    ]

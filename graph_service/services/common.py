@@ -59,9 +59,15 @@ def authorized_family(
 ) -> Family:
     """Load a family and check ``action`` on it through the policy: a missing family and one
     the caller may not see both answer NOT_FOUND (same message, the id not echoed)."""
-    family = store.get_families([family_id]).get(family_id)
-    if family is None:
+    found = store.families_with_memberships([family_id]).get(family_id)
+    if found is None:
         raise NotFound(NOT_FOUND_FAMILY, field=field)
-    resource = FamilyResource(family, active_cohorts(store, family_id))
-    authorize(viewer_of(store, principal), action, resource, field)
+    family, memberships = found
+    cohorts = frozenset(m.cohort_id for m in memberships if m.status is MembershipStatus.ACTIVE)
+    resource = FamilyResource(family, cohorts)
+    if principal.role is Role.FAMILY and principal.subject == family_id:
+        viewer = Viewer(principal, family, cohorts)  # the same read: a family asking for itself
+    else:
+        viewer = viewer_of(store, principal)
+    authorize(viewer, action, resource, field)
     return family

@@ -245,6 +245,12 @@ class GraphStore(Protocol):
     def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each family, keyed by family id."""
 
+    def families_with_memberships(
+        self, ids: Sequence[str]
+    ) -> dict[str, tuple[Family, list[MemberOf]]]:
+        """The families among ``ids`` that exist, each with its memberships (any status): what
+        the access policy needs about a family, in one round trip where the store can."""
+
     def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each cohort, keyed by cohort id, in family-id order."""
 
@@ -318,6 +324,17 @@ class UpsertsViaWrite:
 
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
         raise NotImplementedError
+
+    def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
+        raise NotImplementedError
+
+    def families_with_memberships(
+        self, ids: Sequence[str]
+    ) -> dict[str, tuple[Family, list[MemberOf]]]:
+        """Two reads (a store with a joined read overrides this with one)."""
+        families = self.get_families(ids)
+        memberships = self.memberships_of_families(sorted(families)) if families else {}
+        return {fid: (family, memberships.get(fid, [])) for fid, family in families.items()}
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         if not hasattr(self, "_listeners"):

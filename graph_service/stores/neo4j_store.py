@@ -82,6 +82,12 @@ BULK_FETCH_SIZE = 10_000
 # Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
 FEED_KEEP = 100_000
 PRUNE_EVERY = 256
+# Errors after which an auto-commit read is run again as a managed (retried) transaction.
+RETRYABLE = (
+    neo4j.exceptions.TransientError,
+    neo4j.exceptions.ServiceUnavailable,
+    neo4j.exceptions.SessionExpired,
+)
 
 
 class Neo4jStore(UpsertsViaWrite):
@@ -283,6 +289,17 @@ class Neo4jStore(UpsertsViaWrite):
             MemberOf, "memberships_of_families", family_ids, lambda m: m.cohort_id
         )
 
+    def families_with_memberships(
+        self, ids: Sequence[str]
+    ) -> dict[str, tuple[Family, list[MemberOf]]]:
+        """One read: each existing family among ``ids`` with its memberships (cohort order)."""
+        found: dict[str, tuple[Family, list[MemberOf]]] = {}
+        for row in self._read("families_with_memberships", ids=_unique(ids)):
+            family = from_record(Family, row["record"])
+            memberships = [from_record(MemberOf, m) for m in row["memberships"]]
+            found[family.id] = (family, sorted(memberships, key=lambda m: m.cohort_id))
+        return found
+
     def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each existing cohort, in family-id order."""
         return self._read_groups(MemberOf, "members_of_cohorts", cohort_ids, lambda m: m.family_id)
@@ -374,18 +391,34 @@ class Neo4jStore(UpsertsViaWrite):
             raise domain from error
 
     def _read(self, name: str, **params: Any) -> list[neo4j.Record]:
-        """Run the read statement ``name`` (routed to a reader) and return all its rows."""
-        return self._read_transaction(lambda tx: list(tx.run(cypher(name), params)))
+        """Run the read statement ``name`` (routed to a reader) and return all its rows.
+
+        One statement, so an auto-commit transaction: one round trip (RUN and PULL
+        pipelined) where a managed transaction takes two (BEGIN, RUN, PULL, then COMMIT);
+        on the request path that was most of a warm read's time (issue 19). If the server
+        is busy or the reader is gone it is run again as a managed read transaction, which
+        the driver retries for ``NEO4J_RETRY_S``."""
+        statement = cypher(name)
+        with self._translated_errors():
+            try:
+                with self._session(access_mode=neo4j.READ_ACCESS) as session:
+                    return list(session.run(statement, params))
+            except RETRYABLE:
+                pass  # retried below, with the driver's back-off
+        return self._read_transaction(lambda tx: list(tx.run(statement, params)))
 
     def _read_models(self, model_type: type[M], name: str, **params: Any) -> list[M]:
         """Run a read whose rows have a ``record`` column and turn each into a model."""
         return [from_record(model_type, row["record"]) for row in self._read(name, **params)]
 
-    def _session(self, fetch_size: int = 1000) -> neo4j.Session:
+    def _session(
+        self, fetch_size: int = 1000, access_mode: str = neo4j.WRITE_ACCESS
+    ) -> neo4j.Session:
         # Labels and types that do not exist yet are normal (an empty graph): no warnings.
         return self._driver.session(
             database=self._database,
             fetch_size=fetch_size,
+            default_access_mode=access_mode,
             notifications_disabled_classifications=[
                 neo4j.NotificationDisabledClassification.UNRECOGNIZED
             ],

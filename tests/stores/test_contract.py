@@ -142,6 +142,18 @@ def test_membership_reads(demo: GraphStore) -> None:
     assert [(m.cohort_id, m.status) for m in mine] == [("oak-1", MembershipStatus.ACTIVE)]
 
 
+def test_families_with_memberships_is_both_reads_in_one(demo: GraphStore) -> None:
+    ids = ["ana", "nobody", "gus", "zoe"]
+    joined = demo.families_with_memberships(ids)
+    families = demo.get_families(ids)
+    memberships = demo.memberships_of_families(ids)
+    assert set(joined) == set(families)
+    for family_id, (family, mine) in joined.items():
+        assert family == families[family_id]
+        assert mine == memberships.get(family_id, [])
+    assert demo.families_with_memberships([]) == {}
+
+
 def test_leaving_a_cohort_keeps_history(demo: GraphStore) -> None:
     demo.upsert_memberships(
         [MemberOf(family_id="ana", cohort_id="oak-1", since=date(2024, 1, 10), status="left")]
