@@ -289,29 +289,38 @@ def picture(
     ] = None,
     region: Annotated[str | None, typer.Option(help="growth: a region (default: all).")] = None,
     color_by: Annotated[str, typer.Option(help="ripple: generation or region.")] = "generation",
+    locale: Annotated[str, typer.Option(help="Language of the picture's texts (en, es).")] = "en",
 ) -> None:
     """Draw a cascade tree, a growth curve or the region graph from the configured store."""
     from datetime import date
 
     from graph_service.analytics.region_graph import region_graph
     from graph_service.analytics.ripple import ripple_summary
+    from graph_service.i18n import negotiate, translate
     from graph_service.pictures import region_plot, ripple_plot
 
     fmt: Literal["png", "svg"] = "svg" if out.suffix.lower() == ".svg" else "png"
+    locale = negotiate(chosen=locale)
     with open_store() as store:
         graph = graph_of_store(store)
     if kind == "ripple":
         if root is None:
             raise typer.BadParameter("give --root FAMILY_ID")
-        image = ripple_plot.cascade_tree_png(graph, root, color_by=color_by, format=fmt)  # type: ignore[arg-type]  # validated by the plot (field colorBy)
+        image = ripple_plot.cascade_tree_png(
+            graph,
+            root,
+            color_by=color_by,  # type: ignore[arg-type]  # validated by the plot (field colorBy)
+            format=fmt,
+            locale=locale,
+        )
     elif kind == "growth":
         summary = ripple_summary(graph, region=region, as_of=date.today())
-        image = ripple_plot.growth_curve_png(
-            summary, title=f"Ripple growth · {region or 'all regions'}", format=fmt
-        )
+        place = region or translate(locale, "picture.growth.all_regions")
+        title = translate(locale, "picture.growth.title_region", region=place)
+        image = ripple_plot.growth_curve_png(summary, title=title, format=fmt, locale=locale)
     elif kind == "regions":
         render = region_plot.region_graph_png if fmt == "png" else region_plot.region_graph_svg
-        image = render(region_graph(graph), graph.graph["regions"])
+        image = render(region_graph(graph), graph.graph["regions"], locale)
     else:
         raise typer.BadParameter("kind must be ripple, growth or regions")
     out.write_bytes(image)

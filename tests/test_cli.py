@@ -34,6 +34,11 @@ def test_pictures(demo_store: Path) -> None:
         assert result.exit_code == 0, result.output
         head = out.read_bytes()[:200]
         assert head.startswith(b"\x89PNG") or b"<svg" in head
+    spanish = demo_store / "growth-es.svg"
+    result = runner.invoke(app, ["picture", "growth", "--locale", "es", "--out", str(spanish)])
+    assert result.exit_code == 0, result.output
+    text = spanish.read_text(encoding="utf-8")
+    assert "Crecimiento por invitaciones · todas las regiones" in text
 
 
 def test_research_export_writes_safe_tables(demo_store: Path) -> None:

@@ -26,6 +26,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from graph_service.analytics.family_graph import RegionInfo
 from graph_service.analytics.region_graph import RegionGraph
+from graph_service.i18n import DEFAULT_LOCALE, translate
 
 Point = tuple[float, float]
 
@@ -56,7 +57,7 @@ def layout(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) ->
     return positions
 
 
-def _draw(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) -> Figure:
+def _draw(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo], locale: str) -> Figure:
     figure = Figure(figsize=(8, 5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -81,7 +82,8 @@ def _draw(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) -> 
         size = 60 + 1500 * stats.families / most_families
         axes.scatter([x], [y], s=size, color="#e07b39", edgecolors="black", zorder=2)
         info = regions_info.get(rid)
-        label = f"{info.name if info else rid}\n{stats.families} families"
+        families = translate(locale, "picture.regions.families", count=stats.families)
+        label = f"{info.name if info else rid}\n{families}"
         offset = (0, math.sqrt(size) / 2 + 3)  # just above the disc (size is in points^2)
         axes.annotate(
             label,
@@ -93,9 +95,9 @@ def _draw(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) -> 
             fontsize=8,
             zorder=3,
         )
-    axes.set_xlabel("longitude")
-    axes.set_ylabel("latitude")
-    axes.set_title("Families and ties across regions")
+    axes.set_xlabel(translate(locale, "picture.regions.longitude"))
+    axes.set_ylabel(translate(locale, "picture.regions.latitude"))
+    axes.set_title(translate(locale, "picture.regions.title"))
     axes.margins(0.2)
     figure.tight_layout()
     return figure
@@ -105,15 +107,25 @@ def render(
     region_graph: RegionGraph,
     regions_info: Mapping[str, RegionInfo],
     image_format: Literal["png", "svg"] = "png",
+    locale: str = DEFAULT_LOCALE,
 ) -> bytes:
+    """PNG or SVG bytes of the region graph, its texts in ``locale``."""
     buffer = io.BytesIO()
-    _draw(region_graph, regions_info).savefig(buffer, format=image_format)
+    _draw(region_graph, regions_info, locale).savefig(buffer, format=image_format)
     return buffer.getvalue()
 
 
-def region_graph_png(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) -> bytes:
-    return render(region_graph, regions_info, "png")
+def region_graph_png(
+    region_graph: RegionGraph,
+    regions_info: Mapping[str, RegionInfo],
+    locale: str = DEFAULT_LOCALE,
+) -> bytes:
+    return render(region_graph, regions_info, "png", locale)
 
 
-def region_graph_svg(region_graph: RegionGraph, regions_info: Mapping[str, RegionInfo]) -> bytes:
-    return render(region_graph, regions_info, "svg")
+def region_graph_svg(
+    region_graph: RegionGraph,
+    regions_info: Mapping[str, RegionInfo],
+    locale: str = DEFAULT_LOCALE,
+) -> bytes:
+    return render(region_graph, regions_info, "svg", locale)

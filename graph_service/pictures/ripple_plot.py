@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Literal
 
+from babel.numbers import format_decimal
 from matplotlib import colormaps, rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -50,6 +51,7 @@ from graph_service.analytics.ripple import (
     read_cascade,
 )
 from graph_service.errors import FieldProblem, ValidationFailed
+from graph_service.i18n import DEFAULT_LOCALE, translate
 
 __all__ = ["ColorBy", "ImageFormat", "cascade_tree_png", "growth_curve_png", "radial_layout"]
 
@@ -108,7 +110,7 @@ def radial_layout(tree: CascadeTree) -> dict[str, tuple[float, float]]:
 
 
 def _region_colors(
-    graph: FamilyGraph, tree: CascadeTree
+    graph: FamilyGraph, tree: CascadeTree, locale: str = DEFAULT_LOCALE
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Colour per family (in ``tree.order``) and legend (label, colour) by region."""
     regions = [str(graph.nodes[f].get("region")) for f in tree.order]
@@ -119,7 +121,9 @@ def _region_colors(
     names = graph.graph.get("regions", {})
     legend = [(getattr(names.get(r), "name", r), color_of[r]) for r in color_of]
     if len(ranked) > MAX_LEGEND_ENTRIES:
-        legend.append((f"other ({len(ranked) - MAX_LEGEND_ENTRIES} regions)", OTHER_COLOR))
+        others = len(ranked) - MAX_LEGEND_ENTRIES
+        other = translate(locale, "picture.cascade.other_regions", count=others)
+        legend.append((other, OTHER_COLOR))
     return [color_of.get(r, OTHER_COLOR) for r in regions], legend
 
 
@@ -145,14 +149,21 @@ class _Dots:
         axes.scatter(self.xs, self.ys, s=self.size, c=list(colors), zorder=2, linewidths=0)
 
 
-def _color_by_generation(figure: Figure, axes: Axes, tree: CascadeTree, dots: _Dots) -> None:
+def _color_by_generation(
+    figure: Figure, axes: Axes, tree: CascadeTree, dots: _Dots, locale: str
+) -> None:
+    title = translate(locale, "picture.cascade.generation")
     generations = [tree.generation[f] for f in tree.order]
     depth = max(generations)
     if depth < MAX_LEGEND_ENTRIES:
         palette = colormaps["viridis"]
         colors = [_hex(palette(g / max(depth, 1))) for g in range(depth + 1)]
         dots.draw(axes, [colors[g] for g in generations])
-        _draw_legend(axes, [(f"generation {g}", c) for g, c in enumerate(colors)], "generation")
+        legend = [
+            (translate(locale, "picture.cascade.generation_n", generation=g), c)
+            for g, c in enumerate(colors)
+        ]
+        _draw_legend(axes, legend, title)
     else:
         points = axes.scatter(
             dots.xs,
@@ -164,7 +175,7 @@ def _color_by_generation(figure: Figure, axes: Axes, tree: CascadeTree, dots: _D
             zorder=2,
             linewidths=0,
         )
-        figure.colorbar(points, ax=axes, label="generation", shrink=0.7)
+        figure.colorbar(points, ax=axes, label=title, shrink=0.7)
 
 
 def cascade_tree_png(
@@ -173,9 +184,11 @@ def cascade_tree_png(
     *,
     color_by: ColorBy = "generation",
     format: ImageFormat = "png",  # shadows the builtin on purpose: the API calls it "format"
+    locale: str = DEFAULT_LOCALE,
 ) -> bytes:
     """A radial picture of the cascade of ``root`` as PNG (default) or SVG bytes, coloured by
-    generation or by region, titled with size, depth and structural virality."""
+    generation or by region, titled with size, depth and structural virality; its texts in
+    ``locale`` (:mod:`graph_service.i18n`)."""
     _check_format(format)
     if color_by not in ("generation", "region"):
         raise ValidationFailed([FieldProblem("colorBy", "must be 'generation' or 'region'")])
@@ -192,17 +205,23 @@ def cascade_tree_png(
         size=max(3.0, 120.0 / math.sqrt(len(tree.order))),
     )
     if color_by == "region":
-        colors, legend = _region_colors(graph, tree)
+        colors, legend = _region_colors(graph, tree, locale)
         dots.draw(axes, colors)
-        _draw_legend(axes, legend, "region")
+        _draw_legend(axes, legend, translate(locale, "picture.cascade.region"))
     else:
-        _color_by_generation(figure, axes, tree, dots)
+        _color_by_generation(figure, axes, tree, dots, locale)
     axes.set_aspect("equal")
     axes.autoscale_view()
     axes.axis("off")
+    virality = format_decimal(metrics.structural_virality, format="0.00", locale=locale)
     axes.set_title(
-        f"Cascade of {metrics.size} families · depth {metrics.depth} · "
-        f"structural virality {metrics.structural_virality:.2f}"
+        translate(
+            locale,
+            "picture.cascade.title",
+            size=metrics.size,
+            depth=metrics.depth,
+            virality=virality,
+        )
     )
     return _render(figure, format)
 
@@ -211,33 +230,39 @@ def cascade_tree_png(
 
 
 def _series(
-    data: RippleSummary | Mapping[str, int],
+    data: RippleSummary | Mapping[str, int], locale: str
 ) -> tuple[list[str], list[tuple[str, list[int]]]]:
     if isinstance(data, RippleSummary):
         months = [m.month for m in data.joins_by_month]
         seeds = [m.seeds for m in data.joins_by_month]
         invited = [m.invited for m in data.joins_by_month]
-        return months, [("seed families", seeds), ("joined by invitation", invited)]
+        return months, [
+            (translate(locale, "picture.growth.seeds"), seeds),
+            (translate(locale, "picture.growth.invited"), invited),
+        ]
     months = sorted(data)
-    return months, [("joins", [data[m] for m in months])]
+    return months, [(translate(locale, "picture.growth.joins"), [data[m] for m in months])]
 
 
 def growth_curve_png(
     data: RippleSummary | Mapping[str, int],
     *,
-    title: str = "Ripple growth",
+    title: str | None = None,
     format: ImageFormat = "png",  # shadows the builtin on purpose: the API calls it "format"
+    locale: str = DEFAULT_LOCALE,
 ) -> bytes:
     """Monthly joins (stacked bars: seeds vs invited, for a :class:`RippleSummary`; one series
     for a ``{"YYYY-MM": count}`` mapping such as ``CascadeMetrics.joins_per_month``) with the
-    cumulative total as a line on a second axis. PNG (default) or SVG bytes."""
+    cumulative total as a line on a second axis. PNG (default) or SVG bytes; its texts in
+    ``locale``, the title ("Ripple growth" translated) unless ``title`` is given."""
     _check_format(format)
-    months, series = _series(data)
+    months, series = _series(data, locale)
     figure = Figure(figsize=(9, 4.5), layout="constrained")
     axes = figure.add_subplot()
-    axes.set_title(title)
+    axes.set_title(title if title is not None else translate(locale, "picture.growth.title"))
     if not months:
-        axes.text(0.5, 0.5, "no joins in this period", ha="center", va="center")
+        empty = translate(locale, "picture.growth.empty")
+        axes.text(0.5, 0.5, empty, ha="center", va="center")
         axes.axis("off")
         return _render(figure, format)
     positions = list(range(len(months)))
@@ -247,10 +272,16 @@ def growth_curve_png(
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     cumulative = axes.twinx()
     running = list(accumulate(bottom))
-    cumulative.plot(positions, running, color="black", linewidth=1.5, label="cumulative")
-    cumulative.set_ylabel("families (cumulative)")
+    cumulative.plot(
+        positions,
+        running,
+        color="black",
+        linewidth=1.5,
+        label=translate(locale, "picture.growth.cumulative"),
+    )
+    cumulative.set_ylabel(translate(locale, "picture.growth.cumulative_axis"))
     cumulative.set_ylim(bottom=0)
-    axes.set_ylabel("families joining per month")
+    axes.set_ylabel(translate(locale, "picture.growth.per_month"))
     step = max(1, math.ceil(len(months) / 12))
     axes.set_xticks(positions[::step], months[::step], rotation=45, ha="right")
     handles, labels = axes.get_legend_handles_labels()

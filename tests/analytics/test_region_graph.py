@@ -63,3 +63,12 @@ def test_layout_uses_longitude_latitude_and_places_the_rest_around() -> None:
     positions = layout(region_graph(graph), graph.graph["regions"])
     assert positions["n"] == (-100.0, 40.0) and positions["s"] == (-90.0, 30.0)
     assert positions["w"] not in (positions["n"], positions["s"])
+
+
+def test_a_spanish_plot_has_spanish_texts() -> None:
+    graph = small_network()
+    svg = region_graph_svg(result := region_graph(graph), graph.graph["regions"], "es")
+    text = svg.decode("utf-8")
+    assert "Familias y lazos entre regiones" in text and "longitud" in text
+    assert "3 familias" in text and "families" not in text
+    assert b"Families and ties" in region_graph_svg(result, graph.graph["regions"])

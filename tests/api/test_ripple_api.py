@@ -83,3 +83,23 @@ def test_pictures_are_served_with_the_same_rules(api: Api) -> None:
         f"{api.base}/pictures/growth/boston.png", headers={"Authorization": f"Bearer {org}"}
     )
     assert growth.status_code == 200 and growth.content.startswith(b"\x89PNG")
+
+
+def test_pictures_follow_accept_language(api: Api) -> None:
+    token = api.token("family", "ana")
+    spanish = api.http.get(
+        f"{api.base}/pictures/ripple/ana.svg",
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "es-MX,en;q=0.5"},
+    )
+    assert spanish.status_code == 200 and "Cascada de" in spanish.text
+    english = api.http.get(
+        f"{api.base}/pictures/ripple/ana.svg",
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+    )
+    assert "Cascade of" in english.text and "Cascada" not in english.text
+    org = api.token("organizer", "bob", ("boston",))
+    growth = api.http.get(
+        f"{api.base}/pictures/growth/boston.svg",
+        headers={"Authorization": f"Bearer {org}", "Accept-Language": "es"},
+    )
+    assert growth.status_code == 200 and "Crecimiento por invitaciones · boston" in growth.text

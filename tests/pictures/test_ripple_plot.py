@@ -106,3 +106,30 @@ def test_bad_options_are_clear_errors() -> None:
         cascade_tree_png(star(2), "0", format="gif")  # type: ignore[arg-type]  # deliberately wrong
     with pytest.raises(ValidationFailed):
         cascade_tree_png(star(2), "0", color_by="cohort")  # type: ignore[arg-type]  # deliberately wrong
+
+
+def test_a_spanish_cascade_has_spanish_texts() -> None:
+    graph = tree_graph([(0, 1), (0, 2)], 3)
+    svg = cascade_tree_png(graph, "0", format="svg", locale="es").decode("utf-8")
+    assert "Cascada de 3 familias" in svg and "viralidad estructural 1,33" in svg
+    assert "generación 1" in svg and "generation" not in svg
+    by_region = cascade_tree_png(
+        tree_graph([(0, i) for i in range(1, 12)], 12, regions=12),
+        "0",
+        color_by="region",
+        format="svg",
+        locale="es",
+    ).decode("utf-8")
+    assert "región" in by_region and "otras (2 regiones)" in by_region
+    deep = cascade_tree_png(tree_graph([(i, i + 1) for i in range(30)], 31), "0", format="svg")
+    assert b"generation" in deep  # English stays the default
+
+
+def test_a_spanish_growth_curve_has_spanish_texts() -> None:
+    graph = tree_graph([(0, 1), (0, 2), (1, 3)], 4)
+    summary = ripple_summary(graph, as_of=date(2025, 1, 1))
+    svg = growth_curve_png(summary, format="svg", locale="es").decode("utf-8")
+    assert "Crecimiento por invitaciones" in svg and "se unieron por invitación" in svg
+    assert "familias (acumulado)" in svg and "seed families" not in svg
+    empty = growth_curve_png({}, format="svg", locale="es").decode("utf-8")
+    assert "ninguna incorporación en este período" in empty
