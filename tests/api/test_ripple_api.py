@@ -103,3 +103,12 @@ def test_pictures_follow_accept_language(api: Api) -> None:
         headers={"Authorization": f"Bearer {org}", "Accept-Language": "es"},
     )
     assert growth.status_code == 200 and "Crecimiento por invitaciones · boston" in growth.text
+
+
+def test_without_a_header_pictures_follow_the_family_language(api: Api) -> None:
+    token = api.token("family", "fay")  # fay speaks Spanish only
+    url = f"{api.base}/pictures/ripple/fay.svg"
+    own = api.http.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert own.status_code == 200 and "Cascada de" in own.text
+    asked = api.http.get(url, headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+    assert "Cascade of" in asked.text
