@@ -18,7 +18,7 @@ from strawberry.types import Info
 from graph_service.analytics.disclosure import Cell
 from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from_bins
 from graph_service.api.context import Context, in_thread
-from graph_service.api.research import NetworkPosition, ResearchReport, _report
+from graph_service.api.research import NetworkPosition, ResearchReport, _report, release
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
 from graph_service.services import research as research_service
@@ -452,16 +452,7 @@ class JournalQuery:
         region_id: strawberry.ID | None = None,
         by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
     ) -> DollarOutcomes:
-        ctx = info.context
-        region = str(region_id) if region_id else None
-        answer = await in_thread(
-            research_service.dollar_outcome_release,
-            ctx.store,
-            ctx.settings,
-            ctx.principal,
-            region,
-            by.value,
-        )
+        answer = await release(info, research_service.dollar_outcome_release, region_id, by.value)
         return _dollar_outcomes(info, answer)
 
     @strawberry.field(description="Admins: the payment ledger's balance (a quarter, or all).")

@@ -7,7 +7,7 @@ Later features add their fields by extending :class:`Query` / :class:`Mutation` 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
@@ -53,7 +53,7 @@ from graph_service.api.types import (
     family_node,
     family_or_error,
 )
-from graph_service.auth import Role
+from graph_service.auth import Principal, Role
 from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
@@ -67,7 +67,7 @@ from graph_service.services.access import (
     require_role,
 )
 from graph_service.settings import Mode, Settings
-from graph_service.stores.base import FamilyFilter
+from graph_service.stores.base import FamilyFilter, GraphStore
 from models import Family as FamilyModel
 
 GraphInfo = Info[Context, None]
@@ -171,6 +171,18 @@ def _subject_family(info: GraphInfo, family_id: str | None) -> str:
     raise NotFound(
         "give familyId (only family tokens have a family of their own)", field="familyId"
     )
+
+
+async def _family_change(
+    info: GraphInfo,
+    change: Callable[[GraphStore, Principal, str, Mapping[str, Any]], T],
+    family_id: strawberry.ID | None,
+    input: object,
+) -> T:
+    """Apply ``change`` (a family service taking the input as a record) to the subject family."""
+    principal = require_principal(info.context.principal)
+    target = _subject_family(info, family_id)
+    return await in_thread(change, info.context.store, principal, target, as_record(input))
 
 
 async def _visible_after_write(info: GraphInfo, model: FamilyModel) -> Family:
@@ -348,33 +360,21 @@ class CoreMutation:
     async def update_profile(
         self, info: GraphInfo, input: UpdateProfileInput, family_id: strawberry.ID | None = None
     ) -> Family:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        model = await in_thread(
-            family_service.update_profile, info.context.store, principal, target, as_record(input)
-        )
+        model = await _family_change(info, family_service.update_profile, family_id, input)
         return await _visible_after_write(info, model)
 
     @strawberry.mutation(description="Only the family itself (or an admin) changes its consent.")
     async def update_consent(
         self, info: GraphInfo, input: ConsentInput, family_id: strawberry.ID | None = None
     ) -> Family:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        model = await in_thread(
-            family_service.update_consent, info.context.store, principal, target, as_record(input)
-        )
+        model = await _family_change(info, family_service.update_consent, family_id, input)
         return await _visible_after_write(info, model)
 
     @strawberry.mutation(description="Start, update, achieve or abandon a goal.")
     async def set_goal(
         self, info: GraphInfo, input: GoalInput, family_id: strawberry.ID | None = None
     ) -> FamilyGoal:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        pursuit = await in_thread(
-            family_service.set_goal, info.context.store, principal, target, as_record(input)
-        )
+        pursuit = await _family_change(info, family_service.set_goal, family_id, input)
         return FamilyGoal.of(pursuit)
 
     @strawberry.mutation(description="The giving family records help; the receiver confirms.")
