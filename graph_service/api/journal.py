@@ -57,26 +57,6 @@ PaymentStateEnum = strawberry.enum(PaymentState, name="PaymentState")
 
 
 # ---------------------------------------------------------------------------- inputs
-@strawberry.input(description="A month's figures; money in integer cents.")
-class ReportFiguresInput:
-    household_size: int | None = strawberry.UNSET
-    earned_income_cents: int | None = strawberry.UNSET
-    benefits_cents: int | None = strawberry.UNSET
-    savings_cents: int | None = strawberry.UNSET
-    debt_cents: int | None = strawberry.UNSET
-    rent_on_time: bool | None = strawberry.UNSET
-    utilities_on_time: bool | None = strawberry.UNSET
-    health_covered: int | None = strawberry.UNSET
-    health_visits: int | None = strawberry.UNSET
-    courses: int | None = strawberry.UNSET
-    certificates: int | None = strawberry.UNSET
-    children_grade_average: float | None = strawberry.UNSET
-    business_started: bool | None = strawberry.UNSET
-    business_revenue_cents: int | None = strawberry.UNSET
-    community_roles: int | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-
-
 @strawberry.input(
     description="Staff corrections: figures only (numbers and yes/no), no text for the family."
 )
@@ -96,6 +76,11 @@ class StaffCorrectionInput:
     business_started: bool | None = strawberry.UNSET
     business_revenue_cents: int | None = strawberry.UNSET
     community_roles: int | None = strawberry.UNSET
+
+
+@strawberry.input(description="A month's figures; money in integer cents.")
+class ReportFiguresInput(StaffCorrectionInput):
+    note: str | None = strawberry.UNSET
 
 
 @strawberry.input(description="The baseline or a month's report (help is linked, not typed).")
