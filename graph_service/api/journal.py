@@ -19,6 +19,7 @@ from graph_service.analytics.disclosure import Cell
 from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from_bins
 from graph_service.api.context import Context, in_thread
 from graph_service.api.research import NetworkPosition, ResearchReport, _report, release
+from graph_service.api.types import subject_family
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
 from graph_service.services import research as research_service
@@ -40,13 +41,6 @@ def as_record(value: object) -> dict[str, Any]:
     from graph_service.api.schema import as_record as record  # the schema imports this module
 
     return record(value)
-
-
-def subject_family(info: GraphInfo, family_id: strawberry.ID | None) -> str:
-    """The family asked about: the argument, or the calling family's own."""
-    from graph_service.api.schema import _subject_family  # the schema imports this module
-
-    return _subject_family(info, family_id)
 
 
 DomainEnum = strawberry.enum(Domain, name="JournalDomain", description="The six domains.")

@@ -52,6 +52,7 @@ from graph_service.api.types import (
     encode_cursor,
     family_node,
     family_or_error,
+    subject_family,
 )
 from graph_service.auth import Principal, Role
 from graph_service.errors import DomainError, Forbidden, NotFound
@@ -161,18 +162,6 @@ class FamilyFilterInput:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _subject_family(info: GraphInfo, family_id: str | None) -> str:
-    """The family a mutation is about: the argument, or the caller's own family."""
-    principal = require_principal(info.context.principal)
-    if family_id is not None:
-        return str(family_id)
-    if principal.role is Role.FAMILY:
-        return principal.subject
-    raise NotFound(
-        "give familyId (only family tokens have a family of their own)", field="familyId"
-    )
-
-
 async def _family_change(
     info: GraphInfo,
     change: Callable[[GraphStore, Principal, str, Mapping[str, Any]], T],
@@ -181,7 +170,7 @@ async def _family_change(
 ) -> T:
     """Apply ``change`` (a family service taking the input as a record) to the subject family."""
     principal = require_principal(info.context.principal)
-    target = _subject_family(info, family_id)
+    target = subject_family(info, family_id)
     return await in_thread(change, info.context.store, principal, target, as_record(input))
 
 
