@@ -7,7 +7,7 @@ written, so a batch that would break them is rejected whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,7 +37,7 @@ def check_referrals(existing_referrer: Mapping[str, str], batch: Iterable[Referr
                 record=label,
             )
         if current is None:
-            path = _ancestors(parent, edge.from_id)
+            path = referral_path(parent.get, edge.from_id)
             if edge.to_id in path:
                 cycle = " -> ".join([*reversed(path[: path.index(edge.to_id) + 1]), edge.to_id])
                 raise ValidationFailed(
@@ -47,12 +47,17 @@ def check_referrals(existing_referrer: Mapping[str, str], batch: Iterable[Referr
             parent[edge.to_id] = edge.from_id
 
 
-def _ancestors(parent: Mapping[str, str], start: str) -> list[str]:
-    """``start`` and its referrers up to the root, nearest first."""
+def referral_path(referrer: Callable[[str], str | None], start: str) -> list[str]:
+    """``start`` and its referrers up to the root, nearest first; ``referrer`` names the
+    referrer of a family (``None`` or ``""`` for none). Stops before a family seen already.
+
+    >>> referral_path({"c": "b", "b": "a"}.get, "c")
+    ['c', 'b', 'a']
+    """
     path = [start]
     seen = {start}
     node = start
-    while (node := parent.get(node, "")) and node not in seen:
+    while (node := referrer(node) or "") and node not in seen:
         path.append(node)
         seen.add(node)
     return path

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias
 
-from models import vocabulary
+from graph_service.i18n import label
 
 
 def _goal_label(goal: str) -> str:
-    return vocabulary().goal_categories.get(goal, goal.replace("_", " ")).lower()
+    return label("goal", goal).lower()
 
 
 def _skill_label(skill: str) -> str:
-    return vocabulary().skills.get(skill, skill.replace("_", " ")).lower()
+    return label("skill", skill).lower()
 
 
 def _and_list(words: Sequence[str]) -> str:

@@ -14,8 +14,7 @@ from graph_service.analytics.cliff import Cliff
 from graph_service.api.context import Context, in_thread
 from graph_service.api.household import HouseholdFacts, HouseholdFactsInput
 from graph_service.api.research import ResearchReport, _report
-from graph_service.auth import Role
-from graph_service.errors import NotFound
+from graph_service.api.types import subject_family
 from graph_service.services import cliff as service
 from graph_service.services import cliff_reports as reports
 from graph_service.services import household as household_service
@@ -150,17 +149,6 @@ def _reform(info: GraphInfo, answer: reports.ReformAnswer) -> CliffReform:
     )
 
 
-def _family_arg(info: GraphInfo, family_id: strawberry.ID | None) -> str:
-    principal = require_principal(info.context.principal)
-    if family_id is not None:
-        return str(family_id)
-    if principal.role is Role.FAMILY:
-        return principal.subject
-    raise NotFound(
-        "give familyId (only family tokens have a family of their own)", field="familyId"
-    )
-
-
 @strawberry.type
 class CliffQuery:
     @strawberry.field(
@@ -172,7 +160,7 @@ class CliffQuery:
         self, info: GraphInfo, family_id: strawberry.ID | None = None, earnings: float | None = None
     ) -> WhatIWouldKeep:
         ctx = info.context
-        target = _family_arg(info, family_id)
+        target = subject_family(info, family_id)
         principal = require_principal(ctx.principal)
         view = await in_thread(
             service.what_i_would_keep, ctx.store, ctx.settings, principal, target, earnings
@@ -248,7 +236,7 @@ class CliffMutation:
         self, info: GraphInfo, input: HouseholdFactsInput, family_id: strawberry.ID | None = None
     ) -> HouseholdFacts:
         ctx = info.context
-        target = _family_arg(info, family_id)
+        target = subject_family(info, family_id)
         principal = require_principal(ctx.principal)
         data = {
             "adultAges": list(input.adult_ages),

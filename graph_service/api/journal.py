@@ -18,7 +18,8 @@ from strawberry.types import Info
 from graph_service.analytics.disclosure import Cell
 from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from_bins
 from graph_service.api.context import Context, in_thread
-from graph_service.api.research import NetworkPosition, ResearchReport, _report
+from graph_service.api.research import NetworkPosition, ResearchReport, _report, release
+from graph_service.api.types import subject_family
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
 from graph_service.services import research as research_service
@@ -42,13 +43,6 @@ def as_record(value: object) -> dict[str, Any]:
     return record(value)
 
 
-def subject_family(info: GraphInfo, family_id: strawberry.ID | None) -> str:
-    """The family asked about: the argument, or the calling family's own."""
-    from graph_service.api.schema import _subject_family  # the schema imports this module
-
-    return _subject_family(info, family_id)
-
-
 DomainEnum = strawberry.enum(Domain, name="JournalDomain", description="The six domains.")
 ReportKindEnum = strawberry.enum(ReportKind, name="ReportKind")
 EvidenceEnum = strawberry.enum(EvidenceType, name="EvidenceType", description="What staff saw.")
@@ -57,26 +51,6 @@ PaymentStateEnum = strawberry.enum(PaymentState, name="PaymentState")
 
 
 # ---------------------------------------------------------------------------- inputs
-@strawberry.input(description="A month's figures; money in integer cents.")
-class ReportFiguresInput:
-    household_size: int | None = strawberry.UNSET
-    earned_income_cents: int | None = strawberry.UNSET
-    benefits_cents: int | None = strawberry.UNSET
-    savings_cents: int | None = strawberry.UNSET
-    debt_cents: int | None = strawberry.UNSET
-    rent_on_time: bool | None = strawberry.UNSET
-    utilities_on_time: bool | None = strawberry.UNSET
-    health_covered: int | None = strawberry.UNSET
-    health_visits: int | None = strawberry.UNSET
-    courses: int | None = strawberry.UNSET
-    certificates: int | None = strawberry.UNSET
-    children_grade_average: float | None = strawberry.UNSET
-    business_started: bool | None = strawberry.UNSET
-    business_revenue_cents: int | None = strawberry.UNSET
-    community_roles: int | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-
-
 @strawberry.input(
     description="Staff corrections: figures only (numbers and yes/no), no text for the family."
 )
@@ -96,6 +70,11 @@ class StaffCorrectionInput:
     business_started: bool | None = strawberry.UNSET
     business_revenue_cents: int | None = strawberry.UNSET
     community_roles: int | None = strawberry.UNSET
+
+
+@strawberry.input(description="A month's figures; money in integer cents.")
+class ReportFiguresInput(StaffCorrectionInput):
+    note: str | None = strawberry.UNSET
 
 
 @strawberry.input(description="The baseline or a month's report (help is linked, not typed).")
@@ -452,16 +431,7 @@ class JournalQuery:
         region_id: strawberry.ID | None = None,
         by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
     ) -> DollarOutcomes:
-        ctx = info.context
-        region = str(region_id) if region_id else None
-        answer = await in_thread(
-            research_service.dollar_outcome_release,
-            ctx.store,
-            ctx.settings,
-            ctx.principal,
-            region,
-            by.value,
-        )
+        answer = await release(info, research_service.dollar_outcome_release, region_id, by.value)
         return _dollar_outcomes(info, answer)
 
     @strawberry.field(description="Admins: the payment ledger's balance (a quarter, or all).")

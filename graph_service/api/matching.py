@@ -13,10 +13,16 @@ from graph_service.analytics import match_shortfall as shortfall_analytics
 from graph_service.analytics import matching as analytics
 from graph_service.api.context import Context, in_thread
 from graph_service.api.texts import reason_text, shortfall_text
-from graph_service.api.types import AsOfType, Family, Goal, check_page_size, family_node, goal_by_id
-from graph_service.auth import Role
+from graph_service.api.types import (
+    AsOfType,
+    Family,
+    Goal,
+    check_page_size,
+    family_node,
+    goal_by_id,
+    subject_family,
+)
 from graph_service.services import matching as service
-from graph_service.services.access import require_principal
 
 GraphInfo = Info[Context, None]
 
@@ -208,19 +214,6 @@ class BridgeSuggestion:
         return [reason_of(r) for r in self.bridge.b_to_a.reasons] if self.bridge.b_to_a else []
 
 
-def _target(info: GraphInfo, family_id: strawberry.ID | None) -> str:
-    principal = require_principal(info.context.principal)
-    if family_id is not None:
-        return str(family_id)
-    if principal.role is Role.FAMILY:
-        return principal.subject
-    from graph_service.errors import NotFound
-
-    raise NotFound(
-        "give familyId (only family tokens have a family of their own)", field="familyId"
-    )
-
-
 INCLUDE_CONNECTED = strawberry.argument(
     description="Also families this family already exchanged help with (left out by default)."
 )
@@ -242,7 +235,7 @@ async def _suggestions(
 ) -> PeerSuggestions:
     ctx = info.context
     check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
-    target = _target(info, family_id)
+    target = subject_family(info, family_id)
     found = await in_thread(
         lambda: service.peer_suggestions(
             ctx.store,
@@ -315,7 +308,7 @@ class MatchingQuery:
     ) -> list[PeerMatch]:
         ctx = info.context
         check_page_size(first, min(ctx.settings.max_page_size, analytics.MAX_FIRST))
-        target = _target(info, family_id)
+        target = subject_family(info, family_id)
         found = await in_thread(
             lambda: service.cross_region_peers(
                 ctx.store, ctx.principal, target, first=first, any_language=any_language

@@ -146,16 +146,7 @@ class ProposalQualityType:
 
     @staticmethod
     def of(q: ProposalFigures) -> ProposalQualityType:
-        return ProposalQualityType(
-            cohorts=q.cohorts,
-            mean_goal_similarity=q.mean_goal_similarity,
-            ties_kept_share=q.ties_kept_share,
-            ties_total=q.ties_total,
-            needs_covered_share=q.needs_covered_share,
-            sizes_valid=q.sizes_valid,
-            cohorts_without_common_language=q.cohorts_without_common_language,
-            families_sharing_no_language=q.families_sharing_no_language,
-        )
+        return ProposalQualityType(**dict(q))  # the same field names, one list of them
 
 
 @strawberry.type(description="A stored cohort proposal: its pool, weights, figures, cohorts.")

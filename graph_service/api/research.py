@@ -9,9 +9,11 @@ and bridging families (for their regions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Concatenate, ParamSpec
 
 import strawberry
 from strawberry.types import Info
@@ -22,10 +24,13 @@ from graph_service.analytics.privacy import COUNT, interval95
 from graph_service.analytics.region_graph import RegionGraph as RegionGraphModel
 from graph_service.api.context import Context, in_thread
 from graph_service.api.types import AsOfType, Family, check_page_size, family_node
+from graph_service.auth import Principal
 from graph_service.readmodel import Result
 from graph_service.services import regions as regions_service
 from graph_service.services import research as service
 from graph_service.services.privacy_budget import Release
+from graph_service.settings import Settings
+from graph_service.stores.base import GraphStore
 
 GraphInfo = Info[Context, None]
 FROM = Annotated[
@@ -131,6 +136,24 @@ class ResearchReport:
     budget: float = strawberry.field(description="Epsilon available per quarter.")
     small_cell_threshold: int
     tables: list[ResearchTable]
+
+
+P = ParamSpec("P")
+
+
+async def release(
+    info: GraphInfo,
+    compute: Callable[Concatenate[GraphStore, Settings, Principal | None, str | None, P], Release],
+    region_id: strawberry.ID | None,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Release:
+    """Run a research release of one region (``None``: all) for the caller, in a thread."""
+    ctx = info.context
+    region = str(region_id) if region_id else None
+    return await in_thread(
+        partial(compute, ctx.store, ctx.settings, ctx.principal, region, *args, **kwargs)
+    )
 
 
 def _report(info: GraphInfo, answer: Release) -> ResearchReport:
@@ -266,12 +289,7 @@ class ResearchQuery:
         from_: FROM = None,
         to: date | None = None,
     ) -> ResearchReport:
-        ctx = info.context
-        region = str(region_id) if region_id else None
-        answer = await in_thread(
-            service.network_release, ctx.store, ctx.settings, ctx.principal, region, from_, to
-        )
-        return _report(info, answer)
+        return _report(info, await release(info, service.network_release, region_id, from_, to))
 
     @strawberry.field(description="Researchers: outcome changes by network position (descriptive).")
     async def outcomes_by_network(
@@ -281,16 +299,8 @@ class ResearchQuery:
         by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
         stratify_by: Stratification = Stratification.NONE,
     ) -> ResearchReport:
-        ctx = info.context
-        region = str(region_id) if region_id else None
-        answer = await in_thread(
-            service.outcome_release,
-            ctx.store,
-            ctx.settings,
-            ctx.principal,
-            region,
-            by.value,
-            stratify_by.value,
+        answer = await release(
+            info, service.outcome_release, region_id, by.value, stratify_by.value
         )
         return _report(info, answer)
 
@@ -302,12 +312,7 @@ class ResearchQuery:
         from_: FROM = None,
         to: date | None = None,
     ) -> ResearchReport:
-        ctx = info.context
-        region = str(region_id) if region_id else None
-        answer = await in_thread(
-            service.ripple_release, ctx.store, ctx.settings, ctx.principal, region, from_, to
-        )
-        return _report(info, answer)
+        return _report(info, await release(info, service.ripple_release, region_id, from_, to))
 
     @strawberry.field(description="Researchers: ties between regions as tables.")
     async def region_links(self, info: GraphInfo) -> ResearchReport:

@@ -7,7 +7,7 @@ Later features add their fields by extending :class:`Query` / :class:`Mutation` 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import Enum
 from typing import Any, TypeVar
@@ -52,8 +52,9 @@ from graph_service.api.types import (
     encode_cursor,
     family_node,
     family_or_error,
+    subject_family,
 )
-from graph_service.auth import Role
+from graph_service.auth import Principal, Role
 from graph_service.errors import DomainError, Forbidden, NotFound
 from graph_service.services import cohorts as cohort_service
 from graph_service.services import families as family_service
@@ -67,7 +68,7 @@ from graph_service.services.access import (
     require_role,
 )
 from graph_service.settings import Mode, Settings
-from graph_service.stores.base import FamilyFilter
+from graph_service.stores.base import FamilyFilter, GraphStore
 from models import Family as FamilyModel
 
 GraphInfo = Info[Context, None]
@@ -161,20 +162,16 @@ class FamilyFilterInput:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _subject_family(info: GraphInfo, family_id: str | None) -> str:
-    """The family a mutation is about: the argument, or the caller's own family."""
+async def _family_change(
+    info: GraphInfo,
+    change: Callable[[GraphStore, Principal, str, Mapping[str, Any]], T],
+    family_id: strawberry.ID | None,
+    input: object,
+) -> T:
+    """Apply ``change`` (a family service taking the input as a record) to the subject family."""
     principal = require_principal(info.context.principal)
-    if family_id is not None:
-        return str(family_id)
-    if principal.role is Role.FAMILY:
-        return principal.subject
-    raise NotFound(
-        "give familyId (only family tokens have a family of their own)", field="familyId"
-    )
-
-
-async def _run(func: Callable[..., T], *args: Any) -> T:
-    return await in_thread(func, *args)
+    target = subject_family(info, family_id)
+    return await in_thread(change, info.context.store, principal, target, as_record(input))
 
 
 async def _visible_after_write(info: GraphInfo, model: FamilyModel) -> Family:
@@ -245,7 +242,9 @@ class CoreQuery:
         check_page_size(first, info.context.settings.max_page_size)
         start = decode_cursor(after)
         flt = _family_filter_for(await info.context.viewer(), filter)
-        page = await _run(lambda: info.context.store.list_families(flt, after=start, limit=first))
+        page = await in_thread(
+            lambda: info.context.store.list_families(flt, after=start, limit=first)
+        )
         for model in page.families:
             info.context.loaders.family.prime(model.id, model)
         nodes = await asyncio.gather(*(family_node(info, m.id) for m in page.families))
@@ -290,7 +289,7 @@ class CoreQuery:
             regions = (str(region_id),)
         else:
             regions = None if principal.role is Role.ADMIN else principal.regions
-        models = await _run(
+        models = await in_thread(
             lambda: info.context.store.list_cohorts(regions, after=start, limit=first + 1)
         )
         page = models[:first]
@@ -304,15 +303,15 @@ class CoreQuery:
 
     @strawberry.field(description="The goal catalogue (public).")
     async def goals(self, info: GraphInfo) -> list[Goal]:
-        return [Goal.of(g) for g in await _run(info.context.store.list_goals)]
+        return [Goal.of(g) for g in await in_thread(info.context.store.list_goals)]
 
     @strawberry.field(description="The regions the program serves (public).")
     async def regions(self, info: GraphInfo) -> list[Region]:
-        return [Region.of(r) for r in await _run(info.context.store.list_regions)]
+        return [Region.of(r) for r in await in_thread(info.context.store.list_regions)]
 
     @strawberry.field(description="Program-wide totals (public).")
     async def stats(self, info: GraphInfo) -> Stats:
-        c = await _run(info.context.store.counts)
+        c = await in_thread(info.context.store.counts)
         try:
             principal = info.context.principal
         except DomainError:
@@ -341,7 +340,7 @@ class CoreMutation:
     @strawberry.mutation(description="Organizers (their regions) and admins register a family.")
     async def register_family(self, info: GraphInfo, input: RegisterFamilyInput) -> Family:
         principal = require_role(info.context.principal, Role.ORGANIZER, Role.ADMIN)
-        model = await _run(
+        model = await in_thread(
             family_service.register_family, info.context.store, principal, as_record(input)
         )
         return await _visible_after_write(info, model)
@@ -350,39 +349,27 @@ class CoreMutation:
     async def update_profile(
         self, info: GraphInfo, input: UpdateProfileInput, family_id: strawberry.ID | None = None
     ) -> Family:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        model = await _run(
-            family_service.update_profile, info.context.store, principal, target, as_record(input)
-        )
+        model = await _family_change(info, family_service.update_profile, family_id, input)
         return await _visible_after_write(info, model)
 
     @strawberry.mutation(description="Only the family itself (or an admin) changes its consent.")
     async def update_consent(
         self, info: GraphInfo, input: ConsentInput, family_id: strawberry.ID | None = None
     ) -> Family:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        model = await _run(
-            family_service.update_consent, info.context.store, principal, target, as_record(input)
-        )
+        model = await _family_change(info, family_service.update_consent, family_id, input)
         return await _visible_after_write(info, model)
 
     @strawberry.mutation(description="Start, update, achieve or abandon a goal.")
     async def set_goal(
         self, info: GraphInfo, input: GoalInput, family_id: strawberry.ID | None = None
     ) -> FamilyGoal:
-        principal = require_principal(info.context.principal)
-        target = _subject_family(info, family_id)
-        pursuit = await _run(
-            family_service.set_goal, info.context.store, principal, target, as_record(input)
-        )
+        pursuit = await _family_change(info, family_service.set_goal, family_id, input)
         return FamilyGoal.of(pursuit)
 
     @strawberry.mutation(description="The giving family records help; the receiver confirms.")
     async def record_help(self, info: GraphInfo, input: RecordHelpInput) -> HelpExchange:
         principal = require_role(info.context.principal, Role.FAMILY, Role.ORGANIZER, Role.ADMIN)
-        model = await _run(
+        model = await in_thread(
             help_service.record_help, info.context.store, principal, as_record(input)
         )
         return HelpExchange(model=model)
@@ -390,14 +377,16 @@ class CoreMutation:
     @strawberry.mutation(description="The receiving family confirms help it received.")
     async def confirm_help(self, info: GraphInfo, help_id: strawberry.ID) -> HelpExchange:
         principal = require_principal(info.context.principal)
-        model = await _run(help_service.confirm_help, info.context.store, principal, str(help_id))
+        model = await in_thread(
+            help_service.confirm_help, info.context.store, principal, str(help_id)
+        )
         return HelpExchange(model=model)
 
     @strawberry.mutation(description="A family starts a cohort and becomes its first member.")
     async def create_cohort(self, info: GraphInfo, input: CreateCohortInput) -> Cohort:
         principal = require_principal(info.context.principal)
         goals = [str(g) for g in input.focus_goals]
-        model = await _run(
+        model = await in_thread(
             cohort_service.create_cohort, info.context.store, principal, input.name, goals
         )
         return Cohort(model=model)
@@ -409,7 +398,7 @@ class CoreMutation:
         self, info: GraphInfo, cohort_id: strawberry.ID, family_id: strawberry.ID
     ) -> Membership:
         principal = require_principal(info.context.principal)
-        model = await _run(
+        model = await in_thread(
             cohort_service.invite_family,
             info.context.store,
             info.context.settings,
@@ -424,7 +413,7 @@ class CoreMutation:
     )
     async def accept_invitation(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
         principal = require_principal(info.context.principal)
-        model = await _run(
+        model = await in_thread(
             cohort_service.accept_invitation,
             info.context.store,
             info.context.settings,
@@ -437,7 +426,7 @@ class CoreMutation:
     @strawberry.mutation
     async def decline_invitation(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
         principal = require_principal(info.context.principal)
-        model = await _run(
+        model = await in_thread(
             cohort_service.decline_invitation, info.context.store, principal, str(cohort_id)
         )
         return Membership(model=model)
@@ -445,7 +434,7 @@ class CoreMutation:
     @strawberry.mutation
     async def leave_cohort(self, info: GraphInfo, cohort_id: strawberry.ID) -> Membership:
         principal = require_principal(info.context.principal)
-        model = await _run(
+        model = await in_thread(
             cohort_service.leave_cohort, info.context.store, principal, str(cohort_id)
         )
         return Membership(model=model)

@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph_service.api.household import HouseholdFacts
+from graph_service.auth import Role
 from graph_service.errors import NotFound, ValidationFailed
 from graph_service.readmodel import AsOf
 from graph_service.services.access import (
@@ -24,6 +25,7 @@ from graph_service.services.access import (
     authorize,
     can_see_cohort,
     family_visibility,
+    require_principal,
     require_visibility,
 )
 from models import Cohort as CohortModel
@@ -92,6 +94,18 @@ def decode_cursor(cursor: str | None, field: str = "after") -> str | None:
 def check_page_size(first: int, maximum: int, field: str = "first") -> None:
     if not 1 <= first <= maximum:
         raise ValidationFailed([FieldProblem(field, f"must be between 1 and {maximum}")])
+
+
+def subject_family(info: GraphInfo, family_id: strawberry.ID | None) -> str:
+    """The family a request is about: the argument, or the caller's own family."""
+    principal = require_principal(info.context.principal)
+    if family_id is not None:
+        return str(family_id)
+    if principal.role is Role.FAMILY:
+        return principal.subject
+    raise NotFound(
+        "give familyId (only family tokens have a family of their own)", field="familyId"
+    )
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from functools import partial
 
 from graph_service.auth import Principal
 from graph_service.errors import Forbidden, NotFound
@@ -52,6 +53,7 @@ from models.rules import (
     NoReferrer,
     NotInCohort,
     Precondition,
+    referral_path,
 )
 
 _ONLY_MEMBERS_INVITE = "only active members of this cohort may invite"
@@ -140,16 +142,9 @@ def _invitation(store: GraphStore, family_id: str, cohort_id: str) -> MemberOf:
     return found
 
 
-def _ancestors(store: GraphStore, family_id: str, limit: int = 10_000) -> set[str]:
-    seen = {family_id}
-    node = family_id
-    for _ in range(limit):
-        ref = store.referrer_of([node]).get(node)
-        if ref is None or ref.from_id in seen:
-            break
-        seen.add(ref.from_id)
-        node = ref.from_id
-    return seen
+def _referrer(store: GraphStore, family_id: str) -> str | None:
+    ref = store.referrer_of([family_id]).get(family_id)
+    return ref.from_id if ref is not None else None
 
 
 def accept_invitation(
@@ -181,7 +176,7 @@ def _accept(store: GraphStore, settings: Settings, family_id: str, cohort_id: st
     if (
         inviter is not None
         and not store.referrer_of([family_id])
-        and family_id not in _ancestors(store, inviter)
+        and family_id not in referral_path(partial(_referrer, store), inviter)
     ):
         referrals.append(Referred(from_id=inviter, to_id=family_id, at=today()))
         rules.append(NoReferrer(family_id, field="cohortId"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound
 from graph_service.services.access import (
@@ -20,6 +22,12 @@ def family_or_404(store: GraphStore, family_id: str, field: str = "familyId") ->
     if family is None:
         raise NotFound(f"family {family_id!r} does not exist", field=field)
     return family
+
+
+def known_family_or_404(known: Container[str], family_id: str, field: str = "familyId") -> None:
+    """Fail with NOT_FOUND unless ``family_id`` is in ``known`` (an index or a graph)."""
+    if family_id not in known:
+        raise NotFound(f"family {family_id!r} does not exist", field=field)
 
 
 def cohort_or_404(store: GraphStore, cohort_id: str, field: str = "cohortId") -> Cohort:

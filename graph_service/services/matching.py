@@ -30,7 +30,7 @@ from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFa
 from graph_service.readmodel import Result
 from graph_service.services.access import Action, require_principal, require_role, serves
 from graph_service.services.analysis import in_background, live, region_exists
-from graph_service.services.common import authorized_family
+from graph_service.services.common import authorized_family, known_family_or_404
 from graph_service.stores.base import GraphStore
 
 # Families per side considered by suggest_bridges (keeps one call within seconds at scale).
@@ -46,17 +46,10 @@ def match_index(store: GraphStore) -> MatchIndex:
     return live(store).index
 
 
-def _family_region(store: GraphStore, family_id: str) -> str:
-    index = match_index(store)
-    if family_id not in index.position:
-        raise NotFound(f"family {family_id!r} does not exist", field="familyId")
-    return index.profile(family_id).region
-
-
 def _may_match_for(store: GraphStore, principal: Principal | None, family_id: str) -> None:
     who = require_principal(principal)
     authorized_family(store, who, Action.READ_MATCHES, family_id)
-    _family_region(store, family_id)
+    known_family_or_404(match_index(store).position, family_id)
 
 
 @dataclass(frozen=True)

@@ -110,17 +110,9 @@ def _pending_groups(store: GraphStore, invitations: Sequence[MemberOf]) -> list[
 
 
 def _figures(proposal: Proposal) -> ProposalFigures:
+    """The stored subset of the proposal's quality (the fields ``ProposalFigures`` has)."""
     q = proposal.quality
-    return ProposalFigures(
-        cohorts=q.cohorts,
-        mean_goal_similarity=q.mean_goal_similarity,
-        ties_kept_share=q.ties_kept_share,
-        ties_total=q.ties_total,
-        needs_covered_share=q.needs_covered_share,
-        sizes_valid=q.sizes_valid,
-        cohorts_without_common_language=q.cohorts_without_common_language,
-        families_sharing_no_language=q.families_sharing_no_language,
-    )
+    return ProposalFigures(**{name: getattr(q, name) for name in ProposalFigures.model_fields})
 
 
 def _focus(proposed_goals: Sequence[tuple[str, int]], known: set[str]) -> tuple[str, ...]:

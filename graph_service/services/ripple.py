@@ -13,26 +13,18 @@ from dataclasses import replace
 from datetime import date
 
 from graph_service.analytics import ripple as analytics
-from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
 from graph_service.readmodel import Result
 from graph_service.readmodel.graph import ripple_graph
 from graph_service.services.access import Action, require_principal, serves
 from graph_service.services.analysis import heavy, live, region_exists
-from graph_service.services.common import authorized_family
+from graph_service.services.common import authorized_family, known_family_or_404
 from graph_service.stores.base import GraphStore
 from models import today
 
 # Largest cascades kept in a cached summary (callers ask for at most a page of them).
 TOP_CASCADES = 100
-
-
-def _family_region(graph: FamilyGraph, family_id: str, field: str) -> str:
-    if family_id not in graph:
-        raise NotFound(f"family {family_id!r} does not exist", field=field)
-    region: str = graph.nodes[family_id]["region"]
-    return region
 
 
 def cascade(
@@ -41,7 +33,7 @@ def cascade(
     who = require_principal(principal)
     authorized_family(store, who, Action.READ_RIPPLE, root_id, field="rootId")
     graph = ripple_graph(live(store), [root_id])
-    _family_region(graph, root_id, "rootId")
+    known_family_or_404(graph, root_id, "rootId")
     return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from graph_service.auth import Principal, Role
+from graph_service.web import gql
 from graph_service.web.session import caller, csrf_valid
 
 
@@ -54,3 +58,21 @@ async def signed_in(request: Request, *roles: Role, post: bool = False) -> Princ
 
         return await render(request, "error.html", status_code=403, wrong_role=True)
     return who.principal
+
+
+async def family_post(
+    request: Request,
+    mutation: str,
+    variables: dict[str, Any],
+    page: Callable[[Request, list[gql.Problem]], Awaitable[Response]],
+    done_url: str,
+) -> Response:
+    """A family's form post: run ``mutation``; on problems show ``page`` again with them,
+    otherwise go to ``done_url``."""
+    who = await signed_in(request, Role.FAMILY, post=True)
+    if isinstance(who, Response):
+        return who
+    answer = await gql.run(request, who, mutation, variables)
+    if not answer.ok:
+        return await page(request, answer.problems)
+    return redirect(done_url)

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from graph_service.auth import Role
 from graph_service.web import gql
-from graph_service.web.guard import N_, form_of, redirect, signed_in
+from graph_service.web.guard import N_, family_post, form_of, signed_in
 from graph_service.web.render import render
 from models import vocabulary
 
@@ -118,13 +118,7 @@ async def family_home(request: Request) -> Response:
 async def _mutate(
     request: Request, mutation: str, variables: dict[str, Any], done: str
 ) -> Response:
-    who = await signed_in(request, Role.FAMILY, post=True)
-    if isinstance(who, Response):
-        return who
-    answer = await gql.run(request, who, mutation, variables)
-    if not answer.ok:
-        return await home(request, answer.problems)
-    return redirect(f"/app/family?done={done}")
+    return await family_post(request, mutation, variables, home, f"/app/family?done={done}")
 
 
 def _number(value: str | None) -> float | None:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from graph_service.auth import Role
 from graph_service.web import gql
-from graph_service.web.guard import N_, form_of, redirect, signed_in
+from graph_service.web.guard import N_, family_post, form_of, signed_in
 from graph_service.web.render import render
 
 router = APIRouter(prefix="/app/family/introductions")
@@ -67,13 +67,9 @@ async def introductions(request: Request) -> Response:
 async def _mutate(
     request: Request, mutation: str, variables: dict[str, Any], done: str
 ) -> Response:
-    who = await signed_in(request, Role.FAMILY, post=True)
-    if isinstance(who, Response):
-        return who
-    answer = await gql.run(request, who, mutation, variables)
-    if not answer.ok:
-        return await page(request, answer.problems)
-    return redirect(f"/app/family/introductions?done={done}")
+    return await family_post(
+        request, mutation, variables, page, f"/app/family/introductions?done={done}"
+    )
 
 
 def _contact(form: dict[str, str]) -> str | None:
