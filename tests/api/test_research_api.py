@@ -157,6 +157,10 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "paymentLedger": "{ paymentLedger { balances } }",
         "dollarOutcomes": "{ dollarOutcomes(by: BRIDGING) { quartiles { table group median } "
         "report { tables { name cells { row column count } } } } }",
+        "whatIWouldKeep": '{ whatIWouldKeep(familyId: "ana") { familyId state } }',
+        "cliffCounts": '{ cliffCounts(regionId: "oakland") { report { tables { name } } } }',
+        "cliffExposure": "{ cliffExposure(step: 1000) { progress { running } } }",
+        "cliffReform": '{ cliffReform(id: "reform-none") { id regionId } }',
         **RESEARCH_QUERIES,
     }
     schema_fields = api.gql("{ __schema { queryType { fields { name } } } }")["data"]["__schema"][
