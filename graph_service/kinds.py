@@ -10,7 +10,7 @@ A new kind (a monthly report, a payment) is one more :class:`RecordKind` here pl
 its Cypher files and its projection handler; a test checks that each registered kind has all
 of them.
 
->>> [kind.name for kind in KINDS if kind.projected]
+>>> [kind.name for kind in KINDS if kind.projected]  # doctest: +NORMALIZE_WHITESPACE
 ['region', 'goal', 'family', 'cohort', 'proposal', 'membership', 'pursuit', 'help',
  'referral', 'introduction']
 >>> [kind.name for kind in KINDS if not kind.projected]
