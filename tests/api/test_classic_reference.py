@@ -40,8 +40,8 @@ def _load_through_importer(store: GraphStore, name: str, folder: Path) -> nx.Gra
 @pytest.fixture
 def reference_settings() -> Settings:
     return Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]  # pydantic coerces
-        embedded_path="unused.sqlite",  # type: ignore[arg-type]  # pydantic coerces
+        secret_key=SECRET,
+        embedded_path="unused.sqlite",
         privacy_test_seed=11,
     )
 

@@ -26,7 +26,7 @@ MINE = f"{{ introductions {{ {FIELDS} }} }}"
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(  # type: ignore[arg-type]  # pydantic coerces
+    return Settings(
         secret_key=SECRET,
         embedded_path="unused.sqlite",
         rate_limit_per_minute=0,

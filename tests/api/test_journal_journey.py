@@ -29,7 +29,7 @@ SUBMIT = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
 @pytest.fixture
 def api_settings(tmp_path: Path) -> Settings:
     return Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]  # pydantic coerces
+        secret_key=SECRET,
         embedded_path=tmp_path / "unused.sqlite",
         rate_limit_per_minute=0,
         payout_folder=tmp_path / "payouts",

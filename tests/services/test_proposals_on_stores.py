@@ -29,7 +29,7 @@ from models import (
 from models.rules import NoProposalInvitation, ProposalPending
 
 ADMIN = Principal(Role.ADMIN, "root")
-SETTINGS = Settings(secret_key="x" * 32)  # type: ignore[arg-type]  # pydantic coerces
+SETTINGS = Settings(secret_key="x" * 32)
 IDS = [f"p{i:02d}" for i in range(14)]
 OAK = Region(id="oak", name="Oakland")
 
