@@ -218,8 +218,8 @@ def test_the_core_loop(api: Api, api_settings: Settings, monkeypatch: pytest.Mon
         "scheduledCents": 0,
         "balances": True,
     }
-    for who in (ANA, OLGA, SAM):  # only admins run payouts
-        assert api.gql(payout, as_=who)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for caller in (ANA, OLGA, SAM):  # only admins run payouts
+        assert api.gql(payout, as_=caller)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 def test_bad_journal_input_is_a_coded_error_with_its_field(

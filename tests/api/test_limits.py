@@ -58,7 +58,8 @@ def _wait_for_read_model(http: httpx.Client, base: str) -> None:
 
 def _rejected(body: dict[str, Any]) -> str:
     assert body.get("data") is None, body
-    return str(body["errors"][0]["extensions"]["code"]) + ":" + body["errors"][0]["message"]
+    error = body["errors"][0]
+    return f"{error['extensions']['code']}:{error['message']}"
 
 
 def test_depth_limit(counted: tuple[Api, CountingStore]) -> None:

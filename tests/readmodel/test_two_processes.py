@@ -95,7 +95,8 @@ def _gql(base: str, query: str, variables: dict[str, Any], token: str) -> dict[s
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 @pytest.mark.neo4j

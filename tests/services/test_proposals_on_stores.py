@@ -18,6 +18,7 @@ from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
 from graph_service.stores.preconditions import RuleBroken
 from models import (
+    Cohort,
     CohortOrigin,
     Consent,
     Family,
@@ -63,7 +64,7 @@ def pending_invitations(store: GraphStore) -> Counter[str]:
     cohorts = {
         c.id: c
         for c in store.scan("cohorts")
-        if getattr(c, "origin", None) is CohortOrigin.PROPOSED
+        if isinstance(c, Cohort) and c.origin is CohortOrigin.PROPOSED
     }
     found: Counter[str] = Counter()
     for m in store.scan("memberships"):
