@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from graph_service.settings import get_settings
 
 
 @pytest.fixture
-def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("GS_EMBEDDED_PATH", str(tmp_path / "demo.sqlite"))
     monkeypatch.delenv("NEO4J_URI", raising=False)
     get_settings.cache_clear()
@@ -46,7 +47,7 @@ def test_research_export_writes_safe_tables(demo_store: Path) -> None:
         app, ["research-export", "network", "--out", str(demo_store / "r"), "--format", "parquet"]
     )
     assert result.exit_code == 0, result.output
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]  # pandas-stubs is not a dev dependency
 
     for path in (demo_store / "r").glob("*.parquet"):
         frame = pd.read_parquet(path)

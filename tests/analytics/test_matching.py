@@ -396,7 +396,7 @@ def _reference(
     graph: FamilyGraph, me: str, scope: str, include_cohort: bool, any_language: bool = True
 ) -> dict[str, float]:
     """Brute force over all pairs with networkx's own Adamic-Adar; weights: no text/situation."""
-    ties = nx.Graph()
+    ties: nx.Graph[str] = nx.Graph()
     ties.add_nodes_from(graph.nodes)
     ties.add_edges_from((u, v) for u, v in graph.edges() if u != v)
     for info in graph.graph["cohorts"].values():
@@ -456,8 +456,13 @@ def test_matches_follow_rules_and_agree_with_brute_force(
             with pytest.raises(Forbidden):
                 index.matches(me, scope=scope)
             continue
-        options = {"include_cohort": include_cohort, "any_language": any_language}
-        found = index.matches(me, first=100, scope=scope, **options)
+        found = index.matches(
+            me,
+            first=100,
+            scope=scope,
+            include_cohort=include_cohort,
+            any_language=any_language,
+        )
         ids = [m.family_id for m in found]
         assert me not in ids
         assert all(graph.nodes[f]["consent_matching"] for f in ids)
@@ -470,7 +475,14 @@ def test_matches_follow_rules_and_agree_with_brute_force(
         if not any_language:
             spoken = set(graph.nodes[me]["languages"])
             assert all(spoken & set(graph.nodes[f]["languages"]) for f in ids)
-        assert index.matches(me, first=100, scope=scope, **options) == found
+        again = index.matches(
+            me,
+            first=100,
+            scope=scope,
+            include_cohort=include_cohort,
+            any_language=any_language,
+        )
+        assert again == found
         expected = _reference(graph, me, scope, include_cohort, any_language)
         scores = {m.family_id: m.score for m in found}
         # every returned score is exact, whatever the pool; with a pool holding everyone

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from graph_service.analytics.disclosure import Table
-from graph_service.analytics.family_graph import tie_graph
+from graph_service.analytics.family_graph import edge_values, tie_graph
 from graph_service.analytics.network_summary import (
     economic_connectedness,
     median_split,
@@ -161,7 +161,7 @@ def test_agrees_with_networkx_on_generated_graphs(seed: int) -> None:
         nx.community.modularity(ties, communities)
     )
     helps = nx.DiGraph(
-        [(u, v) for u, v, k in research.edges(data="kind") if k == "helped" and u != v]
+        [(u, v) for u, v, k in edge_values(research, "kind") if k == "helped" and u != v]
     )
     assert summary.help_reciprocity.value("value") == pytest.approx(nx.reciprocity(helps))
     degree_total = summary.degree_distribution.total

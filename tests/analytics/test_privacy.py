@@ -62,7 +62,7 @@ def _count_tables(graph: FamilyGraph, region: str | None) -> list[Table]:
     tables = network_summary(bounded, region=region, structure=False).tables()[:7]
     for by in ("help_tie_tercile", "bridging", "cohort_size"):
         for stratify in ("none", "region"):
-            result = outcomes_by_network(bounded, by=by, region=region, stratify=stratify)  # type: ignore[arg-type]  # literals from the loop
+            result = outcomes_by_network(bounded, by=by, region=region, stratify=stratify)
             tables += result.tables()[:3]
     summary = ripple_summary(research, region=region, as_of=END, top=0)
     tables += ripple_tables(summary)[:3]

@@ -101,7 +101,7 @@ def api_settings() -> Settings:
     # No rate limit: tests send hundreds of requests as one principal (tests/security covers it).
     # A first request waits up to 20 s (under the client's 30 s timeout) for the read model's first build (on a loaded machine
     # importing scikit-learn alone has taken 7 s): a slow start is not what these tests test.
-    return Settings(  # type: ignore[arg-type]  # pydantic coerces
+    return Settings(
         secret_key=SECRET,
         embedded_path="unused.sqlite",
         rate_limit_per_minute=0,

@@ -90,7 +90,7 @@ class FuzzStats:
     internal_errors: int = 0
     unmasked: int = 0
     slow: int = 0
-    codes: dict[str, int] = field(default_factory=dict)
+    codes: dict[str | None, int] = field(default_factory=dict)  # None: an error with no code
     failures: list[str] = field(default_factory=list)
 
 

@@ -37,7 +37,7 @@ HOUSEHOLDS: list[tuple[str, str, str, tuple[int, ...], bool, tuple[int, ...], fl
 
 @pytest.fixture
 def api_settings() -> Settings:
-    return Settings(  # type: ignore[call-arg]  # pydantic coerces the path
+    return Settings(
         secret_key=SECRET,
         embedded_path="unused.sqlite",
         rate_limit_per_minute=0,

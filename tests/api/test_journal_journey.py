@@ -29,7 +29,7 @@ SUBMIT = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
 @pytest.fixture
 def api_settings(tmp_path: Path) -> Settings:
     return Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]  # pydantic coerces
+        secret_key=SECRET,
         embedded_path=tmp_path / "unused.sqlite",
         rate_limit_per_minute=0,
         payout_folder=tmp_path / "payouts",
@@ -218,8 +218,8 @@ def test_the_core_loop(api: Api, api_settings: Settings, monkeypatch: pytest.Mon
         "scheduledCents": 0,
         "balances": True,
     }
-    for who in (ANA, OLGA, SAM):  # only admins run payouts
-        assert api.gql(payout, as_=who)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for caller in (ANA, OLGA, SAM):  # only admins run payouts
+        assert api.gql(payout, as_=caller)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 def test_bad_journal_input_is_a_coded_error_with_its_field(

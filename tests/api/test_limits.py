@@ -41,7 +41,7 @@ class CountingStore:
 @pytest.fixture
 def counted(api: Api) -> Iterator[tuple[Api, CountingStore]]:
     wrapper = CountingStore(api.store)
-    for base in serve(api.settings, wrapper):  # type: ignore[arg-type]  # duck-typed store
+    for base in serve(api.settings, wrapper):
         with httpx.Client(timeout=30) as http:
             _wait_for_read_model(http, base)
             wrapper.calls = 0  # the read model's first build reads the store: not a request
@@ -58,7 +58,8 @@ def _wait_for_read_model(http: httpx.Client, base: str) -> None:
 
 def _rejected(body: dict[str, Any]) -> str:
     assert body.get("data") is None, body
-    return str(body["errors"][0]["extensions"]["code"]) + ":" + body["errors"][0]["message"]
+    error = body["errors"][0]
+    return f"{error['extensions']['code']}:{error['message']}"
 
 
 def test_depth_limit(counted: tuple[Api, CountingStore]) -> None:
@@ -104,7 +105,7 @@ def test_production_mode_turns_off_introspection_ide_suggestions_and_get(store: 
     from graph_service.demo import demo_network, load_network
 
     load_network(store, demo_network())
-    settings = Settings(mode=Mode.PRODUCTION, secret_key=SECRET)  # type: ignore[arg-type]  # coerced
+    settings = Settings(mode=Mode.PRODUCTION, secret_key=SECRET)
     for base in serve(settings, store):
         with httpx.Client(timeout=30) as http:
             intro = http.post(

@@ -25,8 +25,8 @@ from tests.api.conftest import SECRET, Api, serve
 def api_settings() -> Settings:
     """Seeded noise (tests only) and a budget of five releases per quarter."""
     return Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]  # pydantic coerces
-        embedded_path="unused.sqlite",  # type: ignore[arg-type]  # pydantic coerces
+        secret_key=SECRET,
+        embedded_path="unused.sqlite",
         privacy_test_seed=7,
         privacy_epsilon_per_quarter=5.0,
         background_wait_s=20,  # a loaded machine may take seconds to build the read model

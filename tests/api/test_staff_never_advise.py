@@ -8,10 +8,13 @@ import re
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLType,
 )
 
 from graph_service.api.schema import build_schema
@@ -23,19 +26,19 @@ ADVICE_WORDS = re.compile(
 )
 
 
-def _schema():  # type: ignore[no-untyped-def]  # graphql-core's schema type
+def _schema() -> GraphQLSchema:
     return build_schema(Settings())._schema
 
 
-def _unwrap(kind):  # type: ignore[no-untyped-def]  # graphql-core types
+def _unwrap(kind: GraphQLType) -> GraphQLType:
     while isinstance(kind, GraphQLNonNull | GraphQLList):
         kind = kind.of_type
     return kind
 
 
-def _text_leaves(kind, path: str, seen: set[str]) -> list[str]:  # type: ignore[no-untyped-def]  # graphql-core types
+def _text_leaves(input_type: GraphQLInputType, path: str, seen: set[str]) -> list[str]:
     """Every String leaf of an input type (ids and month strings are named, not free text)."""
-    kind = _unwrap(kind)
+    kind = _unwrap(input_type)
     if isinstance(kind, GraphQLScalarType):
         return [path] if kind.name == "String" else []
     if isinstance(kind, GraphQLEnumType):

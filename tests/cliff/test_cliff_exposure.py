@@ -49,7 +49,7 @@ def program(
     store.write(ChangeSet(families=updated))
     earnings = {f: e for f, (_, e) in FACTS.items()}
     cliff_service.set_income_source(store, lambda _s, fid: earnings.get(fid))
-    settings = Settings(cliff_policy_year=YEAR, cliff_batch_size=3, privacy_test_seed=7)  # type: ignore[call-arg]
+    settings = Settings(cliff_policy_year=YEAR, cliff_batch_size=3, privacy_test_seed=7)
     yield store, settings, earnings
     cliff_service.set_income_source(store, None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from graph_service.analytics.cliff import EXPOSURES
-from graph_service.analytics.disclosure import Cell, make_table
+from graph_service.analytics.disclosure import Cell, Table, make_table
 from graph_service.analytics.privacy import SeededNoise
 from graph_service.research_report import cliff_section
 from graph_service.services.privacy_budget import Release, protect
@@ -14,7 +14,7 @@ from graph_service.services.research import ReportInputs
 from graph_service.settings import Settings
 
 
-def _release(tables: list) -> Release:  # type: ignore[type-arg]
+def _release(tables: list[Table]) -> Release:
     return Release(
         "cliff_exposure", None, (None, None), 1, datetime.now(UTC), 1.0, "2026Q4", 1.0, 10.0, tables
     )

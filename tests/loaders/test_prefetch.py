@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from typing import cast
 
 import pytest
 
@@ -28,7 +29,8 @@ def test_a_reader_error_is_raised_in_the_writer() -> None:
 
 def test_stopping_early_with_a_full_queue_ends_the_reader() -> None:
     before = threading.active_count()
-    batches = _prefetched(iter(range(1000)), depth=2)
+    # _prefetched is a generator function; its declared Iterator type hides close().
+    batches = cast(Generator[int, None, None], _prefetched(iter(range(1000)), depth=2))
     assert next(batches) == 0
     time.sleep(0.3)  # the reader fills the queue and waits
     batches.close()  # the writer stops (as when the store refuses a batch)

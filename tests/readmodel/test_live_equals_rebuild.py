@@ -153,7 +153,7 @@ def _base() -> ChangeSet:
 
 
 def assert_same_graph(live: FamilyGraph, rebuilt: FamilyGraph) -> None:
-    assert dict(live.nodes(data=True)) == dict(rebuilt.nodes(data=True))
+    assert {n: d for n, d in live.nodes(data=True)} == {n: d for n, d in rebuilt.nodes(data=True)}
     assert sorted(live.edges(keys=True, data=True), key=repr) == sorted(
         rebuilt.edges(keys=True, data=True), key=repr
     )
@@ -164,7 +164,7 @@ def assert_same_graph(live: FamilyGraph, rebuilt: FamilyGraph) -> None:
 
 
 def assert_same_ties(got: nx.Graph[str], want: nx.Graph[str]) -> None:
-    assert dict(got.nodes(data=True)) == dict(want.nodes(data=True))
+    assert {n: d for n, d in got.nodes(data=True)} == {n: d for n, d in want.nodes(data=True)}
     assert {frozenset((u, v)): set(k) for u, v, k in edge_values(got, "kinds")} == {
         frozenset((u, v)): set(k) for u, v, k in edge_values(want, "kinds")
     }

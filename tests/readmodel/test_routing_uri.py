@@ -60,7 +60,7 @@ def test_two_api_processes_on_a_routing_uri_share_writes_through_the_feed(
     for base in (writer, reader):
         health = httpx.get(f"{base}/health", timeout=10).json()
         assert health["readModel"] == "ready", health
-    admin = issue_token(Settings(secret_key=SECRET), Role.ADMIN, "root", ())  # type: ignore[arg-type]  # pydantic coerces the secret
+    admin = issue_token(Settings(secret_key=SECRET), Role.ADMIN, "root", ())
     before = _gql(reader, MATCHES, {"id": "ana"}, admin)["peerMatches"]
     assert "zia" not in {m["peer"]["id"] for m in before}
     family = {

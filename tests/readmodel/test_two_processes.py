@@ -95,7 +95,8 @@ def _gql(base: str, query: str, variables: dict[str, Any], token: str) -> dict[s
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 @pytest.mark.neo4j
@@ -103,7 +104,7 @@ def test_a_write_through_one_process_reaches_matching_in_the_other(
     two_servers: tuple[str, str],
 ) -> None:
     writer, reader = two_servers
-    admin = issue_token(Settings(secret_key=SECRET), Role.ADMIN, "root", ())  # type: ignore[arg-type]  # pydantic coerces the secret
+    admin = issue_token(Settings(secret_key=SECRET), Role.ADMIN, "root", ())
     before = _gql(reader, MATCHES, {"id": "ana"}, admin)["peerMatches"]
     assert "zoe" not in {m["peer"]["id"] for m in before}
     family = {

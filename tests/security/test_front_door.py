@@ -44,7 +44,7 @@ def limited(store: GraphStore) -> Iterator[Api]:
     from graph_service.demo import demo_network, load_network
 
     load_network(store, demo_network())
-    settings = Settings(secret_key=SECRET, rate_limit_per_minute=1, rate_limit_burst=3)  # type: ignore[arg-type]  # coerced
+    settings = Settings(secret_key=SECRET, rate_limit_per_minute=1, rate_limit_burst=3)
     for base in serve(settings, store):
         with httpx.Client(timeout=30) as http:
             yield Api(base, settings, store, http)

@@ -172,7 +172,7 @@ def test_hole4_no_suggestion_anywhere_in_production(store: Any) -> None:
     from tests.api.conftest import SECRET, serve
 
     load_network(store, demo_network())
-    settings = Settings(mode=Mode.PRODUCTION, secret_key=SECRET)  # type: ignore[arg-type]  # coerced
+    settings = Settings(mode=Mode.PRODUCTION, secret_key=SECRET)
     token = Api("", settings, store, httpx.Client()).token("family", "ana")
     for base in serve(settings, store):
         with httpx.Client(timeout=30) as http:
@@ -332,7 +332,7 @@ def test_hole7_low_entropy_secrets_are_refused_in_production(secret: str) -> Non
     from graph_service.settings import Mode, Settings
 
     with pytest.raises(ConfigurationError):
-        create_app(Settings(mode=Mode.PRODUCTION, secret_key=secret))  # type: ignore[arg-type]  # coerced
+        create_app(Settings(mode=Mode.PRODUCTION, secret_key=secret))
 
 
 def test_hole7_a_generated_secret_is_accepted_and_rotation_verifies_both_keys() -> None:
@@ -343,9 +343,9 @@ def test_hole7_a_generated_secret_is_accepted_and_rotation_verifies_both_keys() 
     from graph_service.settings import Mode, Settings
 
     old, new = random_secrets.token_urlsafe(48), random_secrets.token_urlsafe(48)
-    before = Settings(mode=Mode.PRODUCTION, secret_key=old)  # type: ignore[arg-type]  # coerced
-    during = Settings(mode=Mode.PRODUCTION, secret_key=new, secret_key_previous=old)  # type: ignore[arg-type]  # coerced
-    after = Settings(mode=Mode.PRODUCTION, secret_key=new)  # type: ignore[arg-type]  # coerced
+    before = Settings(mode=Mode.PRODUCTION, secret_key=old)
+    during = Settings(mode=Mode.PRODUCTION, secret_key=new, secret_key_previous=old)
+    after = Settings(mode=Mode.PRODUCTION, secret_key=new)
     from graph_service.app import create_app
 
     create_app(during)

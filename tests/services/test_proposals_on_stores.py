@@ -18,6 +18,7 @@ from graph_service.settings import Settings
 from graph_service.stores.base import ChangeSet, GraphStore
 from graph_service.stores.preconditions import RuleBroken
 from models import (
+    Cohort,
     CohortOrigin,
     Consent,
     Family,
@@ -29,7 +30,7 @@ from models import (
 from models.rules import NoProposalInvitation, ProposalPending
 
 ADMIN = Principal(Role.ADMIN, "root")
-SETTINGS = Settings(secret_key="x" * 32)  # type: ignore[arg-type]  # pydantic coerces
+SETTINGS = Settings(secret_key="x" * 32)
 IDS = [f"p{i:02d}" for i in range(14)]
 OAK = Region(id="oak", name="Oakland")
 
@@ -63,7 +64,7 @@ def pending_invitations(store: GraphStore) -> Counter[str]:
     cohorts = {
         c.id: c
         for c in store.scan("cohorts")
-        if getattr(c, "origin", None) is CohortOrigin.PROPOSED
+        if isinstance(c, Cohort) and c.origin is CohortOrigin.PROPOSED
     }
     found: Counter[str] = Counter()
     for m in store.scan("memberships"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from typing import cast
 
 import pytest
 
@@ -88,9 +89,9 @@ def test_staff_verify_one_and_correct_another_and_the_audit_shows_it(journals: G
         "sam",
     )
     assert check.corrected_report_id == after.id
-    versions = sorted(
-        r.version for r in journals.journal_of("reports", ["ana"])["ana"] if r.month == "2025-05"
-    )
+    # the "reports" journal holds MonthlyReport rows only
+    stored = cast(list[MonthlyReport], journals.journal_of("reports", ["ana"])["ana"])
+    versions = sorted(r.version for r in stored if r.month == "2025-05")
     assert versions == [1, 2, 3]  # every version kept
     entries = audit_log_of(journals).page(after=None, limit=10, action=AuditAction.REPORT_CORRECTED)
     assert [e.detail for e in entries] == [

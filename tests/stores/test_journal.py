@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -67,7 +67,8 @@ def test_baseline_then_months_round_trip(demo: GraphStore) -> None:
     first = baseline(demo)
     second = svc.submit_report(demo, ANA, "ana", figures(month=months_ago(5)))
     assert demo.counts()["MonthlyReport"] == 2
-    stored = demo.journal_of("reports", ["ana"])["ana"]
+    # the "reports" journal holds MonthlyReport rows only
+    stored = cast(list[MonthlyReport], demo.journal_of("reports", ["ana"])["ana"])
     assert sorted(stored, key=lambda r: r.month) == [first, second]
     assert demo.reports_between(months_ago(5), months_ago(5)) == [second]
     assert demo.journal_of("reports", ["ben"]) == {}
@@ -108,7 +109,8 @@ def test_one_report_per_month_and_a_correction_keeps_the_old_version(demo: Graph
     assert error.value.field == "month"
     before, after = svc.correct_report(demo, ANA, "ana", month, {"savingsCents": 60_000})
     assert (before.version, after.version, after.savings_cents) == (1, 2, 60_000)
-    stored = demo.journal_of("reports", ["ana"])["ana"]
+    # the "reports" journal holds MonthlyReport rows only
+    stored = cast(list[MonthlyReport], demo.journal_of("reports", ["ana"])["ana"])
     versions = sorted(r.version for r in stored if r.month == month)
     assert versions == [1, 2]
     assert svc.journal(demo, ANA, "ana").latest()[month].savings_cents == 60_000

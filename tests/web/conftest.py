@@ -52,7 +52,7 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture
 def web(store: GraphStore) -> Iterator[Web]:
-    settings = Settings(secret_key=SECRET, embedded_path="unused.sqlite")  # type: ignore[arg-type]  # pydantic coerces
+    settings = Settings(secret_key=SECRET, embedded_path="unused.sqlite")
     load_network(store, demo_network())
     load_network(store, newcomers_network())
     for base in serve(settings, store):

@@ -28,9 +28,15 @@ def _extracted() -> set[str]:
     return found
 
 
-def _translated(string: str | tuple[str, ...]) -> bool:
-    strings = string if isinstance(string, tuple) else (string,)
-    return all(text.strip() for text in strings)
+def _texts(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A catalog message's id or string as a tuple (babel uses a tuple for plural forms)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _translated(string: str | tuple[str, ...] | list[str] | None) -> bool:
+    return string is not None and all(text.strip() for text in _texts(string))
 
 
 def test_every_page_text_has_a_spanish_translation() -> None:
@@ -64,8 +70,8 @@ def test_placeholders_survive_translation() -> None:
     for message in catalog:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = _texts(message.id)
+        strings = _texts(message.string)
         for text in strings:
             assert set(names.findall(text)) == set(names.findall(ids[-1])), message.id
 
