@@ -114,15 +114,4 @@ def api(store: GraphStore, api_settings: Settings) -> Iterator[Api]:
     load_network(store, demo_network())
     for base in serve(api_settings, store):
         with httpx.Client(timeout=30) as http:
-            wait_for_read_model(http, base)
             yield Api(base, api_settings, store, http)
-
-
-def wait_for_read_model(http: httpx.Client, base: str, timeout_s: float = 60.0) -> None:
-    """Wait until the server's read model is built (/health says so): on a loaded machine the
-    first build can take longer than the 2 s a request waits for it."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if http.get(f"{base}/health").json().get("readModel") != "loading":
-            return
-        time.sleep(0.05)

@@ -15,7 +15,7 @@ from graph_service.demo import demo_network, load_network, newcomers_network
 from graph_service.services import signin
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
-from tests.api.conftest import SECRET, serve, wait_for_read_model
+from tests.api.conftest import SECRET, serve
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
@@ -56,6 +56,4 @@ def web(store: GraphStore) -> Iterator[Web]:
     load_network(store, demo_network())
     load_network(store, newcomers_network())
     for base in serve(settings, store):
-        with httpx.Client(timeout=30) as http:
-            wait_for_read_model(http, base)
         yield Web(base, settings, store)
