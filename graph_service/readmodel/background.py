@@ -154,7 +154,8 @@ def background(model: ReadModel) -> BackgroundResults:
                 model,
                 max_entries=settings.background_results,
                 refresh_s=settings.background_refresh_s,
-                wait_s=settings.background_wait_s,
+                # the app made the model with its own settings' wait (tests pass their own)
+                wait_s=model.wait_s,
             )
             _results[model] = results
         return results

@@ -38,6 +38,7 @@ from graph_service.errors import StoreUnavailable
 from graph_service.readmodel import snapshot as snapshots
 from graph_service.readmodel.graph import projection_of_store
 from graph_service.readmodel.projection import Delta, Projection
+from graph_service.settings import get_settings
 from graph_service.stores.base import Change, GraphStore
 
 log = logging.getLogger("graph_service.readmodel")
@@ -433,7 +434,7 @@ def read_model(store: GraphStore, *, start: bool = True) -> ReadModel:
     with _models_lock:
         model = _models.get(store)
         if model is None:
-            model = ReadModel(store)
+            model = ReadModel(store, wait_s=get_settings().background_wait_s)
             _models[store] = model
             fresh = True
         else:

@@ -43,6 +43,7 @@ def reference_settings() -> Settings:
         secret_key=SECRET,
         embedded_path="unused.sqlite",
         privacy_test_seed=11,
+        background_wait_s=60,  # the answers are compared with networkx: never a stale one
     )
 
 
