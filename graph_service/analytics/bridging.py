@@ -50,7 +50,7 @@ unpacking Burt's redundancy measures", *Connections* 20 (1997); networkx
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -58,7 +58,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from graph_service.analytics.family_graph import FamilyGraph, node_values, tie_graph
+from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from graph_service.analytics.tie_arrays import TieArrays
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,16 @@ def whole_graph_measures(
     size = len(nodes)
     a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
     a.data[:] = 1.0  # a tie is a tie, however many edges make it
+    return matrix_measures(a)
+
+
+def matrix_measures(a: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`whole_graph_measures` of the symmetric 0/1 adjacency matrix ``a`` (no loops).
+
+    >>> a = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    >>> matrix_measures(a)
+    (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
+    """
     degree = np.asarray(a.sum(axis=1)).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
         inverse = np.where(degree > 0, 1.0 / degree, 0.0)
@@ -128,56 +139,23 @@ def whole_graph_measures(
     return effective, constraint
 
 
-@dataclass(frozen=True)
-class _Places:
-    region: Mapping[str, str]
-    cohort: Mapping[str, str | None]
+class _Partners(Mapping[str, Collection[str]]):
+    """The tie partners of each family, read from the adjacency matrix on demand (the ego
+    constraint needs them for a few hundred families only)."""
 
-    def reach(self, adjacency: Adjacency, node: str) -> tuple[set[str], set[str]]:
-        """Other regions, and other cohorts (when both are in one), among the partners."""
-        region, cohort = self.region[node], self.cohort[node]
-        regions = {self.region[o] for o in adjacency[node]} - {region}
-        cohorts: set[str] = set()
-        if cohort is not None:
-            cohorts = {c for o in adjacency[node] if (c := self.cohort[o]) is not None}
-            cohorts.discard(cohort)
-        return regions, cohorts
+    def __init__(self, ties: TieArrays, a: sp.csr_matrix) -> None:
+        self.ids, self.a = ties.ids, a
+        self.position = {family_id: i for i, family_id in enumerate(ties.ids)}
 
+    def __getitem__(self, family_id: str) -> set[str]:
+        i = self.position[family_id]
+        return {self.ids[j] for j in self.a.indices[self.a.indptr[i] : self.a.indptr[i + 1]]}
 
-def _ranked(
-    places: _Places,
-    adjacency: Adjacency,
-    nodes: Iterable[str],
-    everyone: Sequence[str],
-    first: int,
-) -> list[BridgingFamily]:
-    """The ``first`` best by score (module doc); the ego-network constraint is computed for
-    those only (one Python loop each), the whole-graph measures for everyone at once."""
-    effective, constraint = whole_graph_measures(adjacency, everyone)
-    position = {node: i for i, node in enumerate(everyone)}
-    scored = []
-    for node in nodes:
-        if not adjacency.get(node):
-            continue
-        regions, cohorts = places.reach(adjacency, node)
-        es, c = float(effective[position[node]]), float(constraint[position[node]])
-        score = (1 + len(regions)) * math.sqrt(es / c)
-        scored.append((-score, -len(regions), -len(cohorts), node, regions, cohorts, es, c))
-    scored.sort(key=lambda row: row[:4])
-    return [
-        BridgingFamily(
-            family_id=node,
-            region=places.region[node],
-            score=-negative,
-            regions_reached=tuple(sorted(regions)),
-            cohorts_reached=tuple(sorted(cohorts)),
-            effective_size=es,
-            constraint=c,
-            ego_constraint=ego_measures(adjacency, node)[1],
-            ties=len(adjacency[node]),
-        )
-        for negative, _, _, node, regions, cohorts, es, c in scored[: max(first, 0)]
-    ]
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 def bridging_families(
@@ -192,9 +170,56 @@ def bridging_families_of_ties(
     ties: nx.Graph[str], *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """:func:`bridging_families` of the tie graph ``ties`` (:func:`tie_graph` of the family
-    graph, or the read model's equal one built from its columns)."""
-    adjacency = {node: set(partners) for node, partners in ties.adjacency()}
-    places = _Places(dict(node_values(ties, "region")), dict(node_values(ties, "cohort")))
-    everyone = sorted(adjacency)
-    nodes = sorted(n for n, r in places.region.items() if regions is None or r in regions)
-    return _ranked(places, adjacency, nodes, everyone, first)
+    graph)."""
+    return bridging_families_of_arrays(TieArrays.of_graph(ties), regions=regions, first=first)
+
+
+def bridging_families_of_arrays(
+    ties: TieArrays, *, regions: set[str] | None = None, first: int = 20
+) -> list[BridgingFamily]:
+    """:func:`bridging_families` of the tie arrays ``ties`` (the read model's, or
+    :meth:`TieArrays.of_graph` of a networkx tie graph): the whole-graph measures for every
+    family at once, the reach of each candidate from its row of the adjacency matrix, and the
+    ego-network constraint for the ``first`` best only."""
+    a = ties.adjacency()
+    effective, constraint = matrix_measures(a)
+    codes = {
+        region: code
+        for code, region in enumerate(sorted({*ties.regions, *filter(None, ties.region)}))
+    }
+    names = sorted(codes, key=codes.__getitem__)
+    region_code = np.array([codes.get(r, -1) if r is not None else -1 for r in ties.region])
+    indptr, indices = a.indptr, a.indices
+    scored = []
+    for i, family_id in enumerate(ties.ids):
+        own = ties.region[i]
+        lo, hi = int(indptr[i]), int(indptr[i + 1])
+        if lo == hi or (regions is not None and own not in regions):
+            continue
+        partners = indices[lo:hi]
+        reached = {names[c] for c in np.unique(region_code[partners]).tolist() if c >= 0}
+        reached.discard(own)
+        cohorts: set[str] = set()
+        mine = ties.cohort[i]
+        if mine is not None:
+            cohorts = {c for j in partners.tolist() if (c := ties.cohort[j]) is not None}
+            cohorts.discard(mine)
+        es, c = float(effective[i]), float(constraint[i])
+        score = (1 + len(reached)) * math.sqrt(es / c)
+        scored.append((-score, -len(reached), -len(cohorts), family_id, i, reached, cohorts))
+    scored.sort(key=lambda row: row[:4])
+    partners_of = _Partners(ties, a)
+    return [
+        BridgingFamily(
+            family_id=family_id,
+            region=str(ties.region[i]),
+            score=-negative,
+            regions_reached=tuple(sorted(reached)),
+            cohorts_reached=tuple(sorted(cohorts)),
+            effective_size=float(effective[i]),
+            constraint=float(constraint[i]),
+            ego_constraint=ego_measures(partners_of, family_id)[1],
+            ties=int(indptr[i + 1] - indptr[i]),
+        )
+        for negative, _, _, family_id, i, reached, cohorts in scored[: max(first, 0)]
+    ]

@@ -30,21 +30,16 @@ and suppress :meth:`RegionGraph.tables` with :func:`~graph_service.analytics.dis
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
 from graph_service.analytics.disclosure import Cell, Table, make_table
-from graph_service.analytics.family_graph import (
-    HELPED,
-    REFERRED,
-    FamilyGraph,
-    edge_values,
-    node_values,
-    tie_graph,
-)
+from graph_service.analytics.family_graph import FamilyGraph, tie_graph
 from graph_service.analytics.network_summary import ei_index
+from graph_service.analytics.tie_arrays import COHORT, HELP, REFERRAL, TieArrays
 
 LINK_MEASURES = ("help", "referral", "cohort_ties", "shared_cohorts", "ties")
 
@@ -133,50 +128,62 @@ class RegionGraph:
         return [families, regions, links]
 
 
-PairCounts = defaultdict[tuple[str, str], dict[str, int]]
-
-
-def _count_shared_cohorts(
-    graph: nx.Graph[str], region_of: dict[str, str], by_pair: PairCounts
-) -> None:
-    for info in graph.graph.get("cohorts", {}).values():
-        spanned = sorted({region_of[m] for m in info.members if m in region_of})
-        for i, a in enumerate(spanned):
-            for b in spanned[i + 1 :]:
-                by_pair[(a, b)]["shared_cohorts"] += 1
-
-
 def region_graph(graph: FamilyGraph) -> RegionGraph:
     """Aggregate the family ties of ``graph`` to regions (see the module doc)."""
     return region_graph_of_ties(tie_graph(graph))
 
 
 def region_graph_of_ties(ties: nx.Graph[str]) -> RegionGraph:
-    """:func:`region_graph` of the tie graph ``ties`` (:func:`tie_graph` of the family graph,
-    or the read model's equal one built from its columns)."""
-    graph = ties
-    region_of: dict[str, str] = dict(node_values(graph, "region"))
-    region_ids = sorted(set(graph.graph.get("regions", {})) | set(region_of.values()))
-    families = {r: 0 for r in region_ids}
-    for region in region_of.values():
-        families[region] += 1
-    internal = dict.fromkeys(region_ids, 0)
-    external = dict.fromkeys(region_ids, 0)
-    by_pair: PairCounts = defaultdict(lambda: dict.fromkeys(LINK_MEASURES, 0))
-    for u, v, kinds in edge_values(ties, "kinds"):
-        a, b = region_of[u], region_of[v]
-        if a == b:
-            internal[a] += 1
-            continue
-        external[a] += 1
-        external[b] += 1
-        counts = by_pair[(min(a, b), max(a, b))]
-        counts["ties"] += 1
-        counts["help"] += HELPED in kinds
-        counts["referral"] += REFERRED in kinds
-        counts["cohort_ties"] += "cohort" in kinds
-    _count_shared_cohorts(graph, region_of, by_pair)
+    """:func:`region_graph` of the tie graph ``ties`` (:func:`tie_graph` of the family
+    graph)."""
+    return region_graph_of_arrays(TieArrays.of_graph(ties))
+
+
+def region_graph_of_arrays(ties: TieArrays) -> RegionGraph:
+    """:func:`region_graph` of the tie arrays ``ties`` (the read model's, or
+    :meth:`TieArrays.of_graph` of a networkx tie graph), counted with array operations."""
+    region_ids = sorted({*ties.regions, *(r for r in ties.region if r is not None)})
+    code = {region: i for i, region in enumerate(region_ids)}
+    size = len(region_ids)
+    node_code = np.array([code[r] for r in ties.region], dtype=np.int64)  # type: ignore[index]  # every family has a region
+    families = np.bincount(node_code, minlength=size)
+    a, b = node_code[ties.u], node_code[ties.v]
+    same = a == b
+    internal = np.bincount(a[same], minlength=size)
+    external = np.bincount(a[~same], minlength=size) + np.bincount(b[~same], minlength=size)
+    low, high = np.minimum(a[~same], b[~same]), np.maximum(a[~same], b[~same])
+    bits = ties.bits[~same]
+    pair = low * size + high
+
+    def per_pair(mask: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
+        chosen = pair if mask is None else pair[mask]
+        return np.bincount(chosen, minlength=size * size)
+
+    counts = {
+        "ties": per_pair(),
+        "help": per_pair((bits & HELP) != 0),
+        "referral": per_pair((bits & REFERRAL) != 0),
+        "cohort_ties": per_pair((bits & COHORT) != 0),
+    }
+    shared = np.zeros(size * size, dtype=np.int64)
+    position = {family_id: i for i, family_id in enumerate(ties.ids)}
+    for info in ties.cohorts.values():
+        spanned = sorted({int(node_code[position[m]]) for m in info.members if m in position})
+        for i, x in enumerate(spanned):
+            for y in spanned[i + 1 :]:
+                shared[x * size + y] += 1
+    counts["shared_cohorts"] = shared
+    present = np.flatnonzero(counts["ties"] + shared)
     return RegionGraph(
-        regions={r: RegionStats(r, families[r], internal[r], external[r]) for r in region_ids},
-        links=[RegionLink(pair, **by_pair[pair]) for pair in sorted(by_pair)],
+        regions={
+            r: RegionStats(r, int(families[i]), int(internal[i]), int(external[i]))
+            for i, r in enumerate(region_ids)
+        },
+        links=[
+            RegionLink(
+                (region_ids[k // size], region_ids[k % size]),
+                **{m: int(counts[m][k]) for m in LINK_MEASURES},
+            )
+            for k in present.tolist()
+        ],
     )

@@ -1,7 +1,8 @@
 """Heavy whole-network results, computed in the background and served with their ``asOf``.
 
 A result (a network summary, a bridging ranking, a ripple summary, the region graph) is
-computed by one worker thread from a frozen copy of the projection and kept in a bounded
+computed by one worker thread from a frozen copy of the projection (or from a live view,
+which is immutable, for the results that read only the view) and kept in a bounded
 cache (least recently used out). A request gets the last result at once, with the data
 version and the time it was computed (:class:`AsOf`); if the data moved since, a refresh is
 queued, at most once per ``refresh_s`` per result. Only a result never computed before makes
@@ -26,7 +27,7 @@ import networkx as nx
 
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.readmodel.graph import family_graph, tie_graph_of
-from graph_service.readmodel.live import NotReady, ReadModel
+from graph_service.readmodel.live import LiveView, NotReady, ReadModel
 from graph_service.readmodel.projection import Projection
 from graph_service.settings import get_settings
 
@@ -82,7 +83,21 @@ class BackgroundResults:
         self._frozen: tuple[int, Projection] | None = None
 
     def get(self, key: Hashable, compute: Callable[[Projection], T]) -> Result[T]:
-        """The last result of ``compute`` for ``key`` (see the module docstring)."""
+        """The last result of ``compute`` for ``key`` (see the module docstring), computed on
+        a frozen copy of the projection."""
+        return self._get(key, lambda: self._projection(), compute)
+
+    def get_of_view(self, key: Hashable, compute: Callable[[LiveView], T]) -> Result[T]:
+        """:meth:`get` of a computation that reads a live view (immutable already: no copy
+        of the projection is made for it)."""
+        return self._get(key, lambda: self.model.view(), compute)
+
+    def _get(
+        self,
+        key: Hashable,
+        source: Callable[[], Projection | LiveView],
+        compute: Callable[[Any], T],
+    ) -> Result[T]:
         current = self.model.view().version
         with self._lock:
             entry = self._entries.get(key)
@@ -91,11 +106,11 @@ class BackgroundResults:
                 self._entries.move_to_end(key)
                 due = time.monotonic() - entry.refreshed >= self.refresh_s
                 if entry.version < current and due:
-                    job = self._schedule(key, compute)
+                    job = self._schedule(key, source, compute)
                 if job is None:
                     return Result(entry.value, AsOf(entry.version, entry.computed_at, current))
             else:
-                job = self._schedule(key, compute)
+                job = self._schedule(key, source, compute)
         try:
             job.result(timeout=self.wait_s)
         except TimeoutError:
@@ -109,18 +124,28 @@ class BackgroundResults:
             raise NotReady("this result is being computed; ask again in a few seconds")
         return Result(latest.value, AsOf(latest.version, latest.computed_at, current))
 
-    def _schedule(self, key: Hashable, compute: Callable[[Projection], Any]) -> Future[None]:
+    def _schedule(
+        self,
+        key: Hashable,
+        source: Callable[[], Projection | LiveView],
+        compute: Callable[[Any], Any],
+    ) -> Future[None]:
         running = self._running.get(key)
         if running is not None and not running.done():
             return running
-        job = self._worker.submit(self._run, key, compute)
+        job = self._worker.submit(self._run, key, source, compute)
         self._running[key] = job
         return job
 
-    def _run(self, key: Hashable, compute: Callable[[Projection], Any]) -> None:
-        projection = self._projection()
-        value = compute(projection)
-        entry = _Entry(value, projection.version, datetime.now(UTC), time.monotonic())
+    def _run(
+        self,
+        key: Hashable,
+        source: Callable[[], Projection | LiveView],
+        compute: Callable[[Any], Any],
+    ) -> None:
+        data = source()
+        value = compute(data)
+        entry = _Entry(value, data.version, datetime.now(UTC), time.monotonic())
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)

@@ -16,6 +16,8 @@ import networkx as nx
 import numpy as np
 
 from graph_service.analytics.family_graph import HELPED, REFERRED, CohortInfo, FamilyGraph
+from graph_service.analytics.matching import COHORT_BIT, HELP_BIT
+from graph_service.analytics.tie_arrays import COHORT, HELP, REFERRAL, TieArrays
 from graph_service.kinds import KINDS, referenced_ids
 from graph_service.readmodel.projection import Projection
 
@@ -223,3 +225,53 @@ def ripple_graph(view: LiveView, family_ids: Iterable[str]) -> FamilyGraph:
             )
     graph.graph["cohorts"] = dict(view.cohorts)
     return graph
+
+
+def tie_arrays_of_view(view: LiveView) -> TieArrays:
+    """The whole network's tie graph (help, referral, shared active cohort) as
+    :class:`~graph_service.analytics.tie_arrays.TieArrays`, read from a live view: the match
+    index's tie adjacency (help and cohort bits, base rows and the rows patched since) and the
+    referral columns. Equal to ``TieArrays.of_graph(tie_graph_of(projection))`` of the same
+    version, without a networkx graph or a copy of the projection."""
+    index, referrals = view.index, view.referrals
+    n = len(index.family_ids)
+    base = index.ties_base
+    patched = np.zeros(n, dtype=np.bool_)
+    patched[list(index.tie_patch)] = True
+    counts = np.diff(base.indptr)
+    rows = np.repeat(np.arange(base.shape[0], dtype=np.int64), counts)
+    cols = base.indices.astype(np.int64)
+    kept = ~patched[rows] & (rows < cols)
+    parts_u, parts_v, parts_b = [rows[kept]], [cols[kept]], [base.data[kept].astype(np.int8)]
+    for row, (neighbours, row_bits) in index.tie_patch.items():
+        upper = neighbours > row
+        parts_u.append(np.full(int(upper.sum()), row, dtype=np.int64))
+        parts_v.append(neighbours[upper].astype(np.int64))
+        parts_b.append(row_bits[upper].astype(np.int8))
+    u, v, index_bits = np.concatenate(parts_u), np.concatenate(parts_v), np.concatenate(parts_b)
+    bits = np.where((index_bits & HELP_BIT) != 0, HELP, 0) | np.where(
+        (index_bits & COHORT_BIT) != 0, COHORT, 0
+    )
+    alive = np.array(
+        [bool(f) and p is not None for f, p in zip(index.family_ids, index.profiles, strict=True)],
+        dtype=np.bool_,
+    )
+    referrer = referrals.referrer[:n]
+    child = np.flatnonzero((referrer >= 0) & alive)
+    child = child[alive[referrer[child]] & (referrer[child] != child)]
+    u = np.concatenate([u, referrer[child]])
+    v = np.concatenate([v, child])
+    bits = np.concatenate([bits.astype(np.int8), np.full(len(child), REFERRAL, dtype=np.int8)])
+    present = np.flatnonzero(alive)
+    renumber = np.full(n, -1, dtype=np.int64)
+    renumber[present] = np.arange(len(present))
+    keep = (renumber[u] >= 0) & (renumber[v] >= 0)
+    profiles = [index.profiles[r] for r in present.tolist()]
+    return TieArrays.of_pairs(
+        [index.family_ids[r] for r in present.tolist()],
+        [p.region if p is not None else None for p in profiles],
+        [p.cohort if p is not None else None for p in profiles],
+        (renumber[u[keep]], renumber[v[keep]], bits[keep].astype(np.int8)),
+        sorted(view.regions),
+        view.cohorts,
+    )

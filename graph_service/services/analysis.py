@@ -6,7 +6,10 @@
 - :func:`heavy` serves a result computed in the background from the whole network's graph
   (:mod:`graph_service.readmodel.background`), with its ``asOf``; :func:`heavy_ties` one
   computed from the whole tie graph only (made from the read model's columns: much smaller),
-  :func:`in_background` one computed from the live view alone.
+  :func:`in_background` one computed from the live view alone; :func:`of_view` one computed
+  from the live view it is given, and :func:`ties_of_view` one from the tie arrays made from
+  it (no networkx graph, no copy of the projection: what the region graph and the bridging
+  ranking read).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import TypeVar
 import networkx as nx
 
 from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.analytics.tie_arrays import TieArrays
 from graph_service.readmodel import LiveView, Result, background, read_model
 from graph_service.readmodel.background import whole_graph, whole_ties
+from graph_service.readmodel.graph import tie_arrays_of_view
 from graph_service.readmodel.projection import Projection
 from graph_service.stores.base import GraphStore
 
@@ -57,7 +62,19 @@ def heavy_ties(
 
 def in_background(store: GraphStore, key: Hashable, build: Callable[[], T]) -> Result[T]:
     """``build()`` (which reads the live view itself), computed in the background."""
-    return background(read_model(store)).get(("view", key), lambda _: build())
+    return background(read_model(store)).get_of_view(("view", key), lambda _: build())
+
+
+def of_view(store: GraphStore, key: Hashable, build: Callable[[LiveView], T]) -> Result[T]:
+    """``build`` of the live view current when it runs, computed in the background (no copy
+    of the projection: the view is immutable); the answer's ``asOf`` is that view's."""
+    return background(read_model(store)).get_of_view(("of_view", key), build)
+
+
+def ties_of_view(store: GraphStore, key: Hashable, build: Callable[[TieArrays], T]) -> Result[T]:
+    """``build`` of the whole network's tie arrays (help, referral, shared cohort), made from
+    the live view's columns in the background (:func:`tie_arrays_of_view`)."""
+    return of_view(store, ("ties", key), lambda view: build(tie_arrays_of_view(view)))
 
 
 def network_graph(store: GraphStore, *, help_edges: bool = True) -> Result[FamilyGraph]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graph_service.analytics.bridging import BridgingFamily, bridging_families_of_ties
-from graph_service.analytics.region_graph import RegionGraph, region_graph_of_ties
+from graph_service.analytics.bridging import BridgingFamily, bridging_families_of_arrays
+from graph_service.analytics.region_graph import RegionGraph, region_graph_of_arrays
 from graph_service.auth import Principal, Role
 from graph_service.errors import Forbidden, NotFound
 from graph_service.readmodel import Result
 from graph_service.services.access import require_role, serves
-from graph_service.services.analysis import heavy_ties, region_exists
+from graph_service.services.analysis import region_exists, ties_of_view
 from graph_service.stores.base import GraphStore
 
 # Bridging families kept per set of regions (callers slice; the cache key has no `first`).
@@ -24,7 +24,7 @@ MAX_BRIDGING = 500
 
 def regions_graph(store: GraphStore, principal: Principal | None) -> Result[RegionGraph]:
     require_role(principal, Role.ORGANIZER, Role.ADMIN)
-    return heavy_ties(store, "region_graph", region_graph_of_ties)
+    return ties_of_view(store, "region_graph", region_graph_of_arrays)
 
 
 def bridges(
@@ -42,7 +42,9 @@ def bridges(
         if not serves(who, region):
             raise Forbidden(f"you do not serve region {region!r}", field="regionIds")
     key = ("bridging", tuple(sorted(wanted)) if wanted else None)
-    ranking = heavy_ties(
-        store, key, lambda ties: bridging_families_of_ties(ties, regions=wanted, first=MAX_BRIDGING)
+    ranking = ties_of_view(
+        store,
+        key,
+        lambda ties: bridging_families_of_arrays(ties, regions=wanted, first=MAX_BRIDGING),
     )
     return Result(ranking.value[:first], ranking.as_of)

@@ -18,7 +18,7 @@ from graph_service.errors import Forbidden, NotFound
 from graph_service.readmodel import Result
 from graph_service.readmodel.graph import ripple_graph
 from graph_service.services.access import Action, require_principal, serves
-from graph_service.services.analysis import heavy, live, region_exists
+from graph_service.services.analysis import live, of_view, region_exists
 from graph_service.services.common import authorized_family, known_family_or_404
 from graph_service.stores.base import GraphStore
 from models import today
@@ -75,11 +75,11 @@ def summary(
         raise NotFound(f"region {region!r} does not exist", field="regionId")
     as_of = today()
     key = ("ripple_summary", region, start, end, window_days, as_of)
-    result = heavy(
+    result = of_view(
         store,
         key,
-        lambda graph: analytics.ripple_summary(
-            graph,
+        lambda view: analytics.ripple_summary(
+            ripple_graph(view, view.index.family_ids),  # referral ties only, three attributes
             region=region,
             start=start,
             end=end,
@@ -87,7 +87,6 @@ def summary(
             as_of=as_of,
             top=TOP_CASCADES,
         ),
-        help_edges=False,
     )
     cut = replace(result.value, largest_cascades=result.value.largest_cascades[:top])
     return Result(cut, result.as_of)

@@ -17,14 +17,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_service.analytics.bridging import bridging_families, bridging_families_of_ties
+from graph_service.analytics.bridging import (
+    bridging_families,
+    bridging_families_of_arrays,
+    bridging_families_of_ties,
+)
 from graph_service.analytics.family_graph import FamilyGraph, edge_values, tie_graph
 from graph_service.analytics.matching import MatchIndex
-from graph_service.analytics.region_graph import region_graph, region_graph_of_ties
+from graph_service.analytics.region_graph import (
+    region_graph,
+    region_graph_of_arrays,
+    region_graph_of_ties,
+)
 from graph_service.analytics.ripple import cascade_metrics, cohort_ripple, ripple_summary
+from graph_service.analytics.tie_arrays import TieArrays
 from graph_service.errors import DomainError
 from graph_service.readmodel import ReadModel, family_graph, graph_of_store
-from graph_service.readmodel.graph import ripple_graph, tie_graph_of
+from graph_service.readmodel.graph import ripple_graph, tie_arrays_of_view, tie_graph_of
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
     Cohort,
@@ -171,6 +180,19 @@ def assert_same_ties(got: nx.Graph[str], want: nx.Graph[str]) -> None:
     assert got.graph == want.graph
 
 
+def assert_same_arrays(got: TieArrays, want: TieArrays) -> None:
+    assert got.ids == want.ids
+    assert got.region == want.region
+    assert got.cohort == want.cohort
+    assert got.u.tolist() == want.u.tolist()
+    assert got.v.tolist() == want.v.tolist()
+    assert got.bits.tolist() == want.bits.tolist()
+    assert got.regions == want.regions
+    assert {c: (i.region, i.status, i.members) for c, i in got.cohorts.items()} == {
+        c: (i.region, i.status, i.members) for c, i in want.cohorts.items()
+    }
+
+
 def assert_same_matches(live: MatchIndex, rebuilt: MatchIndex) -> None:
     assert set(live.position) == set(rebuilt.position)
     for family_id in sorted(rebuilt.position):
@@ -198,9 +220,17 @@ def check(store: GraphStore, model: ReadModel) -> None:
     ties = tie_graph_of(live_projection)
     assert region_graph_of_ties(ties) == region_graph(rebuilt_graph)
     assert bridging_families_of_ties(ties, first=50) == bridging_families(rebuilt_graph, first=50)
+    view = model.view()
+    arrays = tie_arrays_of_view(view)  # the background analytics' input: no graph, no copy
+    assert_same_arrays(arrays, TieArrays.of_graph(tie_graph(rebuilt_graph)))
+    assert region_graph_of_arrays(arrays) == region_graph(rebuilt_graph)
+    assert bridging_families_of_arrays(arrays, first=50) == bridging_families(
+        rebuilt_graph, first=50
+    )
     as_of = date(2026, 1, 1)
     assert ripple_summary(live_graph, as_of=as_of) == ripple_summary(rebuilt_graph, as_of=as_of)
-    view = model.view()
+    whole = ripple_graph(view, list(rebuilt_graph))  # the ripple summary's graph, from the view
+    assert ripple_summary(whole, as_of=as_of) == ripple_summary(rebuilt_graph, as_of=as_of)
     for family_id in rebuilt_graph:  # each family's cascade, from the live view's columns
         small = ripple_graph(view, [family_id])
         assert cascade_metrics(small, family_id, as_of=as_of) == cascade_metrics(
