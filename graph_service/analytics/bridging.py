@@ -118,24 +118,35 @@ def whole_graph_measures(
     return matrix_measures(a)
 
 
-def matrix_measures(a: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """:func:`whole_graph_measures` of the symmetric 0/1 adjacency matrix ``a`` (no loops).
+def matrix_measures(
+    a: sp.csr_matrix, *, block: int = 4096
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`whole_graph_measures` of the symmetric 0/1 adjacency matrix ``a`` (no per-node
+    loop). The products ``A D^-1 A`` and ``A A`` are formed ``block`` rows at a time and
+    masked to the ties at once, so memory stays near the size of ``a`` (the full squares of a
+    network with cohort cliques hold tens of millions of entries).
 
     >>> a = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
     >>> matrix_measures(a)
     (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
     """
+    n = a.shape[0]
     degree = np.asarray(a.sum(axis=1)).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
         inverse = np.where(degree > 0, 1.0 / degree, 0.0)
-        shared = a.multiply(a @ sp.diags(inverse) @ a).tocsr()  # T_ij on ties
-        triangles = np.asarray(a.multiply(a @ a).sum(axis=1)).ravel() / 2
+    scaled = (sp.diags(inverse) @ a).tocsr()  # D^-1 A
+    shared_sum = np.zeros(n)
+    shared_square = np.zeros(n)
+    triangles = np.zeros(n)
+    for lo in range(0, n, block):
+        rows = a[lo : lo + block]
+        shared = rows.multiply(rows @ scaled).tocsr()  # T_ij on the ties of these rows
+        shared_sum[lo : lo + block] = np.asarray(shared.sum(axis=1)).ravel()
+        shared_square[lo : lo + block] = np.asarray(shared.multiply(shared).sum(axis=1)).ravel()
+        triangles[lo : lo + block] = np.asarray(rows.multiply(rows @ a).sum(axis=1)).ravel() / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
         effective = degree - 2 * triangles / degree
-        constraint = (
-            degree
-            + 2 * np.asarray(shared.sum(axis=1)).ravel()
-            + np.asarray(shared.multiply(shared).sum(axis=1)).ravel()
-        ) / degree**2
+        constraint = (degree + 2 * shared_sum + shared_square) / degree**2
     return effective, constraint
 
 

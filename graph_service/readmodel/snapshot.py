@@ -1,8 +1,10 @@
 """Saving the projection to a file and loading it back, so a restart does not re-read the store.
 
 A snapshot is one ``.npz`` file (written to a temporary name, then renamed: a crash never
-leaves half a snapshot): the projection's NumPy columns as arrays, and everything else as one
-JSON document. It records the store's :meth:`~graph_service.stores.base.GraphStore.instance_id`
+leaves half a snapshot): the projection's NumPy columns as arrays, a JSON document (the
+version, regions, goals, cohorts and family ids) and the rest of the projection as one JSON
+entry per part (``body_attrs``, ``body_helpIds``, ...), each made and written in turn so
+that saving never holds the whole body in memory at once. It records the store's :meth:`~graph_service.stores.base.GraphStore.instance_id`
 and the data version it holds. :func:`load` refuses a snapshot of another database, of a
 newer version than the store (the store was restored from a backup), or of another format;
 the read model then catches up from the change feed after the snapshot's version, or rebuilds
@@ -23,6 +25,8 @@ import json
 import os
 import sys
 import tempfile
+import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,7 @@ from graph_service.readmodel import snapshot_index
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column, shared_terms
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 4
+FORMAT = 5
 _COLUMNS = (
     "ref_from",
     "ref_at",
@@ -48,6 +52,10 @@ _COLUMNS = (
     "h_amount",
 )
 _COLUMNS_BOOL = ("h_confirmed", "h_alive")
+_BODY = tuple(
+    f"body_{part}"
+    for part in ("attrs", "goalsOf", "cohortOf", "memberships", "helpIds", "helpKinds")
+)
 
 
 class SnapshotRefused(Exception):
@@ -73,30 +81,39 @@ def save(
         },
         "ids": projection.ids,
     }
-    body = {  # what only the projection needs: decoded after the index is serving
-        "attrs": [_attrs_out(a) for a in projection.attrs],
-        "goalsOf": [_goals_out(g) for g in projection.goals_of],
-        "cohortOf": projection.cohort_of,
-        "memberships": {
+    # What only the projection needs (decoded after the index is serving), one entry per
+    # part, each made just before it is written: the saving process never holds the whole
+    # body as Python lists and JSON text at once.
+    body: dict[str, Callable[[], Any]] = {
+        "attrs": lambda: [_attrs_out(a) for a in projection.attrs],
+        "goalsOf": lambda: [_goals_out(g) for g in projection.goals_of],
+        "cohortOf": lambda: projection.cohort_of,
+        "memberships": lambda: {
             f: {c: str(s) for c, s in mine.items()} for f, mine in projection.memberships.items()
         },
-        "helpIds": projection.help_ids,
-        "helpKinds": projection.help_kinds,
+        "helpIds": lambda: projection.help_ids,
+        "helpKinds": lambda: projection.help_kinds,
     }
-    arrays: dict[str, Any] = {"document": _json_array(document), "body": _json_array(body)}
+    arrays: dict[str, Callable[[], np.ndarray]] = {"document": lambda: _json_array(document)}
+    for part, make in body.items():
+        arrays[f"body_{part}"] = lambda make=make: _json_array(make())  # type: ignore[misc]  # default binds the loop's callable
     for name in _COLUMNS + _COLUMNS_BOOL:
         column: _Column = getattr(projection, name)
         size = families if name in ("ref_from", "ref_at", "joined") else helps
-        arrays[name] = column.data[:size]
+        arrays[name] = lambda column=column, size=size: column.data[:size]  # type: ignore[misc]  # as above
     if index is not None and snapshot_index.savable(index):
         index_document, index_arrays = snapshot_index.index_parts(index)
-        arrays["index_document"] = _json_array(index_document)
-        arrays.update(index_arrays)
+        arrays["index_document"] = lambda: _json_array(index_document)
+        for name, array in index_arrays.items():
+            arrays[name] = lambda array=array: array  # type: ignore[misc]  # as above
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+                for name, make in arrays.items():  # the layout np.savez writes, np.load reads
+                    with archive.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                        np.lib.format.write_array(entry, np.asanyarray(make()), allow_pickle=False)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -142,7 +159,9 @@ class Saved:
     def projection(self) -> Projection:
         """The saved projection."""
         columns = {name: self.arrays[name] for name in _COLUMNS + _COLUMNS_BOOL}
-        return _projection({**self.document, **_json_of(self.arrays["body"])}, columns)
+        return _projection(
+            self.document, lambda part: _json_of(self.arrays[f"body_{part}"]), columns
+        )
 
 
 def read(path: Path, instance: str, store_version: int) -> Saved:
@@ -161,7 +180,7 @@ def read(path: Path, instance: str, store_version: int) -> Saved:
         raise SnapshotRefused("the snapshot belongs to another database")
     if int(document["version"]) > store_version:
         raise SnapshotRefused("the snapshot is newer than the store (restored from a backup?)")
-    missing = [name for name in ("body", *_COLUMNS, *_COLUMNS_BOOL) if name not in arrays]
+    missing = [name for name in (*_BODY, *_COLUMNS, *_COLUMNS_BOOL) if name not in arrays]
     if missing:
         raise SnapshotRefused(f"unreadable snapshot {path}: no column {missing[0]}")
     return Saved(document, arrays)
@@ -187,7 +206,11 @@ def _cohorts(document: dict[str, Any]) -> dict[str, CohortInfo]:
     }
 
 
-def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Projection:
+def _projection(
+    document: dict[str, Any], part: Callable[[str], Any], columns: dict[str, np.ndarray]
+) -> Projection:
+    """The projection of a snapshot's ``document``, its body parts (decoded one at a time
+    by ``part``) and its ``columns``."""
     p = Projection()
     p.version = int(document["version"])
     p.regions = {k: RegionInfo(*v) for k, v in document["regions"].items()}
@@ -195,18 +218,18 @@ def _projection(document: dict[str, Any], columns: dict[str, np.ndarray]) -> Pro
     p.cohorts = _cohorts(document)
     p.ids = list(document["ids"])
     p.row = {family_id: row for row, family_id in enumerate(p.ids) if family_id}
-    p.attrs = [_attrs_in(a) for a in document["attrs"]]
-    p.goals_of = [_goals_in(g) for g in document["goalsOf"]]
-    p.cohort_of = list(document["cohortOf"])
+    p.attrs = [_attrs_in(a) for a in part("attrs")]
+    p.goals_of = [_goals_in(g) for g in part("goalsOf")]
+    p.cohort_of = list(part("cohortOf"))
     p.memberships = {
         f: {c: MembershipStatus(s) for c, s in mine.items()}
-        for f, mine in document["memberships"].items()
+        for f, mine in part("memberships").items()
     }
     for family_id, mine in p.memberships.items():
         for cohort in mine:
             p._in_cohort.setdefault(cohort, set()).add(family_id)
-    p.help_ids = list(document["helpIds"])
-    p.help_kinds = list(document["helpKinds"])
+    p.help_ids = list(part("helpIds"))
+    p.help_kinds = list(part("helpKinds"))
     p._kind_code = {kind: code for code, kind in enumerate(p.help_kinds)}
     for name, values in columns.items():
         column: _Column = getattr(p, name)
