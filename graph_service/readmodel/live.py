@@ -183,7 +183,11 @@ class ReadModel:
             except snapshots.SnapshotRefused as why:
                 log.info("read model snapshot not used: %s", why)
                 return False
-            index = saved.index()
+            try:
+                index = saved.index()
+            except snapshots.SnapshotRefused as why:  # an entry of the file is unreadable
+                log.warning("read model snapshot not used: %s", why)
+                return False
             self.stats.index_from_snapshot = index is not None
             if index is not None and saved.version == self.store.data_version():
                 referrer, referred_at, joined = saved.referral_columns()
@@ -199,7 +203,11 @@ class ReadModel:
                 )
                 self._ready.set()
                 log.info("read model serving from %s after %.1f s", self.snapshot, _since(began))
-            projection = saved.projection()
+            try:
+                projection = saved.projection()
+            except snapshots.SnapshotRefused as why:  # the store is read instead (rebuild)
+                log.warning("read model snapshot not used: %s", why)
+                return False
             self._projection = projection
             self._publish(projection, index or _index_of(projection), structure=True)
             self._saved_version = projection.version

@@ -26,7 +26,7 @@ import os
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,10 +122,41 @@ def save(
         raise
 
 
+class _Entries(Mapping[str, np.ndarray]):
+    """The arrays of an open ``.npz`` file, each read from it when first asked for (a
+    restart reads the match index's entries before the projection's), kept once read."""
+
+    def __init__(self, saved: Any) -> None:
+        self._saved = saved
+        self._read: dict[str, np.ndarray] = {}
+        self._names = [name for name in saved.files if name != "document"]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        array = self._read.get(name)
+        if array is None:
+            if name not in self._names:
+                raise KeyError(name)
+            try:
+                array = self._read[name] = np.array(self._saved[name])
+            except (OSError, ValueError, zipfile.BadZipFile) as error:
+                raise SnapshotRefused(f"unreadable snapshot entry {name}: {error}") from None
+        return array
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def close(self) -> None:
+        self._saved.close()
+        self._read.clear()
+
+
 class Saved:
     """A snapshot file, opened and checked by :func:`read`; its parts are decoded on demand."""
 
-    def __init__(self, document: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, document: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
         self.document = document
         self.arrays = arrays
         self.version = int(document["version"])
@@ -159,9 +190,12 @@ class Saved:
     def projection(self) -> Projection:
         """The saved projection."""
         columns = {name: self.arrays[name] for name in _COLUMNS + _COLUMNS_BOOL}
-        return _projection(
+        projection = _projection(
             self.document, lambda part: _json_of(self.arrays[f"body_{part}"]), columns
         )
+        if isinstance(self.arrays, _Entries):
+            self.arrays.close()  # everything the projection needs is read
+        return projection
 
 
 def read(path: Path, instance: str, store_version: int) -> Saved:
@@ -169,11 +203,26 @@ def read(path: Path, instance: str, store_version: int) -> Saved:
     if not path.exists():
         raise SnapshotRefused(f"no snapshot at {path}")
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            document = _json_of(saved["document"])
-            arrays = {name: np.array(saved[name]) for name in saved.files if name != "document"}
-    except (OSError, ValueError, KeyError) as error:
+        saved = np.load(path, allow_pickle=False)  # the entries are read when first asked for
+        document = _json_of(saved["document"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise SnapshotRefused(f"unreadable snapshot {path}: {error}") from None
+    arrays = _Entries(saved)
+    try:
+        _check(path, document, arrays, instance, store_version)
+    except SnapshotRefused:
+        arrays.close()
+        raise
+    return Saved(document, arrays)
+
+
+def _check(
+    path: Path,
+    document: dict[str, Any],
+    arrays: Mapping[str, np.ndarray],
+    instance: str,
+    store_version: int,
+) -> None:
     if document.get("format") != FORMAT:
         raise SnapshotRefused(f"snapshot format {document.get('format')} is not {FORMAT}")
     if document.get("instance") != instance:
@@ -183,7 +232,6 @@ def read(path: Path, instance: str, store_version: int) -> Saved:
     missing = [name for name in (*_BODY, *_COLUMNS, *_COLUMNS_BOOL) if name not in arrays]
     if missing:
         raise SnapshotRefused(f"unreadable snapshot {path}: no column {missing[0]}")
-    return Saved(document, arrays)
 
 
 def load(path: Path, instance: str, store_version: int) -> Projection:

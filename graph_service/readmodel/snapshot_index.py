@@ -11,6 +11,7 @@ is rebuilt from the projection.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -74,7 +75,7 @@ def index_parts(index: MatchIndex) -> tuple[dict[str, Any], dict[str, npt.NDArra
 
 
 def index_from(
-    document: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], family_ids: list[str]
+    document: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]], family_ids: list[str]
 ) -> MatchIndex | None:
     """The index saved by :func:`index_parts`; None if it was made with another encoder
     (the vocabularies changed since) and must be rebuilt."""
@@ -167,7 +168,7 @@ def _profiles_out(profiles: tuple[Profile | None, ...]) -> tuple[dict[str, Any],
 
 
 def _profiles_in(
-    document: dict[str, Any], arrays: dict[str, npt.NDArray[Any]]
+    document: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]
 ) -> tuple[Profile | None, ...]:
     """The profiles saved by :func:`_profiles_out`. Equal term sets are shared between
     profiles (most families pick from a few dozen terms), which also saves memory."""

@@ -3,6 +3,7 @@ with writes made after the save, and refuses a snapshot of another database."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,30 @@ def test_a_saved_index_of_other_vocabularies_is_rebuilt(store: GraphStore, tmp_p
         second.stop()
     finally:
         reset_vocabulary()
+
+
+@pytest.mark.parametrize("entry", ["body_attrs", "h_from", "index_document"])
+def test_a_snapshot_with_a_damaged_entry_is_rebuilt_from_the_store(
+    store: GraphStore, tmp_path: Path, entry: str
+) -> None:
+    """The entries are read when first needed (the match index first): one that cannot be
+    read, found after the file was opened and checked, makes the read model read the store
+    instead, never a model without a projection."""
+    path = tmp_path / "readmodel.npz"
+    store.write(_base())
+    store.write(_change(("help", "h1", "f0", "f2", True)))
+    _model(store, path).stop()
+    damaged = tmp_path / "damaged.npz"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == f"{entry}.npy":
+                data = data[:20]  # a header cut short
+            target.writestr(info, data)
+    damaged.replace(path)
+    model = _model(store, path)
+    assert model.stats.rebuilds == 1
+    rebuilt = graph_of_store(store)
+    assert_same_graph(family_graph(model.frozen()), rebuilt)
+    assert_same_matches(model.view().index, MatchIndex.build(rebuilt))
+    model.stop()
