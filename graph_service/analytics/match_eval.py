@@ -63,13 +63,8 @@ from graph_service.analytics.family_graph import (
     GoalState,
     edge_values,
 )
-from graph_service.analytics.matching import (
-    BoolArray,
-    IntArray,
-    MatchIndex,
-    MatchWeights,
-    Scope,
-)
+from graph_service.analytics.match_ties import IntArray
+from graph_service.analytics.matching import BoolArray, MatchIndex, MatchWeights, Scope
 from models import GoalStatus, vocabulary
 
 METHODS = ("matcher", "random", "goal_jaccard", "adamic_adar")

@@ -56,7 +56,6 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics.family_graph import GoalState
-from graph_service.analytics.match_reasons import household_band
 from models import GoalStatus, vocabulary
 
 if TYPE_CHECKING:
@@ -269,3 +268,24 @@ def _situation(profiles: Sequence[Profile]) -> sp.csr_matrix:
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
     return sp.csr_matrix((data, indices, indptr), shape=(len(profiles), HOUSEHOLD_BANDS))
+
+
+def household_band(size: int) -> int:
+    """The household size band that matching compares (never the size itself).
+
+    Parameters
+    ----------
+    size : int
+        People in the household, at least 1.
+
+    Returns
+    -------
+    int
+        1-2 -> 0, 3-4 -> 1, 5-6 -> 2, 7 and more -> 3.
+
+    Examples
+    --------
+    >>> [household_band(n) for n in (1, 2, 3, 6, 7, 12)]
+    [0, 0, 1, 2, 3, 3]
+    """
+    return min((size - 1) // 2, 3)

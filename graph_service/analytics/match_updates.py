@@ -15,14 +15,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph_service.analytics.match_features import Profile
+from graph_service.analytics.match_ties import IntArray, readonly, ties_of
 
 if TYPE_CHECKING:
-    from graph_service.analytics.matching import IntArray, MatchIndex
-
-
-def readonly(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    array.flags.writeable = False
-    return array
+    from graph_service.analytics.matching import MatchIndex
 
 
 def encoded_patch(index: MatchIndex, profiles: Mapping[int, Profile | None]) -> dict[str, Any]:
@@ -127,7 +123,7 @@ def ties_changed(index: MatchIndex, ties: Mapping[tuple[int, int], int], n: int)
     for (u, v), bits in ties.items():
         for a, b in ((u, v), (v, u)):
             if a not in changed:
-                neighbours, kinds = index._ties_of(a)
+                neighbours, kinds = ties_of(index, a)
                 changed[a] = dict(zip(neighbours.tolist(), kinds.tolist(), strict=True))
             if bits:
                 changed[a][b] = bits
