@@ -70,7 +70,7 @@ Rules
   consented to cross-region contact *and* so must the asking family.
 - The asking family must itself have consented to matching: :class:`Consent` defines
   ``matching`` as "may be suggested to other families as a peer (and see suggestions)",
-  so asking without it raises :class:`~graph_service.errors.Forbidden` (``familyId``).
+  so asking without it raises :class:`~graph_service.errors.Forbidden` (``family_id``).
 - A suggested peer shares at least one language with the asking family, unless it asks
   with ``any_language`` (or lists no language: then nothing can be shared and nothing is
   required).
@@ -415,14 +415,14 @@ class MatchIndex:
     ) -> list[PeerMatch]:
         """The ``first`` best peers for ``family_id`` (see the module docstring).
 
-        Raises :class:`NotFound` (``familyId``) for an unknown family, :class:`Forbidden`
-        (``familyId``) if it has not consented to matching, :class:`ValidationFailed` for
+        Raises :class:`NotFound` (``family_id``) for an unknown family, :class:`Forbidden`
+        (``family_id``) if it has not consented to matching, :class:`ValidationFailed` for
         ``first`` outside 1..100, an unknown ``scope`` or an unknown ``goal``.
         """
         me = self.family_position(family_id)
         self._check_arguments(first, scope, goal)
         if not self.matchable[me]:
-            raise Forbidden("this family has not consented to matching", field="familyId")
+            raise Forbidden("this family has not consented to matching", field="family_id")
         query = self.query_vector(me)
         content = self._content(query)
         eligible = self.eligible_mask(
@@ -445,11 +445,11 @@ class MatchIndex:
         ]
 
     def family_position(self, family_id: str) -> int:
-        """Row of ``family_id``; :class:`NotFound` (``familyId``) if unknown."""
+        """Row of ``family_id``; :class:`NotFound` (``family_id``) if unknown."""
         try:
             return self.position[family_id]
         except KeyError:
-            raise NotFound(f"no family {family_id!r}", field="familyId") from None
+            raise NotFound(f"no family {family_id!r}", field="family_id") from None
 
     def profile(self, family_id: str) -> Profile:
         """What matching knows of ``family_id``; :class:`NotFound` if unknown."""

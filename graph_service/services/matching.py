@@ -26,7 +26,7 @@ from graph_service.analytics.matching import (
     Scope,
 )
 from graph_service.auth import Principal, Role
-from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed, fields_named
 from graph_service.readmodel import Result
 from graph_service.services.access import Action, require_principal, require_role, serves
 from graph_service.services.analysis import in_background, live, region_exists
@@ -40,6 +40,8 @@ BRIDGE_MATCHES_PER_FAMILY = 25
 
 # Bridges kept per pair of regions (callers slice this ranking; the cache key has no `first`).
 MAX_BRIDGES = 100
+# The matcher's parameters as the API names them.
+_FIELDS = {"family_id": "familyId"}
 
 
 def match_index(store: GraphStore) -> MatchIndex:
@@ -102,15 +104,16 @@ def peer_suggestions(
     (:mod:`graph_service.analytics.match_shortfall`)."""
     _may_match_for(store, principal, family_id)
     index = match_index(store)
-    found = index.matches(
-        family_id,
-        first=first,
-        scope=scope,
-        goal=goal,
-        include_cohort=include_cohort,
-        include_connected=include_connected,
-        any_language=any_language,
-    )
+    with fields_named(_FIELDS):
+        found = index.matches(
+            family_id,
+            first=first,
+            scope=scope,
+            goal=goal,
+            include_cohort=include_cohort,
+            include_connected=include_connected,
+            any_language=any_language,
+        )
     why = shortfall(
         index,
         family_id,
@@ -145,9 +148,13 @@ def cross_region_peers(
     _may_match_for(store, principal, family_id)
     index = match_index(store)
     # Ask for more than needed, then keep the peers who have done or can do what I need.
-    wide = index.matches(
-        family_id, first=min(100, first * 5), scope="other_regions", any_language=any_language
-    )
+    with fields_named(_FIELDS):
+        wide = index.matches(
+            family_id,
+            first=min(100, first * 5),
+            scope="other_regions",
+            any_language=any_language,
+        )
     found = [m for m in wide if _serves_me_across(m)][:first]
     why = []
     if len(found) < first:

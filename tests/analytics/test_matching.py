@@ -286,13 +286,13 @@ def test_first_truncates(index: MatchIndex) -> None:
 def test_unknown_family_is_not_found(index: MatchIndex) -> None:
     with pytest.raises(NotFound) as caught:
         index.matches("nobody")
-    assert caught.value.field == "familyId"
+    assert caught.value.field == "family_id"
 
 
 def test_family_without_matching_consent_may_not_ask(index: MatchIndex) -> None:
     with pytest.raises(Forbidden) as caught:
         index.matches("gus")
-    assert caught.value.field == "familyId"
+    assert caught.value.field == "family_id"
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def ratio(numerator: int, denominator: int) -> float | None:
 def check_options(window_days: int, start: date | None = None, end: date | None = None) -> None:
     problems = []
     if window_days < 0:
-        problems.append(FieldProblem("windowDays", "must be zero or more"))
+        problems.append(FieldProblem("window_days", "must be zero or more"))
     if start is not None and end is not None and start > end:
         problems.append(FieldProblem("start", "must not be after end"))
     if problems:
@@ -274,7 +274,7 @@ def cohort_ripple(
     check_options(window_days)
     info = graph.graph.get("cohorts", {}).get(cohort_id)
     if info is None:
-        raise NotFound("no such cohort", field="cohortId")
+        raise NotFound("no such cohort", field="cohort_id")
     members = sorted(m for m in info.members if m in graph)
     trees = [read_cascade(graph, m) for m in _top_members(graph, members)]
     cascades = tuple(_metrics(graph, tree, window_days, as_of) for tree in trees)
