@@ -7,7 +7,7 @@ Protocol (link prediction with hidden ties, Liben-Nowell & Kleinberg 2007)
    edge of a hidden pair is removed, and :class:`MatchIndex` is rebuilt on what remains.
 2. Every family that may ask (matching consent) and has at least one hidden partner it
    could be shown is evaluated. Its candidates are :meth:`MatchIndex.eligible_mask` with
-   ``scope="any"`` and ``include_cohort=True``: hidden help often runs inside a cohort, and
+   ``scope=Scope.ANY`` and ``include_cohort=True``: hidden help often runs inside a cohort, and
    leaving cohort mates out would make those ties unrecoverable for every method alike,
    which measures the filter, not the ranking. (``include_cohort=False`` evaluates the
    product's default instead: only ties to families outside one's cohort count.) Families it still has help ties with are
@@ -242,7 +242,7 @@ def _rankers(
         found = index.matches(
             index.family_ids[me],
             first=k,
-            scope="any",
+            scope=Scope.ANY,
             include_cohort=include_cohort,
             any_language=any_language,
         )
@@ -309,7 +309,7 @@ def evaluate(
         if not index.matchable[me]:
             continue
         eligible = index.eligible_mask(
-            me, scope="any", include_cohort=include_cohort, any_language=True
+            me, scope=Scope.ANY, include_cohort=include_cohort, any_language=True
         )
         truth = {p for p in partners[me] if eligible[p]}
         if not truth:
@@ -394,7 +394,7 @@ def time_queries(
     index: MatchIndex,
     family_ids: Sequence[str],
     *,
-    scope: Scope = "any",
+    scope: Scope = Scope.ANY,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Timing, Timing, Timing]:
     """p50/p99 of :meth:`MatchIndex.matches` and of the two floors over ``family_ids``.

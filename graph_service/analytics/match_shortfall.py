@@ -78,7 +78,7 @@ def shortfall(
     *,
     first: int,
     returned: int,
-    scope: Scope = "same_region",
+    scope: Scope = Scope.SAME_REGION,
     goal: str | None = None,
     include_cohort: bool = False,
     include_connected: bool = False,

@@ -111,7 +111,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, TypeAlias, get_args
+from enum import StrEnum
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -163,8 +164,15 @@ __all__ = [
 ]
 
 
-Scope: TypeAlias = Literal["same_region", "other_regions", "any"]
-SCOPES: tuple[str, ...] = get_args(Scope)
+class Scope(StrEnum):
+    """Where to look for peers: the asking family's region, the other regions, or both."""
+
+    SAME_REGION = "same_region"
+    OTHER_REGIONS = "other_regions"
+    ANY = "any"
+
+
+SCOPES: tuple[str, ...] = tuple(Scope)
 MAX_FIRST = 100
 DEFAULT_POOL = 200
 
@@ -407,7 +415,7 @@ class MatchIndex:
         family_id: str,
         *,
         first: int = 10,
-        scope: Scope = "same_region",
+        scope: Scope = Scope.SAME_REGION,
         goal: str | None = None,
         include_cohort: bool = False,
         include_connected: bool = False,

@@ -34,7 +34,7 @@ Outcomes per group:
 Descriptive only: differences between groups are not causal effects.
 
 >>> from graph_service.analytics.family_graph import build_family_graph
->>> result = outcomes_by_network(build_family_graph(families=[]), by="bridging")
+>>> result = outcomes_by_network(build_family_graph(families=[]), by=Grouping.BRIDGING)
 >>> result.families.row_keys
 ('bridging', 'not_bridging')
 >>> tercile_groups({"a": 0, "b": 0, "c": 0, "d": 2, "e": 5, "f": 9})
@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from enum import StrEnum
 
 import networkx as nx
 
@@ -57,14 +57,30 @@ from graph_service.analytics.family_graph import HELPED, FamilyGraph, edge_value
 from graph_service.analytics.network_summary import data_span, population, research_graph
 from models import GoalStatus
 
-Grouping = Literal["help_tie_tercile", "bridging", "cohort_size"]
-Stratum = Literal["none", "tenure", "region", "income_band"]
+
+class Grouping(StrEnum):
+    """How families are grouped by network position (the module doc defines each)."""
+
+    HELP_TIE_TERCILE = "help_tie_tercile"
+    BRIDGING = "bridging"
+    COHORT_SIZE = "cohort_size"
+
+
+class Stratum(StrEnum):
+    """How outcome groups are split further (each family in one row)."""
+
+    NONE = "none"
+    TENURE = "tenure"
+    REGION = "region"
+    INCOME_BAND = "income_band"
+
+
 GROUPS: Mapping[str, tuple[str, ...]] = {
-    "help_tie_tercile": ("low", "middle", "high"),
-    "bridging": ("bridging", "not_bridging"),
-    "cohort_size": ("none", "1-5", "6-8", "9+"),
+    Grouping.HELP_TIE_TERCILE: ("low", "middle", "high"),
+    Grouping.BRIDGING: ("bridging", "not_bridging"),
+    Grouping.COHORT_SIZE: ("none", "1-5", "6-8", "9+"),
 }
-STRATA: tuple[str, ...] = ("none", "tenure", "region", "income_band")
+STRATA: tuple[str, ...] = tuple(Stratum)
 TENURE_BANDS = ("0-5m", "6-11m", "12-23m", "24m+")
 INCOME_BANDS = ("1", "2", "3", "4", "5", "unknown")
 MOVES = ("up", "same", "down")
@@ -106,9 +122,9 @@ class Outcomes:
 def outcomes_by_network(
     graph: FamilyGraph,
     *,
-    by: Grouping = "help_tie_tercile",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
     region: str | None = None,
-    stratify: Stratum = "none",
+    stratify: Stratum = Stratum.NONE,
     as_of: date | None = None,
 ) -> Outcomes:
     """Outcome changes grouped by network position (see the module doc)."""

@@ -152,7 +152,7 @@ def cross_region_peers(
         wide = index.matches(
             family_id,
             first=min(100, first * 5),
-            scope="other_regions",
+            scope=Scope.OTHER_REGIONS,
             any_language=any_language,
         )
     found = [m for m in wide if _serves_me_across(m)][:first]
@@ -163,7 +163,7 @@ def cross_region_peers(
             family_id,
             first=first,
             returned=len(wide),
-            scope="other_regions",
+            scope=Scope.OTHER_REGIONS,
             any_language=any_language,
         )
         left_out = len(wide) - len([m for m in wide if _serves_me_across(m)])
@@ -199,7 +199,7 @@ def _directional(
 ) -> dict[tuple[str, str], PeerMatch]:
     found: dict[tuple[str, str], PeerMatch] = {}
     for family in families:
-        for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope="other_regions"):
+        for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope=Scope.OTHER_REGIONS):
             if index.profile(m.family_id).region == other:
                 found[(family, m.family_id)] = m
     return found

@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from graph_service.analytics.cohort_formation import (
     DEFAULT_LANGUAGE_SHARE,
@@ -246,13 +246,7 @@ def propose(
         max_size=high,
         seed=seed,
         language_share=language_share,
-        weights=ProposalWeights(
-            goals=weights.goals,
-            ties=weights.ties,
-            needs=weights.needs,
-            languages=weights.languages,
-            region=weights.region,
-        ),
+        weights=ProposalWeights(**asdict(weights)),
         quality=_figures(proposal),
     )
     retired = [

@@ -123,7 +123,7 @@ def outcome_release(
     principal: Principal | None,
     region: str | None,
     by: Grouping,
-    stratify: Stratum = "none",
+    stratify: Stratum = Stratum.NONE,
 ) -> Release:
     _check(store, principal, region)
     if by not in GROUPS:
@@ -270,8 +270,8 @@ def report_release(
     region: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    by: Grouping = "help_tie_tercile",
-    stratify: Stratum = "none",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
+    stratify: Stratum = Stratum.NONE,
 ) -> Release:
     if report == "network":
         return network_release(store, settings, principal, region, start, end)
@@ -301,8 +301,8 @@ def report_inputs(
     """The three releases the policymakers' report is drawn from (whole data span)."""
     return ReportInputs(
         network=network_release(store, settings, principal, region, None, None),
-        terciles=outcome_release(store, settings, principal, region, "help_tie_tercile"),
-        bridging=outcome_release(store, settings, principal, region, "bridging"),
+        terciles=outcome_release(store, settings, principal, region, Grouping.HELP_TIE_TERCILE),
+        bridging=outcome_release(store, settings, principal, region, Grouping.BRIDGING),
     )
 
 
@@ -316,8 +316,8 @@ def export(
     region: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    by: Grouping = "help_tie_tercile",
-    stratify: Stratum = "none",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
+    stratify: Stratum = Stratum.NONE,
 ) -> list[Path]:
     """Write a report's released tables as CSV or Parquet files (refuses unsafe tables)."""
     answer = report_release(store, settings, principal, report, region, start, end, by, stratify)

@@ -27,7 +27,7 @@ from graph_service.analytics.disclosure import (
     write_parquet,
 )
 from graph_service.analytics.network_summary import network_summary
-from graph_service.analytics.outcomes import outcomes_by_network
+from graph_service.analytics.outcomes import Grouping, outcomes_by_network
 from tests.analytics.random_family_graph import random_family_graph
 
 
@@ -204,7 +204,7 @@ def test_hidden_rectangle_is_safe_by_both_audits() -> None:
 def test_safe_summary_makes_every_research_table_safe(tmp_path: Path) -> None:
     graph = random_family_graph(150, 300, 3, seed=4, referrals=20)
     summary_tables = safe_summary(network_summary(graph, region="r1"), threshold=10)
-    outcome_tables = safe_summary(outcomes_by_network(graph, by="bridging"), threshold=10)
+    outcome_tables = safe_summary(outcomes_by_network(graph, by=Grouping.BRIDGING), threshold=10)
     for table in summary_tables + outcome_tables:
         assert_safe(table, 10)
         assert determined_cells(table) == []

@@ -257,18 +257,18 @@ def test_include_connected_brings_help_partners(index: MatchIndex) -> None:
 
 
 def test_scopes_and_cross_region_consent(index: MatchIndex) -> None:
-    assert _ids_scores(index.matches("ana", scope="any", any_language=True)) == [
+    assert _ids_scores(index.matches("ana", scope=Scope.ANY, any_language=True)) == [
         ("bo", 1.1071),
         ("hal", 1.0),
         ("eli", 0.5906),
         ("cy", 0.3536),
     ]
-    assert [m.family_id for m in index.matches("ana", scope="other_regions")] == ["hal"]
+    assert [m.family_id for m in index.matches("ana", scope=Scope.OTHER_REGIONS)] == ["hal"]
     # hal sees ana (both consented to cross-region) and ivy (same region) only.
-    assert _ids_scores(index.matches("hal", scope="any")) == [("ana", 1.0), ("ivy", 0.7071)]
+    assert _ids_scores(index.matches("hal", scope=Scope.ANY)) == [("ana", 1.0), ("ivy", 0.7071)]
     # ivy did not consent to cross-region: nobody from elsewhere, and invisible to ana.
-    assert index.matches("ivy", scope="other_regions") == []
-    assert [m.family_id for m in index.matches("ivy", scope="any")] == ["hal"]
+    assert index.matches("ivy", scope=Scope.OTHER_REGIONS) == []
+    assert [m.family_id for m in index.matches("ivy", scope=Scope.ANY)] == ["hal"]
 
 
 def test_goal_filter_keeps_pursuers_and_achievers(index: MatchIndex) -> None:
@@ -493,7 +493,7 @@ def test_rebuilding_gives_the_same_answer(graph: FamilyGraph) -> None:
     second = MatchIndex.build(graph.copy())
     for me in sorted(graph.nodes):
         if graph.nodes[me]["consent_matching"]:
-            assert first.matches(me, scope="any") == second.matches(me, scope="any")
+            assert first.matches(me, scope=Scope.ANY) == second.matches(me, scope=Scope.ANY)
 
 
 def test_matrices_are_float32_csr_with_unit_blocks(index: MatchIndex) -> None:
