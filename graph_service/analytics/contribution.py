@@ -85,7 +85,7 @@ def _clamp(value: float | None, high: float) -> float:
     return 0.0 if value is None else min(max(float(value), 0.0), high)
 
 
-def kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
+def _kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
     """``(u, v, key)`` of the help/referral records kept: top ``limit`` at both ends."""
     by_family: dict[str, list[tuple[bytes, tuple[str, str, Any]]]] = defaultdict(list)
     for u, v, key, data in graph.edges(keys=True, data=True):
@@ -109,7 +109,7 @@ def kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
 
 def bounded_graph(graph: FamilyGraph, bounds: Bounds) -> FamilyGraph:
     """A copy of ``graph`` with every family's contribution bounded (see the module doc)."""
-    kept = kept_records(graph, bounds.max_exchanges)
+    kept = _kept_records(graph, bounds.max_exchanges)
     cohort_kept: dict[str, set[str]] = {}
     members: dict[str, list[str]] = defaultdict(list)
     for node, cohort in node_values(graph, "cohort"):

@@ -42,10 +42,10 @@ UNITS = {"income": "%", "savings": "$", "debt": "$"}
 MISSED_MONTHS = 2
 
 
-def bin_labels(measure: str) -> tuple[str, ...]:
+def _bin_labels(measure: str) -> tuple[str, ...]:
     """Column names of a measure's bins.
 
-    >>> bin_labels("debt")[:2]
+    >>> _bin_labels("debt")[:2]
     ('< -5000$', '-5000$ to -2000$')
     """
     edges, unit = EDGES[measure], UNITS[measure]
@@ -131,7 +131,7 @@ def dollar_tables(
                     by,
                     f"{measure}_change",
                     rows,
-                    bin_labels(measure),
+                    _bin_labels(measure),
                     margins="both",
                 )
             )

@@ -79,7 +79,7 @@ class RegionInfo:
     longitude: float | None
 
 
-def family_attributes(family: Family) -> dict[str, Any]:
+def _family_attributes(family: Family) -> dict[str, Any]:
     """Node attributes of a family (without goals and cohort, which come from edges)."""
     return {
         "region": family.region_id,
@@ -119,7 +119,7 @@ def build_family_graph(
     """
     graph: FamilyGraph = nx.MultiDiGraph()
     for family in sorted(families, key=lambda f: f.id):
-        graph.add_node(family.id, **family_attributes(family), cohort=None, goals={})
+        graph.add_node(family.id, **_family_attributes(family), cohort=None, goals={})
     graph.graph["regions"] = {
         r.id: RegionInfo(r.name, r.latitude, r.longitude)
         for r in sorted(regions, key=lambda r: r.id)

@@ -139,10 +139,10 @@ def profile_of(attrs: Mapping[str, Any]) -> Profile:
     )
 
 
-def language_column(code: str) -> int | None:
+def _language_column(code: str) -> int | None:
     """The fixed column of an ISO 639 code of 2 or 3 lowercase letters (None otherwise).
 
-    >>> language_column("aa"), language_column("en"), language_column("aaa")
+    >>> _language_column("aa"), _language_column("en"), _language_column("aaa")
     (0, 117, 676)
     """
     if not 2 <= len(code) <= 3 or not code.isascii() or not code.isalpha() or not code.islower():
@@ -244,7 +244,7 @@ def _languages(profiles: Sequence[Profile]) -> sp.csr_matrix:
     indptr = [0]
     indices: list[int] = []
     for p in profiles:
-        columns = {language_column(code) for code in p.languages}
+        columns = {_language_column(code) for code in p.languages}
         indices.extend(sorted(c for c in columns if c is not None))
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)

@@ -193,13 +193,13 @@ def report_period(
     return quarter_period(start or first, end or last)
 
 
-def in_period(at: date | None, start: date | None, end: date | None) -> bool:
+def _in_period(at: date | None, start: date | None, end: date | None) -> bool:
     if at is None:
         return start is None and end is None
     return (start is None or at >= start) and (end is None or at <= end)
 
 
-def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> FamilyGraph:
+def _dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> FamilyGraph:
     """A copy of ``graph`` without help and referral edges dated outside ``[start, end]``."""
     kept: FamilyGraph = nx.MultiDiGraph()
     kept.graph.update(graph.graph)
@@ -207,7 +207,7 @@ def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> Fam
     kept.add_edges_from(
         (u, v, k, d)  # type: ignore[misc]  # the stubs miss the (u, v, key, data) form
         for u, v, k, d in graph.edges(keys=True, data=True)
-        if in_period(d.get("at"), start, end)
+        if _in_period(d.get("at"), start, end)
     )
     return kept
 
@@ -229,7 +229,7 @@ def ei_index(external: int, internal: int) -> float | None:
     return None if total == 0 else (external - internal) / total
 
 
-def binned_table(name: str, header: str, values: Iterable[int], bins: Sequence[Bin]) -> Table:
+def _binned_table(name: str, header: str, values: Iterable[int], bins: Sequence[Bin]) -> Table:
     counts = Counter(bin_of(v, bins) for v in values)
     rows = [(label, [Cell(counts[label])]) for label, _, _ in bins]
     return make_table(name, header, "measure", rows, ["count"], margins="columns")
@@ -254,7 +254,7 @@ def network_summary(
     """
     stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
-    research = dated_graph(research_graph(graph), start, end)
+    research = _dated_graph(research_graph(graph), start, end)
     ties = tie_graph(research)
     members = population(research, region)
     inside = set(members)
@@ -268,7 +268,7 @@ def network_summary(
         end=stated[1],
         families=Cell(len(members)),
         ties_by_kind=_ties_by_kind(incident),
-        degree_distribution=binned_table(
+        degree_distribution=_binned_table(
             "degree_distribution", "ties", (ties.degree(n) for n in members), DEGREE_BINS
         ),
         average_clustering=Cell(len(members), {VALUE: clustering}),
@@ -375,10 +375,10 @@ def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
     )
 
 
-def quarter_of(day: date) -> str:
+def _quarter_of(day: date) -> str:
     """``YYYY-Qn`` of a date.
 
-    >>> quarter_of(date(2025, 8, 1))
+    >>> _quarter_of(date(2025, 8, 1))
     '2025-Q3'
     """
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
@@ -408,7 +408,7 @@ def _help_by_quarter(
     for u, v, d in research.edges(data=True):
         if d["kind"] != HELPED or not (u in inside or v in inside) or d.get("at") is None:
             continue
-        row = counts.get(quarter_of(d["at"]))
+        row = counts.get(_quarter_of(d["at"]))
         if row is not None:
             row[0] += 1
             row[1] += float(d.get("hours") or 0.0)
@@ -426,7 +426,7 @@ def _families_by_quarter(
     """The population by the quarter each family joined (``earlier``: before the period)."""
     rows = ["earlier", *quarters(*period)]
     counts = Counter(
-        "earlier" if period[0] and joined < period[0] else quarter_of(joined)
+        "earlier" if period[0] and joined < period[0] else _quarter_of(joined)
         for joined in (research.nodes[n]["joined_at"] for n in members)
     )
     return make_table(

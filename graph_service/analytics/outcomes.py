@@ -167,7 +167,7 @@ def _grouping(
     members = population(research, region)
     cut_points = None
     if by == "help_tie_tercile":
-        degrees = help_degrees(graph, members)
+        degrees = _help_degrees(graph, members)
         grouped, cut_points = tercile_groups(degrees)
         group_of: Callable[[str], str] = grouped.__getitem__
     elif by == "bridging":
@@ -219,7 +219,7 @@ def _strata(
     return TENURE_BANDS, tenure
 
 
-def help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
+def _help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
     """Distinct families each member helped or was helped by, in ``graph``."""
     partners: dict[str, set[str]] = {node: set() for node in members}
     for u, v, kind in edge_values(graph, "kind"):
@@ -246,7 +246,7 @@ def tercile_groups(
     return groups, tuple(cuts)
 
 
-def is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
+def _is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
     """Has a tie to a family of another region, or of another cohort (both in cohorts)."""
     mine = graph.nodes[node]
     for other in ties[node]:
@@ -260,7 +260,7 @@ def is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
 
 def _bridging_grouper(graph: FamilyGraph) -> Callable[[str], str]:
     ties = tie_graph(graph)
-    return lambda node: "bridging" if is_bridging(graph, ties, node) else "not_bridging"
+    return lambda node: "bridging" if _is_bridging(graph, ties, node) else "not_bridging"
 
 
 def _cohort_size_grouper(graph: FamilyGraph) -> Callable[[str], str]:

@@ -182,7 +182,7 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
     return table
 
 
-def base_name(name: str) -> str:
+def _base_name(name: str) -> str:
     """A table's name without its stratification suffix (``families_by_bridging@region``)."""
     return name.split("@", 1)[0]
 
@@ -248,7 +248,7 @@ def _margin_names(cells: Sequence[Cell] | None) -> list[str]:
     return sorted({n for c in cells or () for n in c.derived if n in RATIOS})
 
 
-def noisy_table(
+def _noisy_table(
     table: Table, quantities: Mapping[str, float], epsilon: float, noise: NoiseSource
 ) -> Table:
     """One table with noise on its interior cells; margins and ratios recomputed from them."""
@@ -317,9 +317,9 @@ def privatize(
     """
     if epsilon <= 0:
         raise ValueError("epsilon must be > 0")
-    parts = [(t, quantities[base_name(t.name)]) for t in tables]
+    parts = [(t, quantities[_base_name(t.name)]) for t in tables]
     share = epsilon / sum(len(q) for _, q in parts)
-    return [suppress(noisy_table(t, q, share * len(q), noise), threshold) for t, q in parts]
+    return [suppress(_noisy_table(t, q, share * len(q), noise), threshold) for t, q in parts]
 
 
 def structural(table: Table, families: int | None, threshold: int) -> Table:

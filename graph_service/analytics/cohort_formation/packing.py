@@ -37,14 +37,14 @@ def cohort_sizes(n: int, min_size: int, max_size: int) -> list[int]:
     """
     counts = feasible_cohort_counts(n, min_size, max_size)
     if not counts:
-        raise problem("pool", size_reason(n, min_size, max_size))
+        raise problem("pool", _size_reason(n, min_size, max_size))
     ideal = 2 * n / (min_size + max_size)
     k = min(counts, key=lambda c: (abs(c - ideal), c))
     base, extra = divmod(n, k)
     return [base + 1] * extra + [base] * (k - extra)
 
 
-def size_reason(n: int, min_size: int, max_size: int) -> str:
+def _size_reason(n: int, min_size: int, max_size: int) -> str:
     if n < min_size:
         return f"{n} families cannot form a cohort of at least {min_size}"
     return f"{n} families cannot be split into cohorts of {min_size} to {max_size} families"
@@ -166,7 +166,7 @@ def _sub_multisets(counts: Sequence[int], room: int, top: int) -> Iterable[tuple
     return sorted(found, key=lambda m: (len(m), [-s for s in m]))
 
 
-def validated_blocks(
+def _validated_blocks(
     graph: FamilyGraph,
     pool: Sequence[str],
     min_size: int,
@@ -186,7 +186,7 @@ def checked_blocks(
     max_size: int,
     must_stay_together: Iterable[Collection[str]],
 ) -> tuple[list[str], list[list[str]]]:
-    """Like :func:`validated_blocks`, without checking that the pool can be split."""
+    """Like :func:`_validated_blocks`, without checking that the pool can be split."""
     if min_size < 1:
         raise problem("min_size", "must be at least 1")
     if max_size < min_size:
@@ -207,7 +207,7 @@ def checked_blocks(
 def require_split(n: int, blocks: Sequence[Sequence[str]], min_size: int, max_size: int) -> None:
     """Raise unless ``n`` families with these blocks can be split into valid cohorts."""
     if not feasible_cohort_counts(n, min_size, max_size):
-        raise problem("pool", size_reason(n, min_size, max_size))
+        raise problem("pool", _size_reason(n, min_size, max_size))
     in_blocks = sum(len(b) for b in blocks)
     if pack_blocks([len(b) for b in blocks], n - in_blocks, min_size, max_size) is None:
         raise problem(
