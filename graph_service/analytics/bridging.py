@@ -83,6 +83,27 @@ def ego_measures(adjacency: Adjacency, node: str) -> tuple[float, float]:
 
     ``adjacency`` maps each family to its tie partners: an undirected ``nx.Graph`` or, much
     faster, a ``dict`` of ``set`` s.
+
+    Parameters
+    ----------
+    adjacency : networkx.Graph or dict of str to set of str
+        Each family's tie partners.
+    node : str
+        A family with at least one tie.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Its effective size and its ego-network constraint.
+
+    References
+    ----------
+    Burt (1992); networkx ``effective_size`` and ``local_constraint``.
+
+    Examples
+    --------
+    >>> ego_measures({"a": {"b", "c"}, "b": {"a"}, "c": {"a"}}, "a")
+    (2.0, 0.5)
     """
     partners = set(adjacency[node])
     n = len(partners)
@@ -105,6 +126,24 @@ def whole_graph_measures(
     (module doc: sparse products, no per-node loop); ``nan`` for a node without ties, as
     networkx. ``adjacency`` must hold every tie partner of ``nodes`` among ``nodes``.
 
+    Parameters
+    ----------
+    adjacency : networkx.Graph or dict of str to set of str
+        Each family's tie partners, holding every partner of ``nodes`` among ``nodes``.
+    nodes : sequence of str
+        The families to measure.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        Effective size and constraint per node, ``nan`` for a node without ties.
+
+    References
+    ----------
+    Burt (1992); networkx ``algorithms.structuralholes``.
+
+    Examples
+    --------
     >>> whole_graph_measures({"a": {"b"}, "b": {"a", "c"}, "c": {"b"}}, ["a", "b", "c"])
     (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
     """
@@ -184,7 +223,37 @@ def bridging_families(
     graph: FamilyGraph, *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """The ``first`` best-ranked bridging families (of ``regions``, if given), measured on the
-    whole tie graph."""
+    whole tie graph.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    regions : set of str, optional
+        Rank only families of these regions (measures still use the whole tie graph).
+    first : int, default 20
+        How many families to return.
+
+    Returns
+    -------
+    list of BridgingFamily
+        Best first, by the ranking score of the module doc; ties by family id.
+
+    References
+    ----------
+    Burt, *Structural Holes* (1992), ch. 2; Borgatti, *Connections* 20 (1997).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(cohorts={})
+    >>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
+    ...                   ("x", {"region": "s", "cohort": None}),
+    ...                   ("y", {"region": "e", "cohort": None})])
+    >>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+    >>> [b.family_id for b in bridging_families(g, first=2)]
+    ['hub', 'x']
+    """
     return bridging_families_of_ties(tie_graph(graph), regions=regions, first=first)
 
 
@@ -192,7 +261,34 @@ def bridging_families_of_ties(
     ties: nx.Graph[str], *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """:func:`bridging_families` of the tie graph ``ties`` (:func:`tie_graph` of the family
-    graph, or the read model's equal one built from its columns)."""
+    graph, or the read model's equal one built from its columns).
+
+    Parameters
+    ----------
+    ties : networkx.Graph
+        The undirected tie graph, nodes carrying ``region``.
+    regions : set of str, optional
+        Rank only families of these regions.
+    first : int, default 20
+        How many families to return.
+
+    Returns
+    -------
+    list of BridgingFamily
+        As :func:`bridging_families`.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(cohorts={})
+    >>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
+    ...                   ("x", {"region": "s", "cohort": None}),
+    ...                   ("y", {"region": "e", "cohort": None})])
+    >>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> bridging_families_of_ties(tie_graph(g), first=1)[0].family_id
+    'hub'
+    """
     adjacency = {node: set(partners) for node, partners in ties.adjacency()}
     places = _Places(dict(node_values(ties, "region")), dict(node_values(ties, "cohort")))
     everyone = sorted(adjacency)

@@ -108,7 +108,28 @@ class Profile:
 
 
 def profile_of(attrs: Mapping[str, Any]) -> Profile:
-    """The profile of a family from its :data:`FamilyGraph` node attributes."""
+    """The profile of a family from its :data:`FamilyGraph` node attributes.
+
+    Parameters
+    ----------
+    attrs : Mapping of str to Any
+        The node attributes of one family (:func:`~graph_service.analytics.family_graph.build_family_graph`).
+
+    Returns
+    -------
+    Profile
+        What matching knows of the family.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Family
+    >>> a = Family(id="a", name="A", region_id="r", household_size=3, income_band=2,
+    ...            joined_at=date(2025, 1, 1))
+    >>> profile_of(build_family_graph(families=[a]).nodes["a"]).region
+    'r'
+    """
     goals: Mapping[str, GoalState] = attrs.get("goals", {})
     active = frozenset(g for g, s in goals.items() if s.status == GoalStatus.ACTIVE)
     achieved = tuple(

@@ -85,7 +85,35 @@ def shortfall(
     any_language: bool = False,
 ) -> list[Shortfall]:
     """The reasons (module docstring) an answer of ``returned`` < ``first`` peers is short;
-    ``[]`` when it is not short."""
+    ``[]`` when it is not short.
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index that answered.
+    family_id : str
+        The asking family.
+    first : int
+        How many peers were asked for.
+    returned : int
+        How many the answer has.
+    scope, goal, include_cohort, include_connected, any_language
+        The arguments of the question (:meth:`MatchIndex.matches`).
+
+    Returns
+    -------
+    list of Shortfall
+        Each reason with the number of families it concerns; ``[]`` when ``returned >= first``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> from graph_service.analytics.match_eval import random_family_graph
+    >>> index = MatchIndex.build(random_family_graph(10, seed=1))
+    >>> shortfall(index, index.family_ids[0], first=5, returned=5)
+    []
+    """
     if returned >= first:
         return []
     me = index.family_position(family_id)

@@ -147,13 +147,65 @@ def _count_shared_cohorts(
 
 
 def region_graph(graph: FamilyGraph) -> RegionGraph:
-    """Aggregate the family ties of ``graph`` to regions (see the module doc)."""
+    """Aggregate the family ties of ``graph`` to regions (see the module doc).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    RegionGraph
+        The regions with their internal and external ties, and the links between regions.
+
+    References
+    ----------
+    Krackhardt & Stern, "Informal networks and organizational crises", *Social Psychology
+    Quarterly* 51 (1988) (the E-I index).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Family, Helped
+    >>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
+    ...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
+    >>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
+    ...                        kind="childcare", at=date(2025, 2, 1))])
+    >>> sorted(region_graph(g).regions)
+    ['n', 's']
+    """
     return region_graph_of_ties(tie_graph(graph))
 
 
 def region_graph_of_ties(ties: nx.Graph[str]) -> RegionGraph:
     """:func:`region_graph` of the tie graph ``ties`` (:func:`tie_graph` of the family graph,
-    or the read model's equal one built from its columns)."""
+    or the read model's equal one built from its columns).
+
+    Parameters
+    ----------
+    ties : networkx.Graph
+        The undirected tie graph, nodes carrying ``region``.
+
+    Returns
+    -------
+    RegionGraph
+        As :func:`region_graph`.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Family, Helped
+    >>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
+    ...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
+    >>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
+    ...                        kind="childcare", at=date(2025, 2, 1))])
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> region_graph_of_ties(tie_graph(g)).links[0].regions
+    ('n', 's')
+    """
     graph = ties
     region_of: dict[str, str] = dict(node_values(graph, "region"))
     region_ids = sorted(set(graph.graph.get("regions", {})) | set(region_of.values()))
