@@ -61,6 +61,45 @@ def propose_cohorts(
     ``max_size``) when the pool has duplicated or unknown ids or families without matching
     consent, when fewer than ``min_size`` families could be placed, or when a
     must-stay-together group is larger than ``max_size`` or the groups cannot be kept whole.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    pool : sequence of str
+        The families to split (each must have consented to matching).
+    min_size, max_size : int, default 6 and 8
+        Cohort sizes allowed.
+    weights : FormationWeights, optional
+        The objective's weights (default: :class:`FormationWeights`).
+    seed : int, default 0
+        Seed of every random choice.
+    must_stay_together : iterable of collections of str
+        Groups kept in one cohort (pending invitations).
+    language_share : float, default 0.5
+        The language rule (0 turns it off).
+
+    Returns
+    -------
+    Proposal
+        The cohorts with their rationale, the families left over with the reason, and the
+        quality figures.
+
+    References
+    ----------
+    Blondel et al., "Fast unfolding of communities in large networks", *J. Stat. Mech.*
+    (2008) (Louvain seeding); the package doc for the objective and the local search.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Consent, Family
+    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
+    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
+    ...             for i in range(12)]
+    >>> g = build_family_graph(families=families)
+    >>> [len(c.members) for c in propose_cohorts(g, sorted(g), min_size=6, max_size=6).cohorts]
+    [6, 6]
     """
     weights = weights or FormationWeights()
     if not 0.0 <= language_share <= 1.0:
@@ -131,7 +170,31 @@ def _left_over(
 
 
 def describe(graph: FamilyGraph, members: Sequence[str]) -> ProposedCohort:
-    """What ``members`` have in common (:class:`CohortRationale`), as neutral data."""
+    """What ``members`` have in common (:class:`CohortRationale`), as neutral data.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    members : sequence of str
+        One cohort's families.
+
+    Returns
+    -------
+    ProposedCohort
+        The members with their :class:`CohortRationale`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Consent, Family
+    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
+    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
+    ...             for i in range(12)]
+    >>> g = build_family_graph(families=families)
+    >>> describe(g, ["f00", "f01"]).rationale.ties_kept
+    0
+    """
     goal_counts: dict[str, int] = {}
     for m in members:
         for goal in counted_goals(graph.nodes[m]["goals"]):
@@ -152,7 +215,31 @@ def describe(graph: FamilyGraph, members: Sequence[str]) -> ProposedCohort:
 
 
 def needs_met(graph: FamilyGraph, members: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """(need, members whose need a cohort-mate's strength meets), most met first."""
+    """(need, members whose need a cohort-mate's strength meets), most met first.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    members : sequence of str
+        One cohort's families.
+
+    Returns
+    -------
+    tuple of (str, int)
+        Each need with the number of members whose need a cohort-mate's strength meets.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Consent, Family
+    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
+    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
+    ...             for i in range(12)]
+    >>> g = build_family_graph(families=families)
+    >>> needs_met(g, ["f00", "f01"])
+    ()
+    """
     met: dict[str, int] = {}
     for m in members:
         for need in graph.nodes[m]["needs"]:
@@ -168,7 +255,33 @@ def quality(
     min_size: int = 6,
     max_size: int = 8,
 ) -> ProposalQuality:
-    """Quality figures of any partition (see :class:`ProposalQuality`)."""
+    """Quality figures of any partition (see :class:`ProposalQuality`).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    cohorts : sequence of sequence of str
+        Any partition of a pool.
+    min_size, max_size : int, default 6 and 8
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    ProposalQuality
+        Sizes valid, mean goal similarity, ties kept and the language figures.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Consent, Family
+    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
+    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
+    ...             for i in range(12)]
+    >>> g = build_family_graph(families=families)
+    >>> quality(g, [sorted(g)[:6], sorted(g)[6:]]).sizes_valid
+    True
+    """
     goals = {m: counted_goals(graph.nodes[m]["goals"]) for c in cohorts for m in c}
     similarities = [
         jaccard(goals[x], goals[y]) for c in cohorts for i, x in enumerate(c) for y in c[i + 1 :]
@@ -206,6 +319,27 @@ def quality(
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """``|a & b| / |a | b|``, 0 when both are empty."""
+    """``|a & b| / |a | b|``, 0 when both are empty.
+
+    Parameters
+    ----------
+    a, b : frozenset of str
+        Two sets.
+
+    Returns
+    -------
+    float
+        The Jaccard index.
+
+    References
+    ----------
+    Jaccard, "Étude comparative de la distribution florale", *Bull. Soc. Vaud. Sci. Nat.*
+    37 (1901).
+
+    Examples
+    --------
+    >>> jaccard(frozenset("ab"), frozenset("bc")), jaccard(frozenset(), frozenset())
+    (0.3333333333333333, 0.0)
+    """
     union = len(a | b)
     return len(a & b) / union if union else 0.0
