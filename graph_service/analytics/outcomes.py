@@ -127,7 +127,37 @@ def outcomes_by_network(
     stratify: Stratum = Stratum.NONE,
     as_of: date | None = None,
 ) -> Outcomes:
-    """Outcome changes grouped by network position (see the module doc)."""
+    """Outcome changes grouped by network position (see the module doc).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    by : Grouping, default Grouping.HELP_TIE_TERCILE
+        The network position that groups families.
+    region : str, optional
+        Only families of this region.
+    stratify : Stratum, default Stratum.NONE
+        How groups are split further.
+    as_of : datetime.date, optional
+        The day tenure is counted to (default: the data's last day).
+
+    Returns
+    -------
+    Outcomes
+        The tables of families, income moves and goals by group.
+
+    References
+    ----------
+    Chetty et al., "Social capital I", *Nature* 608 (2022) (network position and
+    economic outcomes).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> outcomes_by_network(build_family_graph(families=[])).families.row_keys
+    ('low', 'middle', 'high')
+    """
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPS)}")
     if stratify not in STRATA:
@@ -181,7 +211,28 @@ def position_groups(
     graph: FamilyGraph, by: Grouping, region: str | None = None
 ) -> dict[str, list[str]]:
     """The research population (families who consented, of ``region``) by network position
-    (the groups of :func:`outcomes_by_network`, in their fixed order)."""
+    (the groups of :func:`outcomes_by_network`, in their fixed order).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    by : Grouping
+        The network position.
+    region : str, optional
+        Only families of this region.
+
+    Returns
+    -------
+    dict of str to list of str
+        Each group's families, groups in their fixed order.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> position_groups(build_family_graph(families=[]), Grouping.BRIDGING)
+    {'bridging': [], 'not_bridging': []}
+    """
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPS)}")
     members, group_of, _ = _grouping(graph, research_graph(graph), by, region)
@@ -234,7 +285,23 @@ def _help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
 def tercile_groups(
     degrees: Mapping[str, int],
 ) -> tuple[dict[str, str], tuple[tuple[int, int], ...]]:
-    """Equal-sized terciles by ``(degree, sha256(id))`` rank; each group's (min, max) degree."""
+    """Equal-sized terciles by ``(degree, sha256(id))`` rank; each group's (min, max) degree.
+
+    Parameters
+    ----------
+    degrees : Mapping of str to int
+        Each family's help-tie degree.
+
+    Returns
+    -------
+    tuple of (dict of str to str, tuple of (int, int))
+        Each family's group (``low``, ``middle``, ``high``) and each group's degree range.
+
+    Examples
+    --------
+    >>> tercile_groups({"a": 1, "b": 2, "c": 3})
+    ({'a': 'low', 'b': 'middle', 'c': 'high'}, ((1, 1), (2, 2), (3, 3)))
+    """
     ranked = sorted(degrees, key=lambda n: (degrees[n], rank_key("tercile", n)))
     n = len(ranked)
     labels = GROUPS["help_tie_tercile"]

@@ -18,7 +18,8 @@ import strawberry
 from strawberry.types import Info
 
 from graph_service.analytics.bridging import BridgingFamily as BridgingModel
-from graph_service.analytics.disclosure import Table, to_records
+from graph_service.analytics.disclosure import Table
+from graph_service.analytics.disclosure_export import to_records
 from graph_service.analytics.outcomes import Grouping, Stratum
 from graph_service.analytics.privacy import COUNT, interval95
 from graph_service.analytics.region_graph import RegionGraph as RegionGraphModel

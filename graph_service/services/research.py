@@ -28,9 +28,8 @@ from graph_service.analytics.disclosure import (
     Table,
     figures_table,
     make_table,
-    write_csv,
-    write_parquet,
 )
+from graph_service.analytics.disclosure_export import write_csv, write_parquet
 from graph_service.analytics.dollar_outcomes import dollar_tables
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.network_summary import (

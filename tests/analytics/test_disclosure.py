@@ -17,15 +17,13 @@ from graph_service.analytics.disclosure import (
     DisclosureError,
     Margins,
     Table,
-    _grid,
     assert_safe,
+    cells_by_position,
     make_table,
     safe_summary,
     suppress,
-    to_records,
-    write_csv,
-    write_parquet,
 )
+from graph_service.analytics.disclosure_export import to_records, write_csv, write_parquet
 from graph_service.analytics.network_summary import network_summary
 from graph_service.analytics.outcomes import Grouping, outcomes_by_network
 from tests.analytics.random_family_graph import random_family_graph
@@ -48,7 +46,7 @@ def determined_cells(table: Table) -> list[tuple[int, int]]:
     Extended grid x[i][j], i <= R, j <= C (index R / C = totals); every row i: sum_j<C x_ij
     = x_iC; every column j: sum_i<R x_ij = x_Rj. Unknowns: suppressed or unpublished cells.
     A cell u is determined iff e_u lies in the row space of the unknowns' coefficients."""
-    grid = _grid(table)
+    grid = cells_by_position(table)
     height, width = table.height, table.width
     positions = sorted(grid)
     index = {p: k for k, p in enumerate(positions)}
@@ -177,7 +175,7 @@ def test_after_suppression_no_small_cell_and_nothing_recoverable(table: Table, t
     safe = suppress(table, t)
     assert_safe(safe, t)
     assert determined_cells(safe) == []  # independent of the bridge criterion
-    original, published = _grid(table), _grid(safe)
+    original, published = cells_by_position(table), cells_by_position(safe)
     for position, cell in published.items():
         if cell is None:
             continue

@@ -33,7 +33,6 @@ N-block = cooking * 0.4. By hand:
 
 from __future__ import annotations
 
-import doctest
 import math
 from datetime import date
 from typing import Any
@@ -44,7 +43,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_service.analytics import matching
 from graph_service.analytics.family_graph import FamilyGraph, GoalState, build_family_graph
 from graph_service.analytics.matching import (
     ComplementaryStrengths,
@@ -501,11 +499,6 @@ def test_matrices_are_float32_csr_with_unit_blocks(index: MatchIndex) -> None:
     ana = index.position["ana"]
     # unit blocks: active, strengths, needs, situation, languages (achieved and text empty)
     assert float(index.matrix[ana].multiply(index.matrix[ana]).sum()) == pytest.approx(5.0)
-
-
-def test_module_doctest_holds() -> None:
-    result = doctest.testmod(matching)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_a_peers_score_reveals_at_most_its_household_band() -> None:
