@@ -30,7 +30,7 @@ Source: the program rules of :mod:`graph_service.analytics.matching`.
 Example
 -------
 >>> from graph_service.analytics.matching import MatchIndex
->>> from graph_service.analytics.match_eval import random_family_graph
+>>> from graph_service.analytics.match_random import random_family_graph
 >>> index = MatchIndex.build(random_family_graph(40, seed=3))
 >>> me = next(f for f in index.family_ids if index.matchable[index.position[f]])
 >>> found = index.matches(me, first=100)
@@ -109,7 +109,7 @@ def shortfall(
     --------
     >>> import networkx as nx
     >>> from graph_service.analytics.matching import MatchIndex
-    >>> from graph_service.analytics.match_eval import random_family_graph
+    >>> from graph_service.analytics.match_random import random_family_graph
     >>> index = MatchIndex.build(random_family_graph(10, seed=1))
     >>> shortfall(index, index.family_ids[0], first=5, returned=5)
     []

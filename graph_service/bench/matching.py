@@ -23,7 +23,8 @@ import httpx
 from pydantic import SecretStr
 
 from graph_service.analytics.family_graph import graph_of
-from graph_service.analytics.match_eval import evaluate, time_queries
+from graph_service.analytics.match_eval import evaluate
+from graph_service.analytics.match_timing import time_queries
 from graph_service.analytics.matching import MatchIndex, Scope
 from graph_service.auth import Role, issue_token
 from graph_service.bench import BenchContext, Measurement, bench_case

@@ -15,12 +15,14 @@ from graph_service.analytics.match_eval import (
     EvalReport,
     EvalRow,
     evaluate,
-    fit_sklearn_floor,
     help_pairs,
     hide_help_ties,
-    numpy_floor,
     precision_recall_ndcg,
-    random_family_graph,
+)
+from graph_service.analytics.match_random import random_family_graph
+from graph_service.analytics.match_timing import (
+    fit_sklearn_floor,
+    numpy_floor,
     sklearn_bruteforce_floor,
 )
 from graph_service.analytics.matching import MatchIndex
