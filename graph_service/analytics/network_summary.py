@@ -148,19 +148,70 @@ class NetworkSummary:
 
 
 def research_graph(graph: FamilyGraph) -> FamilyGraph:
-    """The subgraph of families that consented to research use (graph attributes kept)."""
+    """The subgraph of families that consented to research use (graph attributes kept).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    FamilyGraph
+        A view of the families with research consent.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> research_graph(empty).number_of_nodes()
+    0
+    """
     consenting = [n for n, d in graph.nodes(data=True) if d.get("consent_research")]
     view: FamilyGraph = graph.subgraph(consenting)
     return view
 
 
 def population(graph: FamilyGraph, region: str | None) -> list[str]:
+    """The families of ``region`` (all with ``None``), sorted.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str or None
+        A region id.
+
+    Returns
+    -------
+    list of str
+        Family ids.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> population(empty, None)
+    []
+    """
     return sorted(n for n, d in graph.nodes(data=True) if region is None or d["region"] == region)
 
 
 def quarter_period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
     """Widen ``[start, end]`` to whole calendar quarters.
 
+    Parameters
+    ----------
+    start, end : datetime.date or None
+        The period asked for.
+
+    Returns
+    -------
+    tuple of (datetime.date or None, datetime.date or None)
+        The first day of ``start``'s quarter and the last of ``end``'s.
+
+    Examples
+    --------
     >>> quarter_period(date(2025, 2, 14), date(2025, 5, 1))
     (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
     """
@@ -174,7 +225,25 @@ def quarter_period(start: date | None, end: date | None) -> tuple[date | None, d
 
 
 def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
-    """First and last date in the data: joins, help and referrals (None: no dates at all)."""
+    """First and last date in the data: joins, help and referrals (None: no dates at all).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    tuple of (datetime.date or None, datetime.date or None)
+        The first and last date of joins, help and referrals.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> data_span(empty)
+    (None, None)
+    """
     dates: list[date] = [d for _, d in node_values(graph, "joined_at") if d is not None]
     dates += [d for _, _, d in edge_values(graph, "at") if d is not None]
     return (min(dates), max(dates)) if dates else (None, None)
@@ -186,6 +255,20 @@ def report_period(
     """The period a report covers: the dates asked for, else the data's own span, widened to
     whole quarters (so a report always states its period when the data has any date).
 
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    start, end : datetime.date or None
+        The period asked for.
+
+    Returns
+    -------
+    tuple of (datetime.date or None, datetime.date or None)
+        The period, in whole quarters.
+
+    Examples
+    --------
     >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
     (datetime.date(2025, 1, 1), None)
     """
@@ -213,6 +296,25 @@ def _dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> Fa
 
 
 def bin_of(value: int, bins: Sequence[Bin]) -> str:
+    """The label of the bin that holds ``value``.
+
+    Parameters
+    ----------
+    value : int
+        A count (a degree, a cascade size).
+    bins : sequence of (str, int, int or None)
+        Each bin's label, lowest and highest value (``None``: no upper end).
+
+    Returns
+    -------
+    str
+        The label. Raises ``ValueError`` when no bin holds ``value``.
+
+    Examples
+    --------
+    >>> bin_of(7, [("0", 0, 0), ("1-5", 1, 5), ("6+", 6, None)])
+    '6+'
+    """
     for label, low, high in bins:
         if value >= low and (high is None or value <= high):
             return label
@@ -222,6 +324,24 @@ def bin_of(value: int, bins: Sequence[Bin]) -> str:
 def ei_index(external: int, internal: int) -> float | None:
     """Krackhardt & Stern's E-I index; ``None`` with no ties.
 
+    Parameters
+    ----------
+    external : int
+        Ties leaving the group.
+    internal : int
+        Ties inside it.
+
+    Returns
+    -------
+    float or None
+        ``(E - I) / (E + I)``, from -1 (all inside) to 1 (all outside).
+
+    References
+    ----------
+    Krackhardt & Stern, *Social Psychology Quarterly* 51 (1988).
+
+    Examples
+    --------
     >>> ei_index(3, 1)
     0.5
     """
@@ -251,6 +371,36 @@ def network_summary(
 
     ``structure=False`` skips the structural measures (clustering, Louvain, economic
     connectedness: ``None`` / empty), for a pass that only needs the count tables.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str, optional
+        Only families of this region.
+    start, end : datetime.date, optional
+        The period, widened to whole quarters.
+    seed : int, default 0
+        Seed of Louvain.
+    structure : bool, default True
+        Whether to compute the structural measures.
+
+    Returns
+    -------
+    NetworkSummary
+        The research population's tables and structural measures.
+
+    References
+    ----------
+    Blondel et al., *J. Stat. Mech.* (2008) (Louvain); Chetty et al. (2022);
+    Krackhardt & Stern (1988).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> network_summary(empty, structure=False).families.count
+    0
     """
     stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
@@ -387,6 +537,18 @@ def _quarter_of(day: date) -> str:
 def quarters(start: date | None, end: date | None) -> list[str]:
     """Every quarter from ``start``'s to ``end``'s (none without both dates).
 
+    Parameters
+    ----------
+    start, end : datetime.date or None
+        The period.
+
+    Returns
+    -------
+    list of str
+        ``YYYY-Qn`` labels.
+
+    Examples
+    --------
     >>> quarters(date(2025, 11, 1), date(2026, 2, 1))
     ['2025-Q4', '2026-Q1']
     """
@@ -441,6 +603,23 @@ def _families_by_quarter(
 def median_split(bands: Iterable[int]) -> tuple[int, float]:
     """The median band ``m`` and the share ``q`` of band ``m`` lying above the median.
 
+    Parameters
+    ----------
+    bands : iterable of int
+        The income bands of a population.
+
+    Returns
+    -------
+    tuple of (int, float)
+        The median band and the share of it counted above the median.
+
+    References
+    ----------
+    Chetty et al. (2022), supplementary methods (economic connectedness with coarse
+    income ranks).
+
+    Examples
+    --------
     >>> median_split([1, 2, 2, 3])  # N=4, m=2, B=1, A=2: q = (1 + 2 - 2) / 2
     (2, 0.5)
     """
@@ -457,7 +636,35 @@ def median_split(bands: Iterable[int]) -> tuple[int, float]:
 def economic_connectedness(
     research: FamilyGraph, ties: nx.Graph[str], members: Sequence[str]
 ) -> Cell:
-    """EC of ``members`` (see module doc); count = below-median families with a tie."""
+    """EC of ``members`` (see module doc); count = below-median families with a tie.
+
+    Parameters
+    ----------
+    research : FamilyGraph
+        The research population's graph.
+    ties : networkx.Graph
+        Its tie graph.
+    members : sequence of str
+        The families measured.
+
+    Returns
+    -------
+    Cell
+        ``count``: below-median families with a tie; derived ``value``: the EC.
+
+    References
+    ----------
+    Chetty et al., "Social capital I: measurement and associations with economic
+    mobility", *Nature* 608 (2022).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> import networkx as nx
+    >>> economic_connectedness(empty, nx.Graph(), []).count
+    0
+    """
     if research.number_of_nodes() == 0:
         return Cell(0, {VALUE: None})
     median, above_share = median_split(b for _, b in node_values(research, "income_band"))

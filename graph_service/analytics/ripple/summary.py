@@ -241,6 +241,42 @@ def ripple_summary(
     index of every cascade follows as ``n * D - Q`` with ``D`` the sum of subtree sizes below
     the root (= sum of depths) and ``Q`` the sum of their squares. No recursion, no per-seed
     traversal.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str, optional
+        Only cascades seeded in this region.
+    start, end : datetime.date, optional
+        Only seeds that joined in this period.
+    window_days : int, default DEFAULT_WINDOW_DAYS
+        Recruits within this many days count as fast.
+    as_of : datetime.date
+        Today.
+    top : int, default 10
+        How many of the largest cascades to list.
+
+    Returns
+    -------
+    RippleSummary
+        Cascade counts, the size distribution, joins by month and the largest cascades.
+
+    References
+    ----------
+    Goel et al. (2016); Wiener (1947).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from datetime import date
+    >>> g = nx.MultiDiGraph()
+    >>> for fam in "abc":
+    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
+    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
+    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> ripple_summary(g, as_of=date(2025, 1, 1)).size_distribution["3-5"]
+    1
     """
     check_options(window_days, start, end)
     forest = _read_forest(graph)
@@ -265,7 +301,40 @@ def baseline_summary(
 ) -> RippleSummary:
     """:func:`ripple_summary` computed the straightforward way, for benchmarks and
     cross-checks: a breadth-first search from every seed and ``networkx.wiener_index``
-    (all-pairs shortest paths, quadratic in the cascade size) on every cascade tree."""
+    (all-pairs shortest paths, quadratic in the cascade size) on every cascade tree.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str, optional
+        Only cascades seeded in this region.
+    start, end : datetime.date, optional
+        Only seeds that joined in this period.
+    window_days : int, default DEFAULT_WINDOW_DAYS
+        As :func:`ripple_summary`.
+    as_of : datetime.date
+        Today.
+    top : int, default 10
+        How many of the largest cascades to list.
+
+    Returns
+    -------
+    RippleSummary
+        Equal to :func:`ripple_summary`'s.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from datetime import date
+    >>> g = nx.MultiDiGraph()
+    >>> for fam in "abc":
+    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
+    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
+    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> baseline_summary(g, as_of=date(2025, 1, 1)) == ripple_summary(g, as_of=date(2025, 1, 1))
+    True
+    """
     check_options(window_days, start, end)
     window = timedelta(days=window_days)
 
