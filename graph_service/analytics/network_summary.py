@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 import networkx as nx
@@ -68,6 +68,12 @@ from graph_service.analytics.family_graph import (
     edge_values,
     node_values,
     tie_graph,
+)
+from graph_service.analytics.periods import (
+    quarter_of,
+    quarter_period,
+    quarters,
+    report_period,
 )
 from models import vocabulary
 
@@ -195,85 +201,6 @@ def population(graph: FamilyGraph, region: str | None) -> list[str]:
     []
     """
     return sorted(n for n, d in graph.nodes(data=True) if region is None or d["region"] == region)
-
-
-def quarter_period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    """Widen ``[start, end]`` to whole calendar quarters.
-
-    Parameters
-    ----------
-    start, end : datetime.date or None
-        The period asked for.
-
-    Returns
-    -------
-    tuple of (datetime.date or None, datetime.date or None)
-        The first day of ``start``'s quarter and the last of ``end``'s.
-
-    Examples
-    --------
-    >>> quarter_period(date(2025, 2, 14), date(2025, 5, 1))
-    (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
-    """
-    first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1) if start else None
-    if end is None:
-        return first, None
-    next_quarter_month = 3 * ((end.month - 1) // 3) + 4
-    year = end.year + (next_quarter_month > 12)
-    last = date(year, (next_quarter_month - 1) % 12 + 1, 1) - timedelta(days=1)
-    return first, last
-
-
-def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
-    """First and last date in the data: joins, help and referrals (None: no dates at all).
-
-    Parameters
-    ----------
-    graph : FamilyGraph
-        The family multigraph.
-
-    Returns
-    -------
-    tuple of (datetime.date or None, datetime.date or None)
-        The first and last date of joins, help and referrals.
-
-    Examples
-    --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> empty = build_family_graph(families=[])
-    >>> data_span(empty)
-    (None, None)
-    """
-    dates: list[date] = [d for _, d in node_values(graph, "joined_at") if d is not None]
-    dates += [d for _, _, d in edge_values(graph, "at") if d is not None]
-    return (min(dates), max(dates)) if dates else (None, None)
-
-
-def report_period(
-    graph: FamilyGraph, start: date | None, end: date | None
-) -> tuple[date | None, date | None]:
-    """The period a report covers: the dates asked for, else the data's own span, widened to
-    whole quarters (so a report always states its period when the data has any date).
-
-    Parameters
-    ----------
-    graph : FamilyGraph
-        The family multigraph.
-    start, end : datetime.date or None
-        The period asked for.
-
-    Returns
-    -------
-    tuple of (datetime.date or None, datetime.date or None)
-        The period, in whole quarters.
-
-    Examples
-    --------
-    >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
-    (datetime.date(2025, 1, 1), None)
-    """
-    first, last = data_span(graph)
-    return quarter_period(start or first, end or last)
 
 
 def _in_period(at: date | None, start: date | None, end: date | None) -> bool:
@@ -525,43 +452,6 @@ def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
     )
 
 
-def _quarter_of(day: date) -> str:
-    """``YYYY-Qn`` of a date.
-
-    >>> _quarter_of(date(2025, 8, 1))
-    '2025-Q3'
-    """
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def quarters(start: date | None, end: date | None) -> list[str]:
-    """Every quarter from ``start``'s to ``end``'s (none without both dates).
-
-    Parameters
-    ----------
-    start, end : datetime.date or None
-        The period.
-
-    Returns
-    -------
-    list of str
-        ``YYYY-Qn`` labels.
-
-    Examples
-    --------
-    >>> quarters(date(2025, 11, 1), date(2026, 2, 1))
-    ['2025-Q4', '2026-Q1']
-    """
-    if start is None or end is None:
-        return []
-    found = []
-    year, quarter = start.year, (start.month - 1) // 3
-    while (year, quarter) <= (end.year, (end.month - 1) // 3):
-        found.append(f"{year}-Q{quarter + 1}")
-        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
-    return found
-
-
 def _help_by_quarter(
     research: FamilyGraph, inside: set[str], period: tuple[date | None, date | None]
 ) -> Table:
@@ -570,7 +460,7 @@ def _help_by_quarter(
     for u, v, d in research.edges(data=True):
         if d["kind"] != HELPED or not (u in inside or v in inside) or d.get("at") is None:
             continue
-        row = counts.get(_quarter_of(d["at"]))
+        row = counts.get(quarter_of(d["at"]))
         if row is not None:
             row[0] += 1
             row[1] += float(d.get("hours") or 0.0)
@@ -588,7 +478,7 @@ def _families_by_quarter(
     """The population by the quarter each family joined (``earlier``: before the period)."""
     rows = ["earlier", *quarters(*period)]
     counts = Counter(
-        "earlier" if period[0] and joined < period[0] else _quarter_of(joined)
+        "earlier" if period[0] and joined < period[0] else quarter_of(joined)
         for joined in (research.nodes[n]["joined_at"] for n in members)
     )
     return make_table(

@@ -54,7 +54,8 @@ import networkx as nx
 from graph_service.analytics.contribution import ALL_COHORTS, rank_key
 from graph_service.analytics.disclosure import Cell, Table, make_table
 from graph_service.analytics.family_graph import HELPED, FamilyGraph, edge_values, tie_graph
-from graph_service.analytics.network_summary import data_span, population, research_graph
+from graph_service.analytics.network_summary import population, research_graph
+from graph_service.analytics.periods import data_span
 from models import GoalStatus
 
 

@@ -35,8 +35,6 @@ from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.network_summary import (
     STRUCTURAL,
     network_summary,
-    quarter_period,
-    report_period,
     research_graph,
 )
 from graph_service.analytics.outcomes import (
@@ -47,6 +45,7 @@ from graph_service.analytics.outcomes import (
     outcomes_by_network,
     position_groups,
 )
+from graph_service.analytics.periods import quarter_period, report_period
 from graph_service.analytics.region_graph import region_graph
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound, ValidationFailed

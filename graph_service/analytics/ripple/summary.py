@@ -11,15 +11,13 @@ from datetime import date, timedelta
 import networkx as nx
 
 from graph_service.analytics.family_graph import REFERRED, FamilyGraph
-from graph_service.analytics.ripple.cascade import (
+from graph_service.analytics.ripple.cascade import join_date, recruits_of, referrer_of
+from graph_service.analytics.ripple.measures import (
     check_options,
-    join_date,
     month_of,
     month_span,
     ratio,
-    recruits_of,
     referral_problem,
-    referrer_of,
     virality,
 )
 from graph_service.analytics.ripple.results import (
