@@ -162,7 +162,25 @@ class EvalReport:
 
 
 def help_pairs(graph: FamilyGraph) -> list[tuple[str, str]]:
-    """Observed help ties as sorted unordered pairs, in a stable order."""
+    """Observed help ties as sorted unordered pairs, in a stable order.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    list of (str, str)
+        Each pair ``(u, v)`` with ``u < v`` that exchanged help, sorted.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> all(u < v for u, v in help_pairs(graph))
+    True
+    """
     pairs = {
         (min(u, v), max(u, v))
         for u, v, kind in edge_values(graph, "kind")
@@ -175,7 +193,30 @@ def hide_help_ties(
     graph: FamilyGraph, *, hide_fraction: float, seed: int
 ) -> tuple[FamilyGraph, list[tuple[str, str]]]:
     """A copy of ``graph`` without every help edge of a seeded random share of help pairs,
-    and the hidden pairs."""
+    and the hidden pairs.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    hide_fraction : float
+        Share of help pairs to hide, in (0, 1).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    tuple of (FamilyGraph, list of (str, str))
+        The graph without the hidden pairs' help edges, and the hidden pairs.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> kept, hidden = hide_help_ties(graph, hide_fraction=0.5, seed=1)
+    >>> len(help_pairs(kept)) + len(hidden) == len(help_pairs(graph))
+    True
+    """
     if not 0 < hide_fraction < 1:
         raise ValueError("hide_fraction must be in (0, 1)")
     pairs = help_pairs(graph)
@@ -197,6 +238,26 @@ def hide_help_ties(
 def precision_recall_ndcg(ranked: Sequence[int], truth: set[int], k: int) -> tuple[float, ...]:
     """``(precision@k, recall@k, NDCG@k)`` of one ranked list against a non-empty truth.
 
+    Parameters
+    ----------
+    ranked : sequence of int
+        A method's ranked list.
+    truth : set of int
+        The hidden partners (not empty).
+    k : int
+        The cut-off.
+
+    Returns
+    -------
+    tuple of float
+        ``(precision@k, recall@k, NDCG@k)``.
+
+    References
+    ----------
+    Järvelin & Kekäläinen (2002).
+
+    Examples
+    --------
     >>> precision_recall_ndcg([5, 7, 9], {7}, 2)
     (0.5, 1.0, 0.6309297535714575)
     """
@@ -287,7 +348,43 @@ def evaluate(
     ``any_language`` asks the matcher without its language requirement. The truth and the
     baselines' candidates never depend on it (they are language-blind, as before the
     requirement existed), so figures with and without it compare; the report's
-    :class:`LanguageShare` counts the matcher's suggestions that share a language."""
+    :class:`LanguageShare` counts the matcher's suggestions that share a language.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph with its help ties.
+    hide_fraction : float, default 0.2
+        Share of help pairs hidden, in (0, 1).
+    seed : int
+        Seed of the split and of the random baseline.
+    k : int, default 10
+        Length of each ranked list.
+    weights : MatchWeights, optional
+        The matcher's weights.
+    include_cohort : bool, default True
+        Whether cohort mates are candidates (module docstring, step 2).
+    any_language : bool, default False
+        Ask the matcher without its language requirement.
+
+    Returns
+    -------
+    EvalReport
+        One row per method (precision, recall, NDCG at ``k``, families evaluated) and the
+        language share of the matcher's suggestions.
+
+    References
+    ----------
+    Liben-Nowell & Kleinberg, JASIST 58 (2007); Järvelin & Kekäläinen, "Cumulated
+    gain-based evaluation of IR techniques", *ACM TOIS* 20 (2002).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> [row.method for row in evaluate(graph, seed=2).rows]
+    ['matcher', 'random', 'goal_jaccard', 'adamic_adar']
+    """
     remaining, hidden = hide_help_ties(graph, hide_fraction=hide_fraction, seed=seed)
     index = MatchIndex.build(remaining, weights=weights)
     partners: dict[int, set[int]] = {}

@@ -29,19 +29,89 @@ from graph_service.analytics.matching import MatchIndex, Scope
 
 
 def numpy_floor(index: MatchIndex, family_id: str) -> npt.NDArray[np.float32]:
-    """The least any retrieval over this index must do: one sparse mat-vec ``X q_u``."""
+    """The least any retrieval over this index must do: one sparse mat-vec ``X q_u``.
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index.
+    family_id : str
+        The asking family.
+
+    Returns
+    -------
+    numpy.ndarray
+        The content score of every row.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> numpy_floor(index, index.family_ids[0]).shape
+    (30,)
+    """
     return index.content_scores(index.family_position(family_id))
 
 
 def fit_sklearn_floor(index: MatchIndex) -> NearestNeighbors:
-    """scikit-learn's exact cosine search over the same matrix (fit once, outside timing)."""
+    """scikit-learn's exact cosine search over the same matrix (fit once, outside timing).
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index.
+
+    Returns
+    -------
+    sklearn.neighbors.NearestNeighbors
+        Fitted on ``X`` with cosine distance, brute force.
+
+    References
+    ----------
+    Pedregosa et al., "Scikit-learn: machine learning in Python", *JMLR* 12 (2011).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> fit_sklearn_floor(index).n_samples_fit_
+    30
+    """
     return NearestNeighbors(metric="cosine", algorithm="brute").fit(index.matrix)
 
 
 def sklearn_bruteforce_floor(
     model: NearestNeighbors, index: MatchIndex, family_id: str, *, k: int = 10
 ) -> IntArray:
-    """Rows of the ``k`` nearest neighbours of ``q_u`` by cosine (no masks, no graph)."""
+    """Rows of the ``k`` nearest neighbours of ``q_u`` by cosine (no masks, no graph).
+
+    Parameters
+    ----------
+    model : sklearn.neighbors.NearestNeighbors
+        :func:`fit_sklearn_floor` of the index.
+    index : MatchIndex
+        The match index.
+    family_id : str
+        The asking family.
+    k : int, default 10
+        How many neighbours.
+
+    Returns
+    -------
+    numpy.ndarray
+        Their rows, nearest first.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> model = fit_sklearn_floor(index)
+    >>> len(sklearn_bruteforce_floor(model, index, index.family_ids[0], k=3))
+    3
+    """
     query = index.query_vector(index.family_position(family_id)).reshape(1, -1)
     _, rows = model.kneighbors(query, n_neighbors=k)
     return np.asarray(rows[0], dtype=np.int64)
@@ -68,7 +138,32 @@ def time_queries(
     Each operation runs over all families in its own pass (interleaving them per family
     would let sklearn's large temporaries evict the matrix from cache before the next
     operation), in the order matches, numpy, sklearn and then again in reverse, so that a
-    drift in machine load hits all three alike."""
+    drift in machine load hits all three alike.
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index.
+    family_ids : sequence of str
+        The asking families.
+    scope : Scope, default Scope.ANY
+        The matcher's scope.
+    progress : callable, optional
+        Called with each operation's name when its pass ends.
+
+    Returns
+    -------
+    tuple of (Timing, Timing, Timing)
+        ``matches``, ``numpy_floor`` and ``sklearn_floor``.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> [t.name for t in time_queries(index, index.family_ids[:3])]
+    ['matches', 'numpy_floor', 'sklearn_floor']
+    """
     model = fit_sklearn_floor(index)
     operations: dict[str, Callable[[str], object]] = {
         "matches": lambda f: index.matches(f, scope=scope),

@@ -179,13 +179,6 @@ DEFAULT_POOL = 200
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
 
-def _id_ranks(family_ids: Sequence[str], sorted_ids: Sequence[str]) -> IntArray:
-    """Each row's position in ``sorted_ids`` (the same numbering :func:`ranks_with` keeps up
-    when rows are added); a deleted row ("") gets 0, it is never a candidate."""
-    rank = {family_id: i for i, family_id in enumerate(sorted_ids)}
-    return np.array([rank.get(f, 0) for f in family_ids], dtype=np.int64)
-
-
 @dataclass(frozen=True, eq=False)  # identity equality: fields hold arrays and matrices
 class MatchIndex:
     """Everything matching needs. Never changed once made (safe to share between threads);
@@ -258,7 +251,7 @@ class MatchIndex:
             family_ids=tuple(family_ids),
             position={f: i for i, f in enumerate(family_ids) if f},
             sorted_ids=sorted_ids,
-            id_rank=readonly(_id_ranks(family_ids, sorted_ids)),
+            id_rank=readonly(updates.id_ranks(family_ids, sorted_ids)),
             profiles=tuple(profiles),
             encoder=encoder,
             weights=weights,

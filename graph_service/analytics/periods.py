@@ -88,6 +88,7 @@ def report_period(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
     (datetime.date(2025, 1, 1), None)
     """
