@@ -37,12 +37,8 @@ Sources: Burt, *Structural Holes* (Harvard UP 1992), ch. 2; Borgatti, "Structura
 unpacking Burt's redundancy measures", *Connections* 20 (1997); networkx
 ``algorithms.structuralholes`` (the reference the whole-graph values are tested against).
 
->>> import networkx as nx
->>> g = nx.MultiDiGraph(cohorts={})
->>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
-...                   ("x", {"region": "s", "cohort": None}),
-...                   ("y", {"region": "e", "cohort": None})])
->>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+>>> from graph_service.analytics.examples import hub_and_spokes
+>>> g = hub_and_spokes()  # hub helped x (another region) and was referred by y (a third)
 >>> [(b.family_id, b.regions_reached, b.effective_size) for b in bridging_families(g, first=1)]
 [('hub', ('e', 's'), 2.0)]
 """
@@ -245,12 +241,8 @@ def bridging_families(
 
     Examples
     --------
-    >>> import networkx as nx
-    >>> g = nx.MultiDiGraph(cohorts={})
-    >>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
-    ...                   ("x", {"region": "s", "cohort": None}),
-    ...                   ("y", {"region": "e", "cohort": None})])
-    >>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+    >>> from graph_service.analytics.examples import hub_and_spokes
+    >>> g = hub_and_spokes()
     >>> [b.family_id for b in bridging_families(g, first=2)]
     ['hub', 'x']
     """
@@ -279,12 +271,8 @@ def bridging_families_of_ties(
 
     Examples
     --------
-    >>> import networkx as nx
-    >>> g = nx.MultiDiGraph(cohorts={})
-    >>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
-    ...                   ("x", {"region": "s", "cohort": None}),
-    ...                   ("y", {"region": "e", "cohort": None})])
-    >>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+    >>> from graph_service.analytics.examples import hub_and_spokes
+    >>> g = hub_and_spokes()
     >>> from graph_service.analytics.family_graph import tie_graph
     >>> bridging_families_of_ties(tie_graph(g), first=1)[0].family_id
     'hub'

@@ -191,8 +191,8 @@ def make_table(
 
     Examples
     --------
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> t.column_totals[0].count
     68
     """
@@ -329,8 +329,8 @@ def recoverable_cells(table: Table) -> list[Position]:
 
     Examples
     --------
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> recoverable_cells(suppress(t))
     []
     """
@@ -392,8 +392,8 @@ def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
 
     Examples
     --------
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> [row[0].count for row in suppress(t, threshold=10).cells]
     [None, 40, None]
     """
@@ -447,8 +447,8 @@ def assert_safe(table: Table, threshold: int = DEFAULT_THRESHOLD) -> None:
 
     Examples
     --------
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> assert_safe(t, threshold=10)
     Traceback (most recent call last):
     graph_service.analytics.disclosure.DisclosureError: ...

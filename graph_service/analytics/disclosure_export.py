@@ -67,8 +67,8 @@ def to_records(table: Table) -> list[Record]:
     Examples
     --------
     >>> from graph_service.analytics.disclosure import Cell, make_table, suppress
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> len(to_records(t))  # three cells and two totals (the column's, the grand one)
     5
     """
@@ -119,8 +119,8 @@ def write_csv(
     Examples
     --------
     >>> from graph_service.analytics.disclosure import Cell, make_table, suppress
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> import tempfile
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -182,8 +182,8 @@ def write_parquet(
     Examples
     --------
     >>> from graph_service.analytics.disclosure import Cell, make_table, suppress
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> import tempfile
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -237,8 +237,8 @@ def table_to_dict(table: Table) -> dict[str, Any]:
     Examples
     --------
     >>> from graph_service.analytics.disclosure import Cell, make_table, suppress
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> table_to_dict(t)["name"]
     'demo'
     """
@@ -278,8 +278,8 @@ def table_from_dict(data: Mapping[str, Any]) -> Table:
     Examples
     --------
     >>> from graph_service.analytics.disclosure import Cell, make_table, suppress
-    >>> t = make_table("demo", "group", "measure", [("a", [Cell(3)]), ("b", [Cell(40)]),
-    ...                 ("c", [Cell(25)])], ["families"], margins="columns")
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
     >>> table_from_dict(table_to_dict(t)) == t
     True
     """

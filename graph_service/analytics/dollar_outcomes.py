@@ -106,14 +106,8 @@ def family_changes(reports: Iterable[MonthlyReport], horizon: int) -> dict[str, 
 
     Examples
     --------
-    >>> from datetime import date
-    >>> from models.journal import MonthlyReport, ReportKind, report_id
-    >>> def report(month, kind, income, savings):
-    ...     return MonthlyReport(id=report_id("a", month, 1), family_id="a", month=month, kind=kind,
-    ...                          submitted_on=date(2025, 1, 1), household_size=3,
-    ...                          earned_income_cents=income, savings_cents=savings)
-    >>> reports = [report("2023-01", ReportKind.BASELINE, 200_000, 0),
-    ...            report("2024-01", ReportKind.MONTHLY, 250_000, 50_000)]
+    >>> from graph_service.analytics.examples import journal_reports
+    >>> reports = journal_reports()
     >>> family_changes(reports, 12)["a"]
     Change(income_pct=25.0, savings=500.0, debt=0.0)
     """
@@ -173,14 +167,8 @@ def dollar_tables(
 
     Examples
     --------
-    >>> from datetime import date
-    >>> from models.journal import MonthlyReport, ReportKind, report_id
-    >>> def report(month, kind, income, savings):
-    ...     return MonthlyReport(id=report_id("a", month, 1), family_id="a", month=month, kind=kind,
-    ...                          submitted_on=date(2025, 1, 1), household_size=3,
-    ...                          earned_income_cents=income, savings_cents=savings)
-    >>> reports = [report("2023-01", ReportKind.BASELINE, 200_000, 0),
-    ...            report("2024-01", ReportKind.MONTHLY, 250_000, 50_000)]
+    >>> from graph_service.analytics.examples import journal_reports
+    >>> reports = journal_reports()
     >>> [t.name for t in dollar_tables(reports, {"all": ["a"]}, "x")][:1]
     ['income_change_12m_by_x']
     """

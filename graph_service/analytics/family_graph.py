@@ -283,13 +283,8 @@ def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[st
 
     Examples
     --------
-    >>> from datetime import date
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Family, Helped
-    >>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
-    ...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
-    >>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
-    ...                        kind="childcare", at=date(2025, 2, 1))])
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
     >>> list(tie_graph(g).edges(data="kinds"))
     [('a', 'b', {'helped'})]
     """

@@ -96,10 +96,8 @@ def features(rows: Sequence[Transition]) -> npt.NDArray[np.float64]:
 
     Examples
     --------
-    >>> quiet = {"earned": 2000, "benefits": 0, "savings": 100, "debt": 0, "household": 3}
-    >>> jump = dict(quiet, savings=900)
-    >>> rows = [Transition("a", "2025-02", "r2", quiet, jump),
-    ...         Transition("b", "2025-02", "r3", quiet, quiet)]
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
     >>> features(rows).shape == (2, len(FEATURES))
     True
     """
@@ -139,10 +137,8 @@ def rule_flags(rows: Iterable[Transition], multiple: float) -> list[Flag]:
 
     Examples
     --------
-    >>> quiet = {"earned": 2000, "benefits": 0, "savings": 100, "debt": 0, "household": 3}
-    >>> jump = dict(quiet, savings=900)
-    >>> rows = [Transition("a", "2025-02", "r2", quiet, jump),
-    ...         Transition("b", "2025-02", "r3", quiet, quiet)]
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
     >>> [f.report_id for f in rule_flags(rows, multiple=3.0)]
     ['r2']
     """
@@ -282,10 +278,8 @@ def rank_unusual(rows: Sequence[Transition], multiple: float, seed: int) -> list
 
     Examples
     --------
-    >>> quiet = {"earned": 2000, "benefits": 0, "savings": 100, "debt": 0, "household": 3}
-    >>> jump = dict(quiet, savings=900)
-    >>> rows = [Transition("a", "2025-02", "r2", quiet, jump),
-    ...         Transition("b", "2025-02", "r3", quiet, quiet)]
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
     >>> [f.report_id for f in rank_unusual(rows, multiple=3.0, seed=0)]
     ['r2', 'r3']
     """

@@ -16,13 +16,8 @@ E-I index ``(E - I) / (E + I)`` (Krackhardt & Stern 1988). Regions listed in
 The function counts every family it is given: pass ``research_graph(graph)`` for researchers,
 and suppress :meth:`RegionGraph.tables` with :func:`~graph_service.analytics.disclosure.suppress`.
 
->>> from datetime import date
->>> from graph_service.analytics.family_graph import build_family_graph
->>> from models import Family, Helped
->>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
-...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
->>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
-...                        kind="childcare", at=date(2025, 2, 1))])
+>>> from graph_service.analytics.examples import two_regions
+>>> g = two_regions()  # a (region n) helped b (region s)
 >>> rg = region_graph(g)
 >>> rg.links[0].regions, rg.links[0].help, rg.regions["n"].ei_index
 (('n', 's'), 1, 1.0)
@@ -166,13 +161,8 @@ def region_graph(graph: FamilyGraph) -> RegionGraph:
 
     Examples
     --------
-    >>> from datetime import date
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Family, Helped
-    >>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
-    ...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
-    >>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
-    ...                        kind="childcare", at=date(2025, 2, 1))])
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
     >>> sorted(region_graph(g).regions)
     ['n', 's']
     """
@@ -195,13 +185,8 @@ def region_graph_of_ties(ties: nx.Graph[str]) -> RegionGraph:
 
     Examples
     --------
-    >>> from datetime import date
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Family, Helped
-    >>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
-    ...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
-    >>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
-    ...                        kind="childcare", at=date(2025, 2, 1))])
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
     >>> from graph_service.analytics.family_graph import tie_graph
     >>> region_graph_of_ties(tie_graph(g)).links[0].regions
     ('n', 's')

@@ -79,12 +79,8 @@ def kmeans_partition(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> [len(c) for c in kmeans_partition(g, sorted(g), 6, 6)]
     [6, 6]
     """
@@ -150,12 +146,8 @@ def compare(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> [row.method for row in compare(g, sorted(g), min_size=6, max_size=6)]
     ['proposal', 'random', 'kmeans']
     """

@@ -278,12 +278,8 @@ def checked_blocks(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> ids, blocks = checked_blocks(g, sorted(g), 6, 8, [["f00", "f01"], ["f01", "f02"]])
     >>> len(ids), blocks
     (12, [['f00', 'f01', 'f02']])

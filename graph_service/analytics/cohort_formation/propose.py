@@ -92,12 +92,8 @@ def propose_cohorts(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> [len(c.members) for c in propose_cohorts(g, sorted(g), min_size=6, max_size=6).cohorts]
     [6, 6]
     """
@@ -186,12 +182,8 @@ def describe(graph: FamilyGraph, members: Sequence[str]) -> ProposedCohort:
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> describe(g, ["f00", "f01"]).rationale.ties_kept
     0
     """
@@ -231,12 +223,8 @@ def needs_met(graph: FamilyGraph, members: Sequence[str]) -> tuple[tuple[str, in
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> needs_met(g, ["f00", "f01"])
     ()
     """
@@ -273,12 +261,8 @@ def quality(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> quality(g, [sorted(g)[:6], sorted(g)[6:]]).sizes_valid
     True
     """

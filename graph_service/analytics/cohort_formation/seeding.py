@@ -40,12 +40,8 @@ def communities(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> from graph_service.analytics.cohort_formation.model import FormationWeights
     >>> from graph_service.analytics.cohort_formation.pool import Pool
     >>> pool = Pool(g, sorted(g), FormationWeights())
@@ -149,12 +145,8 @@ def seed_cohorts(
 
     Examples
     --------
-    >>> from graph_service.analytics.family_graph import build_family_graph
-    >>> from models import Consent, Family
-    >>> families = [Family(id=f"f{i:02}", name="F", region_id="r", household_size=2,
-    ...                    income_band=2, joined_at="2025-01-01", consent=Consent(matching=True))
-    ...             for i in range(12)]
-    >>> g = build_family_graph(families=families)
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
     >>> from graph_service.analytics.cohort_formation.model import FormationWeights
     >>> from graph_service.analytics.cohort_formation.pool import Pool
     >>> pool = Pool(g, sorted(g), FormationWeights())

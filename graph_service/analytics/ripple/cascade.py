@@ -54,13 +54,9 @@ def recruits_of(graph: FamilyGraph, family: str) -> list[tuple[str, date]]:
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> recruits_of(g, "a")
     [('b', datetime.date(2024, 2, 1))]
     """
@@ -89,13 +85,9 @@ def join_date(graph: FamilyGraph, family: str) -> date:
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> join_date(g, "b"), join_date(g, "a")
     (datetime.date(2024, 2, 1), datetime.date(2024, 1, 1))
     """
@@ -210,13 +202,9 @@ def read_cascade(graph: FamilyGraph, root: str) -> CascadeTree:
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> sorted(read_cascade(g, "b").join)
     ['b', 'c']
     """
@@ -334,13 +322,9 @@ def cascade_metrics(
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> cascade_metrics(g, "a", as_of=date(2025, 1, 1)).size
     3
     """
@@ -385,13 +369,9 @@ def referrer_of(graph: FamilyGraph, family: str) -> str | None:
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> referrer_of(g, "b"), referrer_of(g, "a")
     ('a', None)
     """
@@ -429,13 +409,9 @@ def cohort_ripple(
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> g.graph["cohorts"] = {}
     >>> cohort_ripple(g, "c-1", as_of=date(2025, 1, 1))
     Traceback (most recent call last):

@@ -266,13 +266,9 @@ def ripple_summary(
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> ripple_summary(g, as_of=date(2025, 1, 1)).size_distribution["3-5"]
     1
     """
@@ -323,13 +319,9 @@ def baseline_summary(
 
     Examples
     --------
-    >>> import networkx as nx
     >>> from datetime import date
-    >>> g = nx.MultiDiGraph()
-    >>> for fam in "abc":
-    ...     g.add_node(fam, region="r", cohort=None, joined_at=date(2024, 1, 1))
-    >>> _ = g.add_edge("a", "b", key="referred", kind="referred", at=date(2024, 2, 1))
-    >>> _ = g.add_edge("b", "c", key="referred", kind="referred", at=date(2024, 3, 1))
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
     >>> baseline_summary(g, as_of=date(2025, 1, 1)) == ripple_summary(g, as_of=date(2025, 1, 1))
     True
     """
