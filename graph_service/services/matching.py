@@ -1,6 +1,6 @@
 """Peer matching for callers: access rules, the cached index, cross-region peers and bridges.
 
-- ``peer_matches``: a family asks for itself; organizers for any family of their regions;
+- ``peer_suggestions``: a family asks for itself; organizers for any family of their regions;
   admins for anyone. The matcher itself enforces consent (:mod:`graph_service.analytics.matching`).
 - ``cross_region_peers``: the matcher with scope ``other_regions``, kept to peers who achieved
   a goal the family pursues (role models) or whose strengths meet its needs.
@@ -61,31 +61,6 @@ class Suggestions:
     matches: list[PeerMatch]
     shortfall: list[Shortfall]
     languages: tuple[str, ...]  # the asking family's (for the answer's language)
-
-
-def peer_matches(
-    store: GraphStore,
-    principal: Principal | None,
-    family_id: str,
-    *,
-    first: int,
-    scope: Scope,
-    goal: str | None,
-    include_cohort: bool,
-    include_connected: bool = False,
-    any_language: bool = False,
-) -> list[PeerMatch]:
-    return peer_suggestions(
-        store,
-        principal,
-        family_id,
-        first=first,
-        scope=scope,
-        goal=goal,
-        include_cohort=include_cohort,
-        include_connected=include_connected,
-        any_language=any_language,
-    ).matches
 
 
 def peer_suggestions(

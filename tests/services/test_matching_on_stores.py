@@ -32,12 +32,10 @@ def test_a_write_is_visible_to_the_next_match(store: GraphStore) -> None:
     ana = Principal(Role.FAMILY, "ana")
 
     def ids() -> list[str]:
-        return [
-            m.family_id
-            for m in service.peer_matches(
-                store, ana, "ana", first=10, scope=Scope.ANY, goal=None, include_cohort=False
-            )
-        ]
+        found = service.peer_suggestions(
+            store, ana, "ana", first=10, scope=Scope.ANY, goal=None, include_cohort=False
+        )
+        return [m.family_id for m in found.matches]
 
     assert "hal" in ids()
     hal = store.get_families(["hal"])["hal"]
