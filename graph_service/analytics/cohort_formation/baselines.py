@@ -14,10 +14,14 @@ from graph_service.analytics.cohort_formation.packing import cohort_sizes
 from graph_service.analytics.cohort_formation.pool import Pool
 from graph_service.analytics.cohort_formation.propose import propose_cohorts, quality
 from graph_service.analytics.family_graph import FamilyGraph
+from models import COHORT_FULL_SIZE, COHORT_MIN_SIZE
 
 
 def random_partition(
-    pool: Sequence[str], min_size: int = 6, max_size: int = 8, seed: int = 0
+    pool: Sequence[str],
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
+    seed: int = 0,
 ) -> list[list[str]]:
     """A uniformly random split into balanced valid sizes (each cohort sorted).
 
@@ -25,7 +29,7 @@ def random_partition(
     ----------
     pool : sequence of str
         The families to split.
-    min_size, max_size : int, default 6 and 8
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
         Cohort sizes allowed.
     seed : int, default 0
         Seed of the shuffle.
@@ -50,8 +54,8 @@ def random_partition(
 def kmeans_partition(
     graph: FamilyGraph,
     pool: Sequence[str],
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     seed: int = 0,
 ) -> list[list[str]]:
     """KMeans on multi-hot features, then a greedy fill of balanced valid sizes: families in
@@ -63,7 +67,7 @@ def kmeans_partition(
         The family multigraph.
     pool : sequence of str
         The families to split.
-    min_size, max_size : int, default 6 and 8
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
         Cohort sizes allowed.
     seed : int, default 0
         Seed of k-means.
@@ -111,8 +115,8 @@ def compare(
     graph: FamilyGraph,
     pool: Sequence[str],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     weights: FormationWeights | None = None,
     seed: int = 0,
     must_stay_together: Iterable[Collection[str]] = (),
@@ -125,7 +129,7 @@ def compare(
         The family multigraph.
     pool : sequence of str
         The families to split.
-    min_size, max_size : int, default 6 and 8
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
         Cohort sizes allowed.
     weights : FormationWeights, optional
         The objective's weights (default: :class:`FormationWeights`).

@@ -34,14 +34,15 @@ from graph_service.analytics.cohort_formation.pool import Pool, counted_goals
 from graph_service.analytics.cohort_formation.search import Search
 from graph_service.analytics.cohort_formation.seeding import communities, seed_cohorts
 from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from models import COHORT_FULL_SIZE, COHORT_MIN_SIZE
 
 
 def propose_cohorts(
     graph: FamilyGraph,
     pool: Sequence[str],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     weights: FormationWeights | None = None,
     seed: int = 0,
     must_stay_together: Iterable[Collection[str]] = (),
@@ -68,7 +69,7 @@ def propose_cohorts(
         The family multigraph.
     pool : sequence of str
         The families to split (each must have consented to matching).
-    min_size, max_size : int, default 6 and 8
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
         Cohort sizes allowed.
     weights : FormationWeights, optional
         The objective's weights (default: :class:`FormationWeights`).
@@ -240,8 +241,8 @@ def quality(
     graph: FamilyGraph,
     cohorts: Sequence[Sequence[str]],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
 ) -> ProposalQuality:
     """Quality figures of any partition (see :class:`ProposalQuality`).
 
@@ -251,7 +252,7 @@ def quality(
         The family multigraph.
     cohorts : sequence of sequence of str
         Any partition of a pool.
-    min_size, max_size : int, default 6 and 8
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
         Cohort sizes allowed.
 
     Returns
