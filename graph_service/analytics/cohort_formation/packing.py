@@ -67,10 +67,8 @@ def cohort_sizes(n: int, min_size: int, max_size: int) -> list[int]:
 
     Parameters
     ----------
-    n : int
-        Families to place.
-    min_size, max_size : int
-        Cohort sizes allowed.
+    n, min_size, max_size : int
+        As :func:`feasible_cohort_counts`.
 
     Returns
     -------

@@ -299,18 +299,8 @@ def baseline_summary(
 
     Parameters
     ----------
-    graph : FamilyGraph
-        The family multigraph.
-    region : str, optional
-        Only cascades seeded in this region.
-    start, end : datetime.date, optional
-        Only seeds that joined in this period.
-    window_days : int, default DEFAULT_WINDOW_DAYS
+    graph, region, start, end, window_days, as_of, top
         As :func:`ripple_summary`.
-    as_of : datetime.date
-        Today.
-    top : int, default 10
-        How many of the largest cascades to list.
 
     Returns
     -------
