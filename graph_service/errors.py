@@ -1,9 +1,17 @@
 """The project's error hierarchy. Every deliberate failure is a :class:`DomainError`
 (rooted in :mod:`models.errors`), and each class carries the GraphQL ``extensions.code``
 that the API reports. Transport layers map errors by class; nothing else leaks.
+
+The analytics name the fields of their errors by their own parameters (``family_id``,
+``window_days``, ``goals``); the service or transport that called them knows what the caller
+sent and renames them with :func:`fields_named` (``familyId``, ``windowDays``,
+``weights.goals``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from models.errors import DomainError, FieldProblem, ValidationFailed
 
@@ -18,6 +26,7 @@ __all__ = [
     "StoreUnavailable",
     "Unauthenticated",
     "ValidationFailed",
+    "fields_named",
 ]
 
 
@@ -61,3 +70,24 @@ class ModelUnavailable(DomainError):
     """The tax-benefit model is not installed, or still loading; retrying later may succeed."""
 
     code = "UNAVAILABLE"
+
+
+@contextmanager
+def fields_named(names: Mapping[str, str]) -> Iterator[None]:
+    """Rename the fields of a :class:`DomainError` raised inside, by ``names`` (a field not
+    in ``names`` keeps its name): an analytic's parameter becomes the caller's field.
+
+    >>> with fields_named({"family_id": "familyId"}):
+    ...     raise NotFound("no family", field="family_id")
+    Traceback (most recent call last):
+    graph_service.errors.NotFound: no family
+    """
+    try:
+        yield
+    except ValidationFailed as error:
+        renamed = [FieldProblem(names.get(p.field, p.field), p.reason) for p in error.problems]
+        raise ValidationFailed(renamed, record=error.record) from None
+    except DomainError as error:
+        if error.field is not None:
+            error.field = names.get(error.field, error.field)
+        raise

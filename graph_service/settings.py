@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models import COHORT_FULL_SIZE, COHORT_MIN_SIZE, INVITATIONS_PER_MEMBER
+
 DEFAULT_SECRET = "dev-only-secret-change-me-before-production"
 
 
@@ -67,10 +69,10 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
 
     # Program rules (docs/program.md): invitations per member until the cohort is full.
-    invitations_per_member: int = Field(default=2, ge=0)
+    invitations_per_member: int = Field(default=INVITATIONS_PER_MEMBER, ge=0)
     introductions_per_day: int = Field(default=5, ge=1, le=100)
-    cohort_full_size: int = Field(default=8, ge=2)
-    cohort_min_size: int = Field(default=6, ge=2)
+    cohort_full_size: int = Field(default=COHORT_FULL_SIZE, ge=2)
+    cohort_min_size: int = Field(default=COHORT_MIN_SIZE, ge=2)
 
     # The journal and payments for reporting (README "The journal"): a month's report is on
     # time until this day of the next month; each on-time monthly report earns the amount

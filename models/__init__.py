@@ -5,7 +5,10 @@ from models.errors import DomainError, FieldProblem, ValidationFailed
 from models.household import ChildAgeBand, HouseholdFacts
 from models.introductions import Introduction, IntroductionStatus
 from models.nodes import (
+    COHORT_FULL_SIZE,
+    COHORT_MIN_SIZE,
     INCOME_BANDS,
+    INVITATIONS_PER_MEMBER,
     MAX_HOUSEHOLD,
     MIN_HOUSEHOLD,
     Cohort,
@@ -22,7 +25,10 @@ from models.rules import check_referrals
 from models.vocabulary import extend_vocabulary, reset_vocabulary, vocabulary
 
 __all__ = [
+    "COHORT_FULL_SIZE",
+    "COHORT_MIN_SIZE",
     "INCOME_BANDS",
+    "INVITATIONS_PER_MEMBER",
     "MAX_HOUSEHOLD",
     "MIN_HOUSEHOLD",
     "ChildAgeBand",

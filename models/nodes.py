@@ -19,6 +19,12 @@ from models.vocabulary import vocabulary
 MIN_HOUSEHOLD = 1
 MAX_HOUSEHOLD = 20
 INCOME_BANDS = 5  # program-internal income quintiles, 1 = lowest
+# Program rules (docs/program.md), the defaults of the GS_COHORT_* and GS_INVITATIONS_*
+# settings and of the cohort-formation analytics: a cohort turns active at COHORT_MIN_SIZE
+# members and is full at COHORT_FULL_SIZE; each member may invite INVITATIONS_PER_MEMBER.
+COHORT_MIN_SIZE = 6
+COHORT_FULL_SIZE = 8
+INVITATIONS_PER_MEMBER = 2
 
 Skill = Annotated[
     str, AfterValidator(validator_from_vocabulary(lambda: vocabulary().skills, "skill"))

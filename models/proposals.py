@@ -26,13 +26,14 @@ class ProposalStatus(StrEnum):
 
 
 class ProposalWeights(DomainModel):
-    """The weights of the proposal's objective (``FormationWeights``), all >= 0."""
+    """The weights a proposal was made with (the analytics' ``FormationWeights``, which hold
+    the defaults), all >= 0."""
 
-    goals: float = Field(default=1.0, ge=0)
-    ties: float = Field(default=1.0, ge=0)
-    needs: float = Field(default=0.5, ge=0)
-    languages: float = Field(default=0.25, ge=0)
-    region: float = Field(default=0.5, ge=0)
+    goals: float = Field(ge=0)
+    ties: float = Field(ge=0)
+    needs: float = Field(ge=0)
+    languages: float = Field(ge=0)
+    region: float = Field(ge=0)
 
 
 class ProposalFigures(DomainModel):

@@ -37,12 +37,8 @@ Sources: Burt, *Structural Holes* (Harvard UP 1992), ch. 2; Borgatti, "Structura
 unpacking Burt's redundancy measures", *Connections* 20 (1997); networkx
 ``algorithms.structuralholes`` (the reference the whole-graph values are tested against).
 
->>> import networkx as nx
->>> g = nx.MultiDiGraph(cohorts={})
->>> g.add_nodes_from([("hub", {"region": "n", "cohort": None}),
-...                   ("x", {"region": "s", "cohort": None}),
-...                   ("y", {"region": "e", "cohort": None})])
->>> _ = g.add_edge("hub", "x", kind="helped"); _ = g.add_edge("y", "hub", kind="referred")
+>>> from graph_service.analytics.examples import hub_and_spokes
+>>> g = hub_and_spokes()  # hub helped x (another region) and was referred by y (a third)
 >>> [(b.family_id, b.regions_reached, b.effective_size) for b in bridging_families(g, first=1)]
 [('hub', ('e', 's'), 2.0)]
 """
@@ -84,6 +80,27 @@ def ego_measures(adjacency: Adjacency, node: str) -> tuple[float, float]:
 
     ``adjacency`` maps each family to its tie partners: an undirected ``nx.Graph`` or, much
     faster, a ``dict`` of ``set`` s.
+
+    Parameters
+    ----------
+    adjacency : networkx.Graph or dict of str to set of str
+        Each family's tie partners.
+    node : str
+        A family with at least one tie.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Its effective size and its ego-network constraint.
+
+    References
+    ----------
+    Burt (1992); networkx ``effective_size`` and ``local_constraint``.
+
+    Examples
+    --------
+    >>> ego_measures({"a": {"b", "c"}, "b": {"a"}, "c": {"a"}}, "a")
+    (2.0, 0.5)
     """
     partners = set(adjacency[node])
     n = len(partners)
@@ -106,6 +123,24 @@ def whole_graph_measures(
     (module doc: sparse products, no per-node loop); ``nan`` for a node without ties, as
     networkx. ``adjacency`` must hold every tie partner of ``nodes`` among ``nodes``.
 
+    Parameters
+    ----------
+    adjacency : networkx.Graph or dict of str to set of str
+        Each family's tie partners, holding every partner of ``nodes`` among ``nodes``.
+    nodes : sequence of str
+        The families to measure.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        Effective size and constraint per node, ``nan`` for a node without ties.
+
+    References
+    ----------
+    Burt (1992); networkx ``algorithms.structuralholes``.
+
+    Examples
+    --------
     >>> whole_graph_measures({"a": {"b"}, "b": {"a", "c"}, "c": {"b"}}, ["a", "b", "c"])
     (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
     """
@@ -126,6 +161,24 @@ def matrix_measures(
     masked to the ties at once, so memory stays near the size of ``a`` (the full squares of a
     network with cohort cliques hold tens of millions of entries).
 
+    Parameters
+    ----------
+    a : scipy.sparse.csr_matrix
+        Symmetric adjacency matrix with ones on the ties and an empty diagonal.
+    block : int, default 4096
+        Rows per product (memory against the number of sparse products).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(effective size, constraint)`` of every row; ``nan`` for a row without ties.
+
+    References
+    ----------
+    Burt, *Structural Holes* (1992); Borgatti, *Connections* 20 (1997).
+
+    Examples
+    --------
     >>> a = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
     >>> matrix_measures(a)
     (array([1., 2., 1.]), array([1. , 0.5, 1. ]))
@@ -173,7 +226,33 @@ def bridging_families(
     graph: FamilyGraph, *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """The ``first`` best-ranked bridging families (of ``regions``, if given), measured on the
-    whole tie graph."""
+    whole tie graph.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    regions : set of str, optional
+        Rank only families of these regions (measures still use the whole tie graph).
+    first : int, default 20
+        How many families to return.
+
+    Returns
+    -------
+    list of BridgingFamily
+        Best first, by the ranking score of the module doc; ties by family id.
+
+    References
+    ----------
+    Burt, *Structural Holes* (1992), ch. 2; Borgatti, *Connections* 20 (1997).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import hub_and_spokes
+    >>> g = hub_and_spokes()
+    >>> [b.family_id for b in bridging_families(g, first=2)]
+    ['hub', 'x']
+    """
     return bridging_families_of_ties(tie_graph(graph), regions=regions, first=first)
 
 
@@ -181,7 +260,30 @@ def bridging_families_of_ties(
     ties: nx.Graph[str], *, regions: set[str] | None = None, first: int = 20
 ) -> list[BridgingFamily]:
     """:func:`bridging_families` of the tie graph ``ties`` (:func:`tie_graph` of the family
-    graph)."""
+    graph), ranked on its :class:`TieArrays`.
+
+    Parameters
+    ----------
+    ties : networkx.Graph
+        The undirected tie graph, nodes carrying ``region``.
+    regions : set of str, optional
+        Rank only families of these regions.
+    first : int, default 20
+        How many families to return.
+
+    Returns
+    -------
+    list of BridgingFamily
+        As :func:`bridging_families`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import hub_and_spokes
+    >>> g = hub_and_spokes()
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> bridging_families_of_ties(tie_graph(g), first=1)[0].family_id
+    'hub'
+    """
     return bridging_families_of_arrays(TieArrays.of_graph(ties), regions=regions, first=first)
 
 
@@ -191,7 +293,30 @@ def bridging_families_of_arrays(
     """:func:`bridging_families` of the tie arrays ``ties`` (the read model's, or
     :meth:`TieArrays.of_graph` of a networkx tie graph): the whole-graph measures for every
     family at once, the reach of each candidate from its row of the adjacency matrix, and the
-    ego-network constraint for the ``first`` best only."""
+    ego-network constraint for the ``first`` best only.
+
+    Parameters
+    ----------
+    ties : TieArrays
+        The whole network's ties.
+    regions : set of str, optional
+        Rank only families of these regions.
+    first : int, default 20
+        How many families to return.
+
+    Returns
+    -------
+    list of BridgingFamily
+        As :func:`bridging_families`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import hub_and_spokes
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> ties = TieArrays.of_graph(tie_graph(hub_and_spokes()))
+    >>> [(b.family_id, b.regions_reached) for b in bridging_families_of_arrays(ties, first=1)]
+    [('hub', ('e', 's'))]
+    """
     a = ties.adjacency()
     effective, constraint = matrix_measures(a)
     codes = {

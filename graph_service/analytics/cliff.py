@@ -69,7 +69,26 @@ class Cliff:
 
 
 def marginal_rates(earnings: Array, net: Array) -> Array:
-    """The marginal effective tax rate between consecutive grid points (length ``k``)."""
+    """The marginal effective tax rate between consecutive grid points (length ``k``).
+
+    Parameters
+    ----------
+    earnings : numpy.ndarray
+        The earnings grid (``k + 1`` points), increasing.
+    net : numpy.ndarray
+        Net income at each grid point.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 - Δnet / Δearnings`` for each of the ``k`` steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> marginal_rates(np.array([0.0, 100.0]), np.array([0.0, 70.0])).round(2).tolist()
+    [0.3]
+    """
     de = np.diff(earnings)
     if np.any(de <= 0):
         raise ValueError("earnings must increase along the grid")
@@ -87,6 +106,30 @@ def find_cliffs(
 
     ``programs``: each program's signed contribution to net income at the grid points. The
     part of the change the programs do not explain is attributed to ``other``.
+
+    Parameters
+    ----------
+    earnings : numpy.ndarray
+        The earnings grid, increasing.
+    net : numpy.ndarray
+        Net income at each grid point.
+    programs : Mapping of str to numpy.ndarray
+        Each program's signed contribution to net income at the grid points.
+    tolerance : float, default 1.0
+        Drops in net income of at most this many dollars are not cliffs.
+
+    Returns
+    -------
+    list of Cliff
+        Lowest earnings first, each with its loss and the programs that cause it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.array([0.0, 1_000.0, 2_000.0])
+    >>> benefit = np.array([2_000.0, 0.0, 0.0])
+    >>> [(c.start, c.loss) for c in find_cliffs(e, e + benefit, {"benefit": benefit})]
+    [(0.0, 1000.0)]
     """
     marginal_rates(earnings, net)  # checks the grid
     falling = np.diff(net) < -tolerance
@@ -121,7 +164,25 @@ def find_cliffs(
 
 
 def exposure(keeps: float, step: float) -> Exposure:
-    """How much of a raise of ``step`` dollars a household keeps, as a category."""
+    """How much of a raise of ``step`` dollars a household keeps, as a category.
+
+    Parameters
+    ----------
+    keeps : float
+        Dollars of net income kept, ``N(e + step) - N(e)``.
+    step : float
+        The raise in dollars, > 0.
+
+    Returns
+    -------
+    Exposure
+        ``less_than_nothing``, ``less_than_half`` or ``half_or_more``.
+
+    Examples
+    --------
+    >>> exposure(keeps=600.0, step=1_000.0)
+    'half_or_more'
+    """
     if keeps < 0:
         return "less_than_nothing"
     if keeps < step / 2:
@@ -132,6 +193,22 @@ def exposure(keeps: float, step: float) -> Exposure:
 def exposures(net_now: Array, net_after: Array, step: float) -> list[Exposure]:
     """:func:`exposure` for many households at once (``net_after`` at ``e + step``).
 
+    Parameters
+    ----------
+    net_now : numpy.ndarray
+        Net income of each household at its earnings ``e``.
+    net_after : numpy.ndarray
+        Net income of each at ``e + step``.
+    step : float
+        The raise in dollars.
+
+    Returns
+    -------
+    list of Exposure
+        One category per household.
+
+    Examples
+    --------
     >>> exposures(np.array([10.0, 10.0, 10.0]), np.array([5.0, 12.0, 900.0]), 1_000.0)
     ['less_than_nothing', 'less_than_half', 'half_or_more']
     """

@@ -69,6 +69,18 @@ class Bounds:
 def rank_key(*parts: str) -> bytes:
     """The stable rank of a record: SHA-256 of its identity.
 
+    Parameters
+    ----------
+    *parts : str
+        The fields that identify the record.
+
+    Returns
+    -------
+    bytes
+        The SHA-256 digest of the parts, the record's rank among its kind.
+
+    Examples
+    --------
     >>> rank_key("h1") == rank_key("h1") != rank_key("h2")
     True
     """
@@ -85,7 +97,7 @@ def _clamp(value: float | None, high: float) -> float:
     return 0.0 if value is None else min(max(float(value), 0.0), high)
 
 
-def kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
+def _kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
     """``(u, v, key)`` of the help/referral records kept: top ``limit`` at both ends."""
     by_family: dict[str, list[tuple[bytes, tuple[str, str, Any]]]] = defaultdict(list)
     for u, v, key, data in graph.edges(keys=True, data=True):
@@ -108,8 +120,32 @@ def kept_records(graph: FamilyGraph, limit: int) -> set[tuple[str, str, Any]]:
 
 
 def bounded_graph(graph: FamilyGraph, bounds: Bounds) -> FamilyGraph:
-    """A copy of ``graph`` with every family's contribution bounded (see the module doc)."""
-    kept = kept_records(graph, bounds.max_exchanges)
+    """A copy of ``graph`` with every family's contribution bounded (see the module doc).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    bounds : Bounds
+        The per-family contribution bounds.
+
+    Returns
+    -------
+    FamilyGraph
+        A copy in which no family contributes more than ``bounds`` allow; ``graph`` is unchanged.
+
+    References
+    ----------
+    Dwork & Roth, *The Algorithmic Foundations of Differential Privacy* (2014), §2.3
+    (sensitivity), applied per family.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> bounded_graph(build_family_graph(families=[]), Bounds()).number_of_nodes()
+    0
+    """
+    kept = _kept_records(graph, bounds.max_exchanges)
     cohort_kept: dict[str, set[str]] = {}
     members: dict[str, list[str]] = defaultdict(list)
     for node, cohort in node_values(graph, "cohort"):

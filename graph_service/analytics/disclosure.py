@@ -52,12 +52,9 @@ rule, primary and secondary suppression, the linear-programming view of table au
 
 from __future__ import annotations
 
-import csv
-import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Literal, Protocol, cast
 
 import networkx as nx
 
@@ -169,6 +166,35 @@ def make_table(
     ``margins``: ``"rows"`` adds row totals, ``"columns"`` column totals and the grand total,
     ``"both"`` all three. With row totals only there is no grand total, because the rows of
     such tables may overlap (e.g. the same tie counted by cohort and by region).
+
+    Parameters
+    ----------
+    name : str
+        The table's name.
+    row_header, column_header : str
+        What the row and column keys are.
+    rows : sequence of (str, sequence of Cell)
+        Each row's key and cells.
+    column_keys : sequence of str
+        The columns.
+    margins : {"none", "rows", "columns", "both"}, default "none"
+        Which totals to publish.
+    row_total_derived, column_total_derived : mapping, optional
+        Derived values of the row and column totals, by key.
+    total_derived : mapping, optional
+        Derived values of the grand total.
+
+    Returns
+    -------
+    Table
+        The table with the totals it publishes computed from its counts.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
+    >>> t.column_totals[0].count
+    68
     """
     cells = tuple(tuple(cells) for _, cells in rows)
     row_keys = tuple(key for key, _ in rows)
@@ -211,7 +237,25 @@ def make_table(
 
 
 def figures_table(name: str, figures: Sequence[tuple[str, Cell]]) -> Table:
-    """A one-column table of unrelated figures (no margins): one row per figure."""
+    """A one-column table of unrelated figures (no margins): one row per figure.
+
+    Parameters
+    ----------
+    name : str
+        The table's name.
+    figures : sequence of (str, Cell)
+        Each figure's name and cell.
+
+    Returns
+    -------
+    Table
+        One column ``value``, one row per figure, no margins.
+
+    Examples
+    --------
+    >>> figures_table("f", [("families", Cell(12))]).row_keys
+    ('families',)
+    """
     return make_table(name, "figure", "measure", [(k, [c]) for k, c in figures], ["value"])
 
 
@@ -222,8 +266,25 @@ def _sum_counts(cells: Iterable[Cell]) -> int:
 # --- the extended grid -------------------------------------------------------------------
 
 
-def _grid(table: Table) -> dict[Position, Cell | None]:
-    """Every position of the ``(R+1) x (C+1)`` grid; ``None`` for a margin not published."""
+def cells_by_position(table: Table) -> dict[Position, Cell | None]:
+    """Every position of the ``(R+1) x (C+1)`` grid, margins in the last row and column.
+
+    Parameters
+    ----------
+    table : Table
+        Any table.
+
+    Returns
+    -------
+    dict of (int, int) to Cell or None
+        The cell at each position; ``None`` for a margin not published.
+
+    Examples
+    --------
+    >>> t = make_table("demo", "g", "m", [("a", [Cell(3)])], ["n"], margins="rows")
+    >>> cells_by_position(t)[(0, 1)].count, cells_by_position(t)[(1, 1)]
+    (3, None)
+    """
     height, width = table.height, table.width
     grid: dict[Position, Cell | None] = {}
     for i, row in enumerate(table.cells):
@@ -249,8 +310,31 @@ def _bridges(unknown: set[Position]) -> set[Position]:
 
 
 def recoverable_cells(table: Table) -> list[Position]:
-    """Suppressed published cells that the published cells determine exactly (bridges)."""
-    grid = _grid(table)
+    """Suppressed published cells that the published cells determine exactly (bridges).
+
+    Parameters
+    ----------
+    table : Table
+        A (suppressed) table.
+
+    Returns
+    -------
+    list of Position
+        The suppressed cells that follow exactly from the published ones; ``[]`` when safe.
+
+    References
+    ----------
+    Hundepool et al., *Statistical Disclosure Control* (Wiley 2012), ch. 4
+    (complementary suppression, the audit).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
+    >>> recoverable_cells(suppress(t))
+    []
+    """
+    grid = cells_by_position(table)
     unknown = {p for p, c in grid.items() if c is None or c.suppressed}
     return sorted(p for p in _bridges(unknown) if grid[p] is not None)
 
@@ -288,10 +372,34 @@ def suppress(table: Table, threshold: int = DEFAULT_THRESHOLD) -> Table:
     """Apply primary, complementary and derived-value suppression (see module doc).
 
     Deterministic; idempotent; cells already suppressed stay suppressed.
+
+    Parameters
+    ----------
+    table : Table
+        The table as computed.
+    threshold : int, default 10
+        Counts from 1 to this are small cells.
+
+    Returns
+    -------
+    Table
+        A copy with small cells, the cells that would reveal them and their derived values
+        suppressed.
+
+    References
+    ----------
+    Hundepool et al., *Statistical Disclosure Control* (Wiley 2012), ch. 4.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
+    >>> [row[0].count for row in suppress(t, threshold=10).cells]
+    [None, 40, None]
     """
     if threshold < 0:
         raise ValueError("threshold must be >= 0")
-    grid = _grid(table)
+    grid = cells_by_position(table)
     hidden = {p for p, c in grid.items() if c is None or c.suppressed or _is_small(c, threshold)}
     while exposed := sorted(p for p in _bridges(hidden) if grid[p] is not None):
         hidden |= _cheapest_cycle(exposed[0], hidden, grid, table)
@@ -323,8 +431,29 @@ def _rebuild(table: Table, hidden: set[Position]) -> Table:
 
 
 def assert_safe(table: Table, threshold: int = DEFAULT_THRESHOLD) -> None:
-    """Raise :class:`DisclosureError` unless ``table`` obeys the rule in the module doc."""
-    for position, cell in _grid(table).items():
+    """Raise :class:`DisclosureError` unless ``table`` obeys the rule in the module doc.
+
+    Parameters
+    ----------
+    table : Table
+        A table about to leave the service.
+    threshold : int, default 10
+        Counts from 1 to this are small cells.
+
+    Returns
+    -------
+    None
+        Raises :class:`DisclosureError` naming the first cell that breaks the rule.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import one_table
+    >>> t = one_table()
+    >>> assert_safe(t, threshold=10)
+    Traceback (most recent call last):
+    graph_service.analytics.disclosure.DisclosureError: ...
+    """
+    for position, cell in cells_by_position(table).items():
         if cell is None:
             continue
         where = f"{table.name} cell {position}"
@@ -340,172 +469,26 @@ def assert_safe(table: Table, threshold: int = DEFAULT_THRESHOLD) -> None:
 
 
 def safe_summary(summary: HasTables, threshold: int = DEFAULT_THRESHOLD) -> list[Table]:
-    """The tables of a ``NetworkSummary`` or ``Outcomes``, suppressed for researchers."""
+    """The tables of a ``NetworkSummary`` or ``Outcomes``, suppressed for researchers.
+
+    Parameters
+    ----------
+    summary : NetworkSummary or Outcomes
+        Anything with ``tables()``.
+    threshold : int, default 10
+        Counts from 1 to this are small cells.
+
+    Returns
+    -------
+    list of Table
+        Every table, suppressed and checked.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from graph_service.analytics.outcomes import outcomes_by_network
+    >>> tables = safe_summary(outcomes_by_network(build_family_graph(families=[])))
+    >>> len(tables) > 0
+    True
+    """
     return [suppress(table, threshold) for table in summary.tables()]
-
-
-# --- export ------------------------------------------------------------------------------
-
-Record = dict[str, Any]
-
-
-def _measures(table: Table) -> list[str]:
-    grid = _grid(table)
-    return sorted({name for c in grid.values() if c is not None for name in c.derived})
-
-
-def _record(table: Table, row: str, column: str, cell: Cell, measures: list[str]) -> Record:
-    record: Record = {
-        "table": table.name,
-        "row_variable": table.row_header,
-        "row": row,
-        "column_variable": table.column_header,
-        "column": column,
-        "count": cell.count,
-        "suppressed": cell.suppressed,
-    }
-    for name in measures:
-        value = cell.derived.get(name)
-        record[name] = None if value is None or math.isnan(value) else float(value)
-    return record
-
-
-def to_records(table: Table) -> list[Record]:
-    """One flat record per published cell (margins use the key ``"total"``)."""
-    measures = _measures(table)
-    records: list[Record] = []
-    for i, row_key in enumerate(table.row_keys):
-        for j, column_key in enumerate(table.column_keys):
-            records.append(_record(table, row_key, column_key, table.cells[i][j], measures))
-        if table.row_totals is not None:
-            records.append(_record(table, row_key, TOTAL, table.row_totals[i], measures))
-    if table.column_totals is not None:
-        for j, column_key in enumerate(table.column_keys):
-            records.append(_record(table, TOTAL, column_key, table.column_totals[j], measures))
-    if table.total is not None:
-        records.append(_record(table, TOTAL, TOTAL, table.total, measures))
-    return records
-
-
-_BASE_FIELDS = ["table", "row_variable", "row", "column_variable", "column", "count", "suppressed"]
-
-
-def _checked(tables: Iterable[Table], threshold: int) -> list[Table]:
-    checked = list(tables)
-    for table in checked:
-        assert_safe(table, threshold)
-    return checked
-
-
-def write_csv(
-    tables: Iterable[Table], directory: Path, *, threshold: int = DEFAULT_THRESHOLD
-) -> list[Path]:
-    """Write each (already suppressed) table to ``<directory>/<name>.csv``; refuses unsafe ones."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for table in _checked(tables, threshold):
-        path = directory / f"{table.name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=_BASE_FIELDS + _measures(table))
-            writer.writeheader()
-            writer.writerows(to_records(table))
-        paths.append(path)
-    return paths
-
-
-def _pandas_metadata(fields: Sequence[tuple[str, str, str]]) -> bytes:
-    """pandas' schema metadata: ``count`` reads back as the nullable ``Int64`` dtype (a
-    suppressed count is ``<NA>``, never a ``NaN`` that turns the column into floats)."""
-    import json
-
-    columns = [
-        {"name": n, "field_name": n, "pandas_type": p, "numpy_type": t, "metadata": None}
-        for n, p, t in fields
-    ]
-    return json.dumps(
-        {
-            "index_columns": [],
-            "column_indexes": [],
-            "columns": columns,
-            "creator": {"library": "pyarrow", "version": "16"},
-            "pandas_version": "2.2.0",
-        }
-    ).encode("utf-8")
-
-
-def write_parquet(
-    tables: Iterable[Table], directory: Path, *, threshold: int = DEFAULT_THRESHOLD
-) -> list[Path]:
-    """Write each (already suppressed) table to ``<directory>/<name>.parquet``; ``count`` is a
-    nullable 64-bit integer column (pandas reads it as ``Int64``)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for table in _checked(tables, threshold):
-        names = _measures(table)
-        fields = [(name, pa.string()) for name in _BASE_FIELDS[:5]]
-        fields += [("count", pa.int64()), ("suppressed", pa.bool_())]
-        fields += [(name, pa.float64()) for name in names]
-        described = [(n, "unicode", "object") for n in _BASE_FIELDS[:5]]
-        described += [("count", "int64", "Int64"), ("suppressed", "bool", "bool")]
-        described += [(n, "float64", "float64") for n in names]
-        schema = pa.schema(fields, metadata={b"pandas": _pandas_metadata(described)})
-        path = directory / f"{table.name}.parquet"
-        pq.write_table(pa.Table.from_pylist(to_records(table), schema=schema), path)
-        paths.append(path)
-    return paths
-
-
-# --- storage (a released table is kept with its release, graph_service.stores.privacy_ledger)
-
-
-def _cell_to_dict(cell: Cell) -> dict[str, Any]:
-    return {"count": cell.count, "derived": dict(cell.derived), "suppressed": cell.suppressed}
-
-
-def _cell_from_dict(data: Mapping[str, Any]) -> Cell:
-    return Cell(data["count"], dict(data["derived"]), bool(data["suppressed"]))
-
-
-def table_to_dict(table: Table) -> dict[str, Any]:
-    """A JSON-ready dict of ``table``; :func:`table_from_dict` reads it back unchanged."""
-
-    def cells(row: Sequence[Cell] | None) -> list[dict[str, Any]] | None:
-        return None if row is None else [_cell_to_dict(c) for c in row]
-
-    return {
-        "name": table.name,
-        "rowHeader": table.row_header,
-        "columnHeader": table.column_header,
-        "rowKeys": list(table.row_keys),
-        "columnKeys": list(table.column_keys),
-        "cells": [cells(row) for row in table.cells],
-        "rowTotals": cells(table.row_totals),
-        "columnTotals": cells(table.column_totals),
-        "total": None if table.total is None else _cell_to_dict(table.total),
-        "noise": dict(table.noise),
-        "epsilon": table.epsilon,
-        "structural": table.structural,
-    }
-
-
-def table_from_dict(data: Mapping[str, Any]) -> Table:
-    def cells(row: Sequence[Mapping[str, Any]] | None) -> tuple[Cell, ...] | None:
-        return None if row is None else tuple(_cell_from_dict(c) for c in row)
-
-    return Table(
-        name=data["name"],
-        row_header=data["rowHeader"],
-        column_header=data["columnHeader"],
-        row_keys=tuple(data["rowKeys"]),
-        column_keys=tuple(data["columnKeys"]),
-        cells=tuple(tuple(_cell_from_dict(c) for c in row) for row in data["cells"]),
-        row_totals=cells(data["rowTotals"]),
-        column_totals=cells(data["columnTotals"]),
-        total=None if data["total"] is None else _cell_from_dict(data["total"]),
-        noise=dict(data["noise"]),
-        epsilon=data["epsilon"],
-        structural=bool(data["structural"]),
-    )

@@ -42,10 +42,10 @@ UNITS = {"income": "%", "savings": "$", "debt": "$"}
 MISSED_MONTHS = 2
 
 
-def bin_labels(measure: str) -> tuple[str, ...]:
+def _bin_labels(measure: str) -> tuple[str, ...]:
     """Column names of a measure's bins.
 
-    >>> bin_labels("debt")[:2]
+    >>> _bin_labels("debt")[:2]
     ('< -5000$', '-5000$ to -2000$')
     """
     edges, unit = EDGES[measure], UNITS[measure]
@@ -56,7 +56,25 @@ def bin_labels(measure: str) -> tuple[str, ...]:
 
 
 def bin_of(value: float, edges: Sequence[float]) -> int:
-    """The bin index of ``value`` (bins are ``[a, b)``)."""
+    """The bin index of ``value`` (bins are ``[a, b)``).
+
+    Parameters
+    ----------
+    value : float
+        A change.
+    edges : sequence of float
+        The bin edges, increasing.
+
+    Returns
+    -------
+    int
+        0 below the first edge, ``len(edges)`` at or above the last.
+
+    Examples
+    --------
+    >>> bin_of(-1.0, (0.0, 10.0)), bin_of(0.0, (0.0, 10.0)), bin_of(99.0, (0.0, 10.0))
+    (0, 1, 2)
+    """
     for i, edge in enumerate(edges):
         if value < edge:
             return i
@@ -71,7 +89,28 @@ class Change:
 
 
 def family_changes(reports: Iterable[MonthlyReport], horizon: int) -> dict[str, Change]:
-    """Each family's change from its baseline to ``horizon`` months later (see module doc)."""
+    """Each family's change from its baseline to ``horizon`` months later (see module doc).
+
+    Parameters
+    ----------
+    reports : iterable of MonthlyReport
+        Journals (every version; the latest of each month counts).
+    horizon : int
+        Months after the baseline.
+
+    Returns
+    -------
+    dict of str to Change
+        Per family with a baseline and a report near the horizon: income change in percent,
+        savings and debt change in dollars.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import journal_reports
+    >>> reports = journal_reports()
+    >>> family_changes(reports, 12)["a"]
+    Change(income_pct=25.0, savings=500.0, debt=0.0)
+    """
     latest: dict[str, dict[str, MonthlyReport]] = {}
     for r in reports:
         held = latest.setdefault(r.family_id, {}).get(r.month)
@@ -110,7 +149,29 @@ def dollar_tables(
     by: str,
 ) -> list[Table]:
     """The six histograms (income, savings, debt at 12 and 24 months) over ``groups``
-    (group -> its families, the research population), named ``<measure>_change_<h>m_by_<by>``."""
+    (group -> its families, the research population), named ``<measure>_change_<h>m_by_<by>``.
+
+    Parameters
+    ----------
+    reports : sequence of MonthlyReport
+        The journals of the research population.
+    groups : Mapping of str to sequence of str
+        Each group's families.
+    by : str
+        The grouping's name (in the table names).
+
+    Returns
+    -------
+    list of Table
+        Six histograms, one row per group.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import journal_reports
+    >>> reports = journal_reports()
+    >>> [t.name for t in dollar_tables(reports, {"all": ["a"]}, "x")][:1]
+    ['income_change_12m_by_x']
+    """
     tables = []
     for horizon in HORIZONS:
         changes = family_changes(reports, horizon)
@@ -131,7 +192,7 @@ def dollar_tables(
                     by,
                     f"{measure}_change",
                     rows,
-                    bin_labels(measure),
+                    _bin_labels(measure),
                     margins="both",
                 )
             )
@@ -146,7 +207,25 @@ def quantiles_from_bins(
     counts: Sequence[int | None], edges: Sequence[float]
 ) -> tuple[float, float, float] | None:
     """The 25th, 50th and 75th percentiles of a histogram by linear interpolation within the
-    bins; None when a count is suppressed or the histogram is empty."""
+    bins; None when a count is suppressed or the histogram is empty.
+
+    Parameters
+    ----------
+    counts : sequence of int or None
+        The histogram (``None``: suppressed).
+    edges : sequence of float
+        The inner bin edges (the outer bins are as wide as their neighbours).
+
+    Returns
+    -------
+    tuple of (float, float, float) or None
+        The quartiles.
+
+    Examples
+    --------
+    >>> quantiles_from_bins([0, 4, 0], (0.0, 10.0)), quantiles_from_bins([None, 4], (0.0,))
+    ((2.5, 5.0, 7.5), None)
+    """
     if any(c is None for c in counts):
         return None
     values = [max(0, int(c or 0)) for c in counts]

@@ -79,7 +79,7 @@ class RegionInfo:
     longitude: float | None
 
 
-def family_attributes(family: Family) -> dict[str, Any]:
+def _family_attributes(family: Family) -> dict[str, Any]:
     """Node attributes of a family (without goals and cohort, which come from edges)."""
     return {
         "region": family.region_id,
@@ -109,6 +109,24 @@ def build_family_graph(
     """Assemble a :data:`FamilyGraph`. Edges whose ends are not among ``families`` are
     dropped, so a store can pass a region's families with all their edges.
 
+    Parameters
+    ----------
+    families : iterable of Family
+        The nodes.
+    regions, cohorts : iterables of Region, Cohort
+        Kept as graph attributes ``regions`` and ``cohorts``.
+    memberships, pursuits : iterables of MemberOf, Pursues
+        Folded into the node attributes ``cohort`` and ``goals``.
+    helps, referrals : iterables of Helped, Referred
+        The edges (``kind`` ``"helped"`` or ``"referred"``).
+
+    Returns
+    -------
+    FamilyGraph
+        A ``networkx.MultiDiGraph``.
+
+    Examples
+    --------
     >>> from datetime import date
     >>> from models import Family
     >>> a = Family(id="a", name="A", region_id="r", household_size=3, income_band=2,
@@ -119,7 +137,7 @@ def build_family_graph(
     """
     graph: FamilyGraph = nx.MultiDiGraph()
     for family in sorted(families, key=lambda f: f.id):
-        graph.add_node(family.id, **family_attributes(family), cohort=None, goals={})
+        graph.add_node(family.id, **_family_attributes(family), cohort=None, goals={})
     graph.graph["regions"] = {
         r.id: RegionInfo(r.name, r.latitude, r.longitude)
         for r in sorted(regions, key=lambda r: r.id)
@@ -159,7 +177,24 @@ def build_family_graph(
 
 
 def graph_of(network: NetworkRecords) -> FamilyGraph:
-    """:func:`build_family_graph` of every record of ``network``."""
+    """:func:`build_family_graph` of every record of ``network``.
+
+    Parameters
+    ----------
+    network : NetworkRecords
+        Every record of a network (a store's or a generator's).
+
+    Returns
+    -------
+    FamilyGraph
+        :func:`build_family_graph` of them.
+
+    Examples
+    --------
+    >>> from graph_service.demo import demo_network
+    >>> graph_of(demo_network()).number_of_nodes()
+    12
+    """
     return build_family_graph(
         families=network.families,
         regions=network.regions,
@@ -173,14 +208,54 @@ def graph_of(network: NetworkRecords) -> FamilyGraph:
 
 def node_values(graph: nx.Graph[str], name: str) -> Iterator[tuple[str, Any]]:
     """``(node, value of attribute name or None)`` for every node: ``graph.nodes(data=name)``
-    with a type mypy can check (the networkx stubs type the attribute as the whole dict)."""
+    with a type mypy can check (the networkx stubs type the attribute as the whole dict).
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Any networkx graph.
+    name : str
+        A node attribute.
+
+    Returns
+    -------
+    iterator of (str, Any)
+        ``(node, value)`` for every node, ``None`` where the attribute is missing.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph(); g.add_node("a", region="n")
+    >>> list(node_values(g, "region"))
+    [('a', 'n')]
+    """
     for node, data in graph.nodes(data=True):
         yield node, data.get(name)
 
 
 def edge_values(graph: nx.Graph[str], name: str) -> Iterator[tuple[str, str, Any]]:
     """``(u, v, value of attribute name or None)`` for every edge (every parallel edge of a
-    multigraph): ``graph.edges(data=name)``, typed."""
+    multigraph): ``graph.edges(data=name)``, typed.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        Any networkx graph.
+    name : str
+        An edge attribute.
+
+    Returns
+    -------
+    iterator of (str, str, Any)
+        ``(u, v, value)`` for every edge, ``None`` where the attribute is missing.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph(); g.add_edge("a", "b", w=2)
+    >>> list(edge_values(g, "w"))
+    [('a', 'b', 2)]
+    """
     for u, v, data in graph.edges(data=True):
         yield u, v, data.get(name)
 
@@ -193,6 +268,25 @@ def tie_graph(graph: FamilyGraph, *, include_cohort: bool = True) -> nx.Graph[st
 
     Built in one pass into a dict and added in bulk (networkx's per-edge ``has_edge`` /
     ``add_edge`` is the slow part at a million edges).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    include_cohort : bool, default True
+        Whether shared active cohort membership is a tie.
+
+    Returns
+    -------
+    networkx.Graph
+        The undirected simple tie graph, edge attribute ``kinds``.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
+    >>> list(tie_graph(g).edges(data="kinds"))
+    [('a', 'b', {'helped'})]
     """
     kinds: dict[tuple[str, str], set[str]] = {}
     for u, v, kind in edge_values(graph, "kind"):

@@ -82,7 +82,25 @@ class Flag:
 
 
 def features(rows: Sequence[Transition]) -> npt.NDArray[np.float64]:
-    """The feature matrix (one row per transition, columns :data:`FEATURES`)."""
+    """The feature matrix (one row per transition, columns :data:`FEATURES`).
+
+    Parameters
+    ----------
+    rows : sequence of Transition
+        The transitions to score.
+
+    Returns
+    -------
+    numpy.ndarray
+        Log-changes, spikes and the household change, one row per transition.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
+    >>> features(rows).shape == (2, len(FEATURES))
+    True
+    """
     out = np.zeros((len(rows), len(FEATURES)))
     k = len(MONEY)
     for i, row in enumerate(rows):
@@ -103,7 +121,27 @@ def features(rows: Sequence[Transition]) -> npt.NDArray[np.float64]:
 def rule_flags(rows: Iterable[Transition], multiple: float) -> list[Flag]:
     """Transitions that break a rule, each with every rule it breaks; score = the largest
     factor past the multiple. A figure that only moves back after the month before was
-    flagged for moving the other way (the return from a slip) is not flagged again."""
+    flagged for moving the other way (the return from a slip) is not flagged again.
+
+    Parameters
+    ----------
+    rows : iterable of Transition
+        The transitions to check.
+    multiple : float
+        The rules' multiple.
+
+    Returns
+    -------
+    list of Flag
+        The transitions that break a rule.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
+    >>> [f.report_id for f in rule_flags(rows, multiple=3.0)]
+    ['r2']
+    """
     flags = []
     moved: dict[tuple[str, str, str], int] = {}  # (family, month, figure) -> +1 up, -1 down
     for row in sorted(rows, key=lambda r: (r.family_id, r.month)):
@@ -149,7 +187,30 @@ def _month_before(month: str) -> str:
 
 
 def forest_scores(x: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float64]:
-    """Isolation-forest anomaly scores (higher: more unusual); zeros for too few rows."""
+    """Isolation-forest anomaly scores (higher: more unusual); zeros for too few rows.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The feature matrix.
+    seed : int
+        Seed of the forest.
+
+    Returns
+    -------
+    numpy.ndarray
+        One score per row.
+
+    References
+    ----------
+    Liu, Ting & Zhou, "Isolation Forest", ICDM 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> forest_scores(np.zeros((3, len(FEATURES))), seed=0).tolist()
+    [0.0, 0.0, 0.0]
+    """
     if len(x) < MIN_FOREST_ROWS:
         return np.zeros(len(x))
     from sklearn.ensemble import IsolationForest
@@ -162,7 +223,29 @@ def forest_scores(x: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float
 
 def explain(x: npt.NDArray[np.float64]) -> list[tuple[str, ...]]:
     """For each row, the (at most two) features with a robust z-score above 3, largest
-    first, in words."""
+    first, in words.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The feature matrix (:func:`features`).
+
+    Returns
+    -------
+    list of tuple of str
+        For each row, the features that make it unusual, in words.
+
+    References
+    ----------
+    Rousseeuw & Croux, "Alternatives to the median absolute deviation", *JASA* 88 (1993).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros((5, len(FEATURES))); x[:, 2] = [0.1, -0.1, 0.2, -0.2, 5.0]
+    >>> explain(x)[3:]
+    [(), ('unusual savings change (robust z 16.5)',)]
+    """
     median = np.median(x, axis=0)
     mad = np.median(np.abs(x - median), axis=0) * 1.4826
     z = np.abs(x - median) / np.where(mad > 1e-9, mad, 1e-9)
@@ -177,7 +260,29 @@ def explain(x: npt.NDArray[np.float64]) -> list[tuple[str, ...]]:
 
 def rank_unusual(rows: Sequence[Transition], multiple: float, seed: int) -> list[Flag]:
     """Every transition ranked for the queue: rule flags first (by score), then the rest by
-    the forest's score, each with its reasons (rules, and the forest's explanation)."""
+    the forest's score, each with its reasons (rules, and the forest's explanation).
+
+    Parameters
+    ----------
+    rows : sequence of Transition
+        The transitions of a region's quarter.
+    multiple : float
+        The rules' multiple (``GS_ANOMALY_BALANCE_MULTIPLE``).
+    seed : int
+        Seed of the forest.
+
+    Returns
+    -------
+    list of Flag
+        Every transition, most unusual first.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
+    >>> [f.report_id for f in rank_unusual(rows, multiple=3.0, seed=0)]
+    ['r2', 'r3']
+    """
     if not rows:
         return []
     x = features(rows)
@@ -203,6 +308,20 @@ def rank_unusual(rows: Sequence[Transition], multiple: float, seed: int) -> list
 def precision_recall(picked: Iterable[str], planted: set[str]) -> tuple[float, float]:
     """Precision and recall of ``picked`` report ids against the ``planted`` ones.
 
+    Parameters
+    ----------
+    picked : iterable of str
+        Report ids the method picked.
+    planted : set of str
+        Report ids known to be unusual.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Precision and recall.
+
+    Examples
+    --------
     >>> precision_recall(["a", "b", "c", "d"], {"a", "c", "x"})
     (0.5, 0.6666666666666666)
     """

@@ -1,4 +1,5 @@
-r"""Offline evaluation of peer matching, and the floors the benchmark compares it with.
+r"""Offline evaluation of peer matching (the benchmark's timing floors are in
+:mod:`~graph_service.analytics.match_timing`).
 
 Protocol (link prediction with hidden ties, Liben-Nowell & Kleinberg 2007)
 -------------------------------------------------------------------------
@@ -7,7 +8,7 @@ Protocol (link prediction with hidden ties, Liben-Nowell & Kleinberg 2007)
    edge of a hidden pair is removed, and :class:`MatchIndex` is rebuilt on what remains.
 2. Every family that may ask (matching consent) and has at least one hidden partner it
    could be shown is evaluated. Its candidates are :meth:`MatchIndex.eligible_mask` with
-   ``scope="any"`` and ``include_cohort=True``: hidden help often runs inside a cohort, and
+   ``scope=Scope.ANY`` and ``include_cohort=True``: hidden help often runs inside a cohort, and
    leaving cohort mates out would make those ties unrecoverable for every method alike,
    which measures the filter, not the ranking. (``include_cohort=False`` evaluates the
    product's default instead: only ties to families outside one's cohort count.) Families it still has help ties with are
@@ -33,6 +34,7 @@ Only aggregates leave this module; no family id appears in an :class:`EvalReport
 
 Example
 -------
+>>> from graph_service.analytics.match_random import random_family_graph
 >>> graph = random_family_graph(300, seed=1)
 >>> report = evaluate(graph, seed=2)
 >>> [row.method for row in report.rows]
@@ -47,30 +49,19 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from graph_service.analytics.family_graph import (
     HELPED,
-    CohortInfo,
     FamilyGraph,
-    GoalState,
     edge_values,
 )
-from graph_service.analytics.matching import (
-    BoolArray,
-    IntArray,
-    MatchIndex,
-    MatchWeights,
-    Scope,
-)
-from models import GoalStatus, vocabulary
+from graph_service.analytics.match_ties import IntArray
+from graph_service.analytics.matching import BoolArray, MatchIndex, MatchWeights, Scope
 
 METHODS = ("matcher", "random", "goal_jaccard", "adamic_adar")
 
@@ -171,7 +162,25 @@ class EvalReport:
 
 
 def help_pairs(graph: FamilyGraph) -> list[tuple[str, str]]:
-    """Observed help ties as sorted unordered pairs, in a stable order."""
+    """Observed help ties as sorted unordered pairs, in a stable order.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    list of (str, str)
+        Each pair ``(u, v)`` with ``u < v`` that exchanged help, sorted.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> all(u < v for u, v in help_pairs(graph))
+    True
+    """
     pairs = {
         (min(u, v), max(u, v))
         for u, v, kind in edge_values(graph, "kind")
@@ -184,7 +193,30 @@ def hide_help_ties(
     graph: FamilyGraph, *, hide_fraction: float, seed: int
 ) -> tuple[FamilyGraph, list[tuple[str, str]]]:
     """A copy of ``graph`` without every help edge of a seeded random share of help pairs,
-    and the hidden pairs."""
+    and the hidden pairs.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    hide_fraction : float
+        Share of help pairs to hide, in (0, 1).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    tuple of (FamilyGraph, list of (str, str))
+        The graph without the hidden pairs' help edges, and the hidden pairs.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> kept, hidden = hide_help_ties(graph, hide_fraction=0.5, seed=1)
+    >>> len(help_pairs(kept)) + len(hidden) == len(help_pairs(graph))
+    True
+    """
     if not 0 < hide_fraction < 1:
         raise ValueError("hide_fraction must be in (0, 1)")
     pairs = help_pairs(graph)
@@ -206,6 +238,26 @@ def hide_help_ties(
 def precision_recall_ndcg(ranked: Sequence[int], truth: set[int], k: int) -> tuple[float, ...]:
     """``(precision@k, recall@k, NDCG@k)`` of one ranked list against a non-empty truth.
 
+    Parameters
+    ----------
+    ranked : sequence of int
+        A method's ranked list.
+    truth : set of int
+        The hidden partners (not empty).
+    k : int
+        The cut-off.
+
+    Returns
+    -------
+    tuple of float
+        ``(precision@k, recall@k, NDCG@k)``.
+
+    References
+    ----------
+    Järvelin & Kekäläinen (2002).
+
+    Examples
+    --------
     >>> precision_recall_ndcg([5, 7, 9], {7}, 2)
     (0.5, 1.0, 0.6309297535714575)
     """
@@ -247,7 +299,7 @@ def _rankers(
         found = index.matches(
             index.family_ids[me],
             first=k,
-            scope="any",
+            scope=Scope.ANY,
             include_cohort=include_cohort,
             any_language=any_language,
         )
@@ -296,7 +348,43 @@ def evaluate(
     ``any_language`` asks the matcher without its language requirement. The truth and the
     baselines' candidates never depend on it (they are language-blind, as before the
     requirement existed), so figures with and without it compare; the report's
-    :class:`LanguageShare` counts the matcher's suggestions that share a language."""
+    :class:`LanguageShare` counts the matcher's suggestions that share a language.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph with its help ties.
+    hide_fraction : float, default 0.2
+        Share of help pairs hidden, in (0, 1).
+    seed : int
+        Seed of the split and of the random baseline.
+    k : int, default 10
+        Length of each ranked list.
+    weights : MatchWeights, optional
+        The matcher's weights.
+    include_cohort : bool, default True
+        Whether cohort mates are candidates (module docstring, step 2).
+    any_language : bool, default False
+        Ask the matcher without its language requirement.
+
+    Returns
+    -------
+    EvalReport
+        One row per method (precision, recall, NDCG at ``k``, families evaluated) and the
+        language share of the matcher's suggestions.
+
+    References
+    ----------
+    Liben-Nowell & Kleinberg, JASIST 58 (2007); Järvelin & Kekäläinen, "Cumulated
+    gain-based evaluation of IR techniques", *ACM TOIS* 20 (2002).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> graph = random_family_graph(60, seed=1)
+    >>> [row.method for row in evaluate(graph, seed=2).rows]
+    ['matcher', 'random', 'goal_jaccard', 'adamic_adar']
+    """
     remaining, hidden = hide_help_ties(graph, hide_fraction=hide_fraction, seed=seed)
     index = MatchIndex.build(remaining, weights=weights)
     partners: dict[int, set[int]] = {}
@@ -314,7 +402,7 @@ def evaluate(
         if not index.matchable[me]:
             continue
         eligible = index.eligible_mask(
-            me, scope="any", include_cohort=include_cohort, any_language=True
+            me, scope=Scope.ANY, include_cohort=include_cohort, any_language=True
         )
         truth = {p for p in partners[me] if eligible[p]}
         if not truth:
@@ -361,210 +449,3 @@ def _language_counts(index: MatchIndex, me: int, ranked: IntArray) -> npt.NDArra
     if spoken != {"en"}:
         counts[4:] = (1, len(ranked), shared)
     return counts
-
-
-# ---------------------------------------------------------------------------------------
-# Benchmark floors
-
-
-def numpy_floor(index: MatchIndex, family_id: str) -> npt.NDArray[np.float32]:
-    """The least any retrieval over this index must do: one sparse mat-vec ``X q_u``."""
-    return index.content_scores(index.family_position(family_id))
-
-
-def fit_sklearn_floor(index: MatchIndex) -> NearestNeighbors:
-    """scikit-learn's exact cosine search over the same matrix (fit once, outside timing)."""
-    return NearestNeighbors(metric="cosine", algorithm="brute").fit(index.matrix)
-
-
-def sklearn_bruteforce_floor(
-    model: NearestNeighbors, index: MatchIndex, family_id: str, *, k: int = 10
-) -> IntArray:
-    """Rows of the ``k`` nearest neighbours of ``q_u`` by cosine (no masks, no graph)."""
-    query = index.query_vector(index.family_position(family_id)).reshape(1, -1)
-    _, rows = model.kneighbors(query, n_neighbors=k)
-    return np.asarray(rows[0], dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Latency percentiles of one operation, milliseconds."""
-
-    name: str
-    p50_ms: float
-    p99_ms: float
-
-
-def time_queries(
-    index: MatchIndex,
-    family_ids: Sequence[str],
-    *,
-    scope: Scope = "any",
-    progress: Callable[[str], None] | None = None,
-) -> tuple[Timing, Timing, Timing]:
-    """p50/p99 of :meth:`MatchIndex.matches` and of the two floors over ``family_ids``.
-
-    Each operation runs over all families in its own pass (interleaving them per family
-    would let sklearn's large temporaries evict the matrix from cache before the next
-    operation), in the order matches, numpy, sklearn and then again in reverse, so that a
-    drift in machine load hits all three alike."""
-    model = fit_sklearn_floor(index)
-    operations: dict[str, Callable[[str], object]] = {
-        "matches": lambda f: index.matches(f, scope=scope),
-        "numpy_floor": lambda f: numpy_floor(index, f),
-        "sklearn_floor": lambda f: sklearn_bruteforce_floor(model, index, f),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in operations}
-    for name in [*operations, *reversed(operations)]:
-        operation = operations[name]
-        for family_id in family_ids:
-            began = time.perf_counter()
-            operation(family_id)
-            samples[name].append(1000.0 * (time.perf_counter() - began))
-        if progress is not None:
-            progress(name)
-    timings = [
-        Timing(name, float(np.percentile(values, 50)), float(np.percentile(values, 99)))
-        for name, values in samples.items()
-    ]
-    return timings[0], timings[1], timings[2]
-
-
-# ---------------------------------------------------------------------------------------
-# A random network for the benchmark (and for tests until loaders.synthetic exists)
-
-_REGIONS = ("oakland", "boston", "detroit", "new_orleans", "albuquerque", "san_antonio")
-_START = date(2023, 1, 1)
-
-
-def random_family_graph(n: int, *, seed: int, cohort_share: float = 0.6) -> FamilyGraph:
-    """A random :data:`FamilyGraph` with ``n`` families: 6 regions, cohorts of 7 families of
-    one region formed around a shared goal, skewed goal popularity, ~1.5 help exchanges per
-    family (60% inside the cohort, else with a same-region family sharing a goal, else
-    anyone in the region). Built for timing and smoke tests; it is *not* the project's
-    calibrated synthetic generator.
-    """
-    rng = np.random.default_rng(seed)
-    goals = sorted(vocabulary().goal_categories)
-    skills = sorted(vocabulary().skills)
-    popularity = 1.0 / np.arange(1, len(goals) + 1)
-    popularity /= popularity.sum()
-    graph: FamilyGraph = nx.MultiDiGraph(regions={}, cohorts={})
-    ids = [f"f{i:06d}" for i in range(n)]
-    regions = rng.integers(0, len(_REGIONS), size=n)
-    for row, fid in enumerate(ids):
-        graph.add_node(
-            fid, **_random_attributes(rng, str(_REGIONS[regions[row]]), goals, skills, popularity)
-        )
-    by_region = {r: np.flatnonzero(regions == r) for r in range(len(_REGIONS))}
-    cohort_of = _form_cohorts(graph, ids, by_region, rng, cohort_share)
-    _add_help(graph, ids, regions, by_region, cohort_of, rng)
-    return graph
-
-
-def _random_attributes(
-    rng: np.random.Generator,
-    region: str,
-    goals: list[str],
-    skills: list[str],
-    popularity: npt.NDArray[np.float64],
-) -> dict[str, object]:
-    chosen = rng.choice(len(goals), size=int(rng.integers(1, 4)), replace=False, p=popularity)
-    states = {}
-    for g in chosen:
-        since = _START + timedelta(days=int(rng.integers(0, 365)))
-        if rng.random() < 0.2:
-            achieved = since + timedelta(days=int(rng.integers(30, 400)))
-            states[goals[g]] = GoalState(GoalStatus.ACHIEVED, since, achieved)
-        else:
-            states[goals[g]] = GoalState(GoalStatus.ACTIVE, since)
-    picks = rng.choice(len(skills), size=5, replace=False)
-    languages = ("en", "es") if rng.random() < 0.2 else ("en",)
-    return {
-        "region": region,
-        "cohort": None,
-        "household_size": int(rng.integers(1, 9)),
-        "languages": languages,
-        "income_band": int(rng.integers(1, 6)),
-        "baseline_income_band": None,
-        "joined_at": _START,
-        "strengths": tuple(sorted(skills[i] for i in picks[: int(rng.integers(1, 4))])),
-        "needs": tuple(sorted(skills[i] for i in picks[3 : 3 + int(rng.integers(1, 3))])),
-        "consent_matching": bool(rng.random() < 0.85),
-        "consent_cross_region": bool(rng.random() < 0.5),
-        "consent_research": True,
-        "goals": states,
-    }
-
-
-def _form_cohorts(
-    graph: FamilyGraph,
-    ids: list[str],
-    by_region: dict[int, npt.NDArray[np.int64]],
-    rng: np.random.Generator,
-    share: float,
-) -> dict[int, list[int]]:
-    """Cohorts of 7 in each region, grouped by a goal the members pursue; row -> members."""
-    cohort_of: dict[int, list[int]] = {}
-    for region, rows in by_region.items():
-        joining = rows[rng.random(len(rows)) < share]
-        first_goal = [min(graph.nodes[ids[r]]["goals"]) for r in joining]
-        ordered = joining[np.lexsort((rng.random(len(joining)), first_goal))]
-        for start in range(0, len(ordered) - 6, 7):
-            members = sorted(int(r) for r in ordered[start : start + 7])
-            cohort_id = f"c{region}-{start // 7}"
-            info = CohortInfo(
-                _REGIONS[region], "active", "self_formed", (), [ids[m] for m in members]
-            )
-            graph.graph["cohorts"][cohort_id] = info
-            for m in members:
-                graph.nodes[ids[m]]["cohort"] = cohort_id
-                cohort_of[m] = members
-    return cohort_of
-
-
-def _add_help(
-    graph: FamilyGraph,
-    ids: list[str],
-    regions: npt.NDArray[np.int64],
-    by_region: dict[int, npt.NDArray[np.int64]],
-    cohort_of: dict[int, list[int]],
-    rng: np.random.Generator,
-) -> None:
-    exchanges = rng.poisson(1.5, size=len(ids))
-    for giver, count in enumerate(exchanges):
-        for number in range(int(count)):
-            receiver = _pick_receiver(graph, ids, giver, regions, by_region, cohort_of, rng)
-            if receiver is not None and receiver != giver:
-                graph.add_edge(
-                    ids[giver],
-                    ids[receiver],
-                    key=f"h{giver}-{number}",
-                    kind=HELPED,
-                    help_kind="advice",
-                    at=_START,
-                    hours=None,
-                    amount=None,
-                    confirmed=True,
-                )
-
-
-def _pick_receiver(
-    graph: FamilyGraph,
-    ids: list[str],
-    giver: int,
-    regions: npt.NDArray[np.int64],
-    by_region: dict[int, npt.NDArray[np.int64]],
-    cohort_of: dict[int, list[int]],
-    rng: np.random.Generator,
-) -> int | None:
-    draw = rng.random()
-    if draw < 0.6 and giver in cohort_of:
-        return int(rng.choice(cohort_of[giver]))
-    local = by_region[int(regions[giver])]
-    if draw < 0.85:
-        mine = set(graph.nodes[ids[giver]]["goals"])
-        for candidate in rng.choice(local, size=min(20, len(local)), replace=False):
-            if mine & set(graph.nodes[ids[int(candidate)]]["goals"]):
-                return int(candidate)
-    return int(rng.choice(local)) if len(local) else None

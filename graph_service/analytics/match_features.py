@@ -56,7 +56,6 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics.family_graph import GoalState
-from graph_service.analytics.match_reasons import household_band
 from models import GoalStatus, vocabulary
 
 if TYPE_CHECKING:
@@ -109,7 +108,28 @@ class Profile:
 
 
 def profile_of(attrs: Mapping[str, Any]) -> Profile:
-    """The profile of a family from its :data:`FamilyGraph` node attributes."""
+    """The profile of a family from its :data:`FamilyGraph` node attributes.
+
+    Parameters
+    ----------
+    attrs : Mapping of str to Any
+        The node attributes of one family (:func:`~graph_service.analytics.family_graph.build_family_graph`).
+
+    Returns
+    -------
+    Profile
+        What matching knows of the family.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> from models import Family
+    >>> a = Family(id="a", name="A", region_id="r", household_size=3, income_band=2,
+    ...            joined_at=date(2025, 1, 1))
+    >>> profile_of(build_family_graph(families=[a]).nodes["a"]).region
+    'r'
+    """
     goals: Mapping[str, GoalState] = attrs.get("goals", {})
     active = frozenset(g for g, s in goals.items() if s.status == GoalStatus.ACTIVE)
     achieved = tuple(
@@ -140,10 +160,10 @@ def profile_of(attrs: Mapping[str, Any]) -> Profile:
     )
 
 
-def language_column(code: str) -> int | None:
+def _language_column(code: str) -> int | None:
     """The fixed column of an ISO 639 code of 2 or 3 lowercase letters (None otherwise).
 
-    >>> language_column("aa"), language_column("en"), language_column("aaa")
+    >>> _language_column("aa"), _language_column("en"), _language_column("aaa")
     (0, 117, 676)
     """
     if not 2 <= len(code) <= 3 or not code.isascii() or not code.isalpha() or not code.islower():
@@ -245,7 +265,7 @@ def _languages(profiles: Sequence[Profile]) -> sp.csr_matrix:
     indptr = [0]
     indices: list[int] = []
     for p in profiles:
-        columns = {language_column(code) for code in p.languages}
+        columns = {_language_column(code) for code in p.languages}
         indices.extend(sorted(c for c in columns if c is not None))
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
@@ -269,3 +289,24 @@ def _situation(profiles: Sequence[Profile]) -> sp.csr_matrix:
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
     return sp.csr_matrix((data, indices, indptr), shape=(len(profiles), HOUSEHOLD_BANDS))
+
+
+def household_band(size: int) -> int:
+    """The household size band that matching compares (never the size itself).
+
+    Parameters
+    ----------
+    size : int
+        People in the household, at least 1.
+
+    Returns
+    -------
+    int
+        1-2 -> 0, 3-4 -> 1, 5-6 -> 2, 7 and more -> 3.
+
+    Examples
+    --------
+    >>> [household_band(n) for n in (1, 2, 3, 6, 7, 12)]
+    [0, 0, 1, 2, 3, 3]
+    """
+    return min((size - 1) // 2, 3)

@@ -1,32 +1,31 @@
 """Why a peer was suggested: the typed reasons of :mod:`graph_service.analytics.matching`.
 
-Each reason carries the facts it rests on (goal ids, skill terms, counts) and an English
-``text``; no reason names a third family or carries a value of another family's private
-field.
+Each reason carries the facts it rests on (goal ids, skill terms, language codes, counts),
+never text: the transport renders them in the reader's language
+(:func:`graph_service.api.texts.reason_text`). No reason names a third family or carries a
+value of another family's private field. :func:`peer_match` builds the reasons of one
+returned family, ordered by their share of the score.
+
+Examples
+--------
+>>> SharedGoals(("buy_home",)).goals
+('buy_home',)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-from graph_service.i18n import label
+import numpy as np
+import numpy.typing as npt
 
+from graph_service.analytics.match_features import PARTS, Profile, household_band
+from graph_service.analytics.match_ties import HELP_BIT, ties_of
 
-def _goal_label(goal: str) -> str:
-    return label("goal", goal).lower()
-
-
-def _skill_label(skill: str) -> str:
-    return label("skill", skill).lower()
-
-
-def _and_list(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+if TYPE_CHECKING:
+    from graph_service.analytics.matching import MatchIndex
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,6 @@ class SharedGoals:
     """Goals both families are working on now."""
 
     goals: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return f"You are both working on {_and_list([_goal_label(g) for g in self.goals])}."
 
 
 @dataclass(frozen=True)
@@ -47,17 +42,6 @@ class ComplementaryStrengths:
     their_strengths_meeting_my_needs: tuple[str, ...]
     my_strengths_meeting_their_needs: tuple[str, ...]
 
-    @property
-    def text(self) -> str:
-        parts = []
-        if self.their_strengths_meeting_my_needs:
-            skills = _and_list([_skill_label(s) for s in self.their_strengths_meeting_my_needs])
-            parts.append(f"They are good at {skills}, which you need.")
-        if self.my_strengths_meeting_their_needs:
-            skills = _and_list([_skill_label(s) for s in self.my_strengths_meeting_their_needs])
-            parts.append(f"You are good at {skills}, which they need.")
-        return " ".join(parts)
-
 
 @dataclass(frozen=True)
 class RoleModel:
@@ -65,11 +49,6 @@ class RoleModel:
 
     goal: str
     achieved_at: date
-
-    @property
-    def text(self) -> str:
-        when = self.achieved_at.strftime("%B %Y")
-        return f"They reached {_goal_label(self.goal)} in {when}, a goal you are working on."
 
 
 @dataclass(frozen=True)
@@ -81,16 +60,6 @@ class TrustProximity:
     common_neighbours: int
     via_help: int
     via_cohort: int
-
-    @property
-    def text(self) -> str:
-        noun = "family" if self.common_neighbours == 1 else "families"
-        detail = []
-        if self.via_help:
-            detail.append(f"{self.via_help} through help exchanged")
-        if self.via_cohort:
-            detail.append(f"{self.via_cohort} through cohorts")
-        return f"You know {self.common_neighbours} {noun} in common ({', '.join(detail)})."
 
 
 @dataclass(frozen=True)
@@ -105,19 +74,6 @@ class SimilarSituation:
     similar_household: bool
     shared_languages: tuple[str, ...]
 
-    @property
-    def text(self) -> str:
-        parts = ["A household of a similar size"] if self.similar_household else []
-        if self.shared_languages:
-            parts.append(f"you both speak {_and_list(list(self.shared_languages))}")
-        text = "; ".join(parts) + "."
-        return text[0].upper() + text[1:]
-
-
-def household_band(size: int) -> int:
-    """1-2 -> 0, 3-4 -> 1, 5-6 -> 2, 7 and more -> 3."""
-    return min((size - 1) // 2, 3)
-
 
 MatchReason: TypeAlias = (
     SharedGoals | ComplementaryStrengths | RoleModel | TrustProximity | SimilarSituation
@@ -131,3 +87,101 @@ class PeerMatch:
     family_id: str
     score: float
     reasons: tuple[MatchReason, ...]
+
+
+def peer_match(
+    index: MatchIndex,
+    me: int,
+    query: npt.NDArray[np.float32],
+    other: int,
+    score: float,
+    trust: float,
+) -> PeerMatch:
+    """The suggestion of the family at row ``other`` to the family at row ``me``, with its
+    reasons ordered by their share of the score (ties: goals, strengths, role model, trust,
+    situation).
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index both rows belong to.
+    me : int
+        The asking family's row.
+    query : numpy.ndarray
+        Its query vector ``q_u`` (:meth:`MatchIndex.query_vector`).
+    other : int
+        The suggested family's row.
+    score : float
+        Its final score.
+    trust : float
+        Its trust term ``AA / (1 + AA)`` before weighting.
+
+    Returns
+    -------
+    PeerMatch
+        The suggestion with its typed reasons.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import GoalState
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> from models import GoalStatus
+    >>> g = nx.MultiDiGraph(cohorts={})
+    >>> for fid in ("ana", "bo"):
+    ...     g.add_node(fid, region="oak", cohort=None, household_size=4, languages=("en",),
+    ...                income_band=2, strengths=(), needs=(), consent_matching=True,
+    ...                consent_cross_region=False,
+    ...                goals={"health": GoalState(GoalStatus.ACTIVE, date(2025, 1, 1))})
+    >>> index = MatchIndex.build(g)
+    >>> peer_match(index, 0, index.query_vector(0), 1, 1.0, 0.0).reasons[0]
+    SharedGoals(goals=('health',))
+    """
+    mine, theirs = index.profiles[me], index.profiles[other]
+    assert mine is not None and theirs is not None  # only live rows are candidates
+    parts = _part_scores(index, query, other)
+    scored: list[tuple[float, int, MatchReason]] = []
+    shared = tuple(sorted(mine.active & theirs.active))
+    if shared:
+        scored.append((parts["goals"], 0, SharedGoals(shared)))
+    theirs_for_me = tuple(sorted(theirs.strengths & mine.needs))
+    mine_for_them = tuple(sorted(mine.strengths & theirs.needs))
+    if theirs_for_me or mine_for_them:
+        scored.append((parts["comp"], 1, ComplementaryStrengths(theirs_for_me, mine_for_them)))
+    for goal, achieved_at in theirs.achieved:
+        if goal in mine.active:
+            scored.append((parts["role"], 2, RoleModel(goal, achieved_at)))
+    if trust > 0:
+        scored.append((index.weights.trust * trust, 3, _trust_reason(index, me, other)))
+    situation = _situation_reason(mine, theirs)
+    if situation is not None:
+        scored.append((parts["situation"], 4, situation))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return PeerMatch(index.family_ids[other], score, tuple(r for _, _, r in scored))
+
+
+def _part_scores(index: MatchIndex, query: npt.NDArray[np.float32], other: int) -> dict[str, float]:
+    columns, values = index.feature_row(other)
+    products = values.astype(np.float64) * query[columns]
+    totals = np.bincount(index.column_parts[columns], products, minlength=len(PARTS))
+    return dict(zip(PARTS, (float(v) for v in totals), strict=True))
+
+
+def _trust_reason(index: MatchIndex, me: int, other: int) -> TrustProximity:
+    my_neighbours, my_bits = ties_of(index, me)
+    their_neighbours, their_bits = ties_of(index, other)
+    common, mine_at, theirs_at = np.intersect1d(
+        my_neighbours, their_neighbours, assume_unique=True, return_indices=True
+    )
+    both_help = (my_bits[mine_at] & HELP_BIT != 0) & (their_bits[theirs_at] & HELP_BIT != 0)
+    via_help = int(both_help.sum())
+    return TrustProximity(len(common), via_help, len(common) - via_help)
+
+
+def _situation_reason(mine: Profile, theirs: Profile) -> SimilarSituation | None:
+    similar = household_band(mine.household_size) == household_band(theirs.household_size)
+    languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
+    if not similar and not languages:
+        return None
+    return SimilarSituation(similar, languages)

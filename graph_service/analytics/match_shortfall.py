@@ -30,7 +30,7 @@ Source: the program rules of :mod:`graph_service.analytics.matching`.
 Example
 -------
 >>> from graph_service.analytics.matching import MatchIndex
->>> from graph_service.analytics.match_eval import random_family_graph
+>>> from graph_service.analytics.match_random import random_family_graph
 >>> index = MatchIndex.build(random_family_graph(40, seed=3))
 >>> me = next(f for f in index.family_ids if index.matchable[index.position[f]])
 >>> found = index.matches(me, first=100)
@@ -78,14 +78,42 @@ def shortfall(
     *,
     first: int,
     returned: int,
-    scope: Scope = "same_region",
+    scope: Scope = Scope.SAME_REGION,
     goal: str | None = None,
     include_cohort: bool = False,
     include_connected: bool = False,
     any_language: bool = False,
 ) -> list[Shortfall]:
     """The reasons (module docstring) an answer of ``returned`` < ``first`` peers is short;
-    ``[]`` when it is not short."""
+    ``[]`` when it is not short.
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The match index that answered.
+    family_id : str
+        The asking family.
+    first : int
+        How many peers were asked for.
+    returned : int
+        How many the answer has.
+    scope, goal, include_cohort, include_connected, any_language
+        The arguments of the question (:meth:`MatchIndex.matches`).
+
+    Returns
+    -------
+    list of Shortfall
+        Each reason with the number of families it concerns; ``[]`` when ``returned >= first``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> index = MatchIndex.build(random_family_graph(10, seed=1))
+    >>> shortfall(index, index.family_ids[0], first=5, returned=5)
+    []
+    """
     if returned >= first:
         return []
     me = index.family_position(family_id)

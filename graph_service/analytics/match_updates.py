@@ -15,17 +15,35 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph_service.analytics.match_features import Profile
+from graph_service.analytics.match_ties import IntArray, readonly, ties_of
 
 if TYPE_CHECKING:
-    from graph_service.analytics.matching import IntArray, MatchIndex
-
-
-def readonly(array: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    array.flags.writeable = False
-    return array
+    from graph_service.analytics.matching import MatchIndex
 
 
 def encoded_patch(index: MatchIndex, profiles: Mapping[int, Profile | None]) -> dict[str, Any]:
+    """The feature patch of an index with the rows of ``profiles`` re-encoded.
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The index before the change.
+    profiles : Mapping of int to Profile or None
+        The changed rows' new profiles (``None``: deleted).
+
+    Returns
+    -------
+    dict of str to Any
+        New ``patch_rows``, ``patch_matrix`` and ``patch_queries`` (``{}`` when nothing changed).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> sorted(encoded_patch(index, {0: index.profiles[0]}))
+    ['patch_matrix', 'patch_queries', 'patch_rows']
+    """
     if not profiles:
         return {}
     changed = np.array(sorted(profiles), dtype=np.int64)
@@ -47,7 +65,33 @@ def masks_changed(
     previous: Sequence[Profile | None],
 ) -> MatchIndex:
     """``index`` (which already holds the new ``profiles``) with its masks updated;
-    ``previous`` are the profiles before the change (what a row held, spoke, belonged to)."""
+    ``previous`` are the profiles before the change (what a row held, spoke, belonged to).
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The index, already holding the new profiles.
+    profiles : Mapping of int to Profile or None
+        The changed rows' new profiles.
+    n : int
+        The number of rows after the change.
+    previous : sequence of Profile or None
+        Every row's profile before the change.
+
+    Returns
+    -------
+    MatchIndex
+        A new index with region, consent, goal, language and cohort masks updated.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> same = masks_changed(index, {}, len(index.family_ids), index.profiles)
+    >>> bool((same.matchable == index.matchable).all())
+    True
+    """
     if not profiles:
         return index
     grow = n - len(index.region_code)
@@ -77,8 +121,8 @@ def masks_changed(
         code[row] = region_number[p.region] if p is not None else -1
         matchable[row] = p is not None and p.matching
         cross[row] = p is not None and p.matching and p.cross_region
-        touched_goals |= held(old) ^ held(p)
-        touched_languages |= spoken(old) ^ spoken(p)
+        touched_goals |= _held(old) ^ _held(p)
+        touched_languages |= _spoken(old) ^ _spoken(p)
         for profile, add in ((old, False), (p, True)):
             if profile is not None and profile.cohort is not None:
                 current = members.get(profile.cohort)
@@ -94,13 +138,13 @@ def masks_changed(
         mask = holders.get(goal)
         mask = np.zeros(n, dtype=np.bool_) if mask is None else np.array(mask)
         for row, p in profiles.items():
-            mask[row] = goal in held(p)
+            mask[row] = goal in _held(p)
         holders[goal] = mask
     for language in touched_languages:
         mask = speakers.get(language)
         mask = np.zeros(n, dtype=np.bool_) if mask is None else np.array(mask)
         for row, p in profiles.items():
-            mask[row] = language in spoken(p)
+            mask[row] = language in _spoken(p)
         speakers[language] = mask
     for cohort, found in touched_cohorts.items():
         if found:
@@ -120,6 +164,32 @@ def masks_changed(
 
 
 def ties_changed(index: MatchIndex, ties: Mapping[tuple[int, int], int], n: int) -> MatchIndex:
+    """``index`` with the tie rows of ``ties`` changed (kind bits, 0: no tie any more).
+
+    Parameters
+    ----------
+    index : MatchIndex
+        The index.
+    ties : Mapping of (int, int) to int
+        The changed pairs and their new kind bits.
+    n : int
+        The number of rows after the change.
+
+    Returns
+    -------
+    MatchIndex
+        A new index with the touched rows in its tie patch and degrees updated.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.match_random import random_family_graph
+    >>> from graph_service.analytics.matching import MatchIndex
+    >>> index = MatchIndex.build(random_family_graph(30, seed=1))
+    >>> from graph_service.analytics.match_ties import HELP_BIT, ties_of
+    >>> changed = ties_changed(index, {(0, 1): HELP_BIT}, len(index.family_ids))
+    >>> 1 in ties_of(changed, 0)[0].tolist()
+    True
+    """
     grow = n - len(index.tie_degree)
     if not ties and not grow:
         return index
@@ -127,7 +197,7 @@ def ties_changed(index: MatchIndex, ties: Mapping[tuple[int, int], int], n: int)
     for (u, v), bits in ties.items():
         for a, b in ((u, v), (v, u)):
             if a not in changed:
-                neighbours, kinds = index._ties_of(a)
+                neighbours, kinds = ties_of(index, a)
                 changed[a] = dict(zip(neighbours.tolist(), kinds.tolist(), strict=True))
             if bits:
                 changed[a][b] = bits
@@ -145,20 +215,42 @@ def ties_changed(index: MatchIndex, ties: Mapping[tuple[int, int], int], n: int)
     return replace(index, tie_patch=patch, tie_degree=readonly(degree))
 
 
-def held(profile: Profile | None) -> set[str]:
+def _held(profile: Profile | None) -> set[str]:
     if profile is None:
         return set()
     return set(profile.active) | {g for g, _ in profile.achieved}
 
 
-def spoken(profile: Profile | None) -> set[str]:
+def _spoken(profile: Profile | None) -> set[str]:
     return set(profile.languages) if profile is not None else set()
 
 
 def ranks_with(
     sorted_ids: tuple[str, ...], id_rank: IntArray, new_ids: Iterable[str]
 ) -> tuple[tuple[str, ...], IntArray]:
-    """``sorted_ids`` and the row ranks after appending rows for ``new_ids``."""
+    """``sorted_ids`` and the row ranks after appending rows for ``new_ids``.
+
+    Parameters
+    ----------
+    sorted_ids : tuple of str
+        Every id given a row so far, sorted.
+    id_rank : numpy.ndarray
+        Each row's rank among them.
+    new_ids : iterable of str
+        Ids of the rows appended.
+
+    Returns
+    -------
+    tuple of (tuple of str, numpy.ndarray)
+        The sorted ids and the ranks of every row, new rows included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ids, ranks = ranks_with(("a", "c"), np.array([0, 1]), ["b"])
+    >>> ids, ranks.tolist()
+    (('a', 'b', 'c'), [0, 2, 1])
+    """
     ids = list(sorted_ids)
     ranks = np.array(id_rank)
     added = []
@@ -174,7 +266,34 @@ def ranks_with(
 def merged(
     base: sp.csr_matrix, rows: IntArray, patch: sp.csr_matrix, n: int, *, columns: int | None = None
 ) -> sp.csr_matrix:
-    """``base`` grown to ``n`` rows (and ``columns``) with ``rows`` replaced by ``patch``."""
+    """``base`` grown to ``n`` rows (and ``columns``) with ``rows`` replaced by ``patch``.
+
+    Parameters
+    ----------
+    base : scipy.sparse.csr_matrix
+        The base matrix.
+    rows : numpy.ndarray
+        Sorted rows to replace.
+    patch : scipy.sparse.csr_matrix
+        Their new contents, one row each.
+    n : int
+        Rows of the result.
+    columns : int, optional
+        Columns of the result (default: ``base``'s).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The merged matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> base = sp.csr_matrix(np.eye(2))
+    >>> merged(base, np.array([1]), sp.csr_matrix([[5.0, 5.0]]), 3).toarray().tolist()
+    [[1.0, 0.0], [5.0, 5.0], [0.0, 0.0]]
+    """
     width = columns if columns is not None else base.shape[1]
     nb = base.shape[0]
     indptr = np.concatenate([base.indptr, np.full(n - nb, base.indptr[-1])])
@@ -190,3 +309,28 @@ def merged(
     merged.eliminate_zeros()
     merged.sort_indices()
     return merged
+
+
+def id_ranks(family_ids: Sequence[str], sorted_ids: Sequence[str]) -> IntArray:
+    """Each row's position in ``sorted_ids`` (the numbering :func:`ranks_with` keeps up when
+    rows are added), so that ties among equal scores break by family id.
+
+    Parameters
+    ----------
+    family_ids : sequence of str
+        The id of each row (``""`` for a deleted family).
+    sorted_ids : sequence of str
+        Every id given a row, sorted.
+
+    Returns
+    -------
+    numpy.ndarray
+        One rank per row; a deleted row gets 0 (it is never a candidate).
+
+    Examples
+    --------
+    >>> id_ranks(["b", "", "a"], ["a", "b"]).tolist()
+    [1, 0, 0]
+    """
+    rank = {family_id: i for i, family_id in enumerate(sorted_ids)}
+    return np.array([rank.get(f, 0) for f in family_ids], dtype=np.int64)

@@ -70,7 +70,7 @@ Rules
   consented to cross-region contact *and* so must the asking family.
 - The asking family must itself have consented to matching: :class:`Consent` defines
   ``matching`` as "may be suggested to other families as a peer (and see suggestions)",
-  so asking without it raises :class:`~graph_service.errors.Forbidden` (``familyId``).
+  so asking without it raises :class:`~graph_service.errors.Forbidden` (``family_id``).
 - A suggested peer shares at least one language with the asking family, unless it asks
   with ``any_language`` (or lists no language: then nothing can be shared and nothing is
   required).
@@ -103,30 +103,24 @@ Example
 >>> add("cy", ["health"])
 >>> [m.family_id for m in MatchIndex.build(g).matches("ana")]
 ['bo', 'cy']
->>> texts = [r.text for r in MatchIndex.build(g).matches("ana")[0].reasons]
->>> texts[0], 'They are good at tax and paperwork, which you need.' in texts
-('You are both working on buy a home.', True)
+>>> MatchIndex.build(g).matches("ana")[0].reasons[:2]
+(SharedGoals(goals=('buy_home',)), ComplementaryStrengths(their_strengths_meeting_my_needs=('tax_paperwork',), my_strengths_meeting_their_needs=()))
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeAlias, get_args
+from enum import StrEnum
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics import match_updates as updates
-from graph_service.analytics.family_graph import FamilyGraph, edge_values, tie_graph
-from graph_service.analytics.match_features import (
-    PARTS,
-    FeatureEncoder,
-    MatchWeights,
-    Profile,
-    profile_of,
-)
+from graph_service.analytics.family_graph import FamilyGraph
+from graph_service.analytics.match_features import FeatureEncoder, MatchWeights, Profile, profile_of
 from graph_service.analytics.match_reasons import (
     ComplementaryStrengths,
     MatchReason,
@@ -135,8 +129,21 @@ from graph_service.analytics.match_reasons import (
     SharedGoals,
     SimilarSituation,
     TrustProximity,
-    household_band,
+    peer_match,
 )
+from graph_service.analytics.match_ties import (
+    AA_DECIMALS,
+    HELP_BIT,
+    FloatArray,
+    IntArray,
+    TieRow,
+    aligned,
+    readonly,
+    tie_pairs,
+    ties_of,
+    two_hop,
+)
+from graph_service.analytics.match_ties import adjacency as adjacency_of
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -156,62 +163,20 @@ __all__ = [
     "TrustProximity",
 ]
 
-Scope: TypeAlias = Literal["same_region", "other_regions", "any"]
-SCOPES: tuple[str, ...] = get_args(Scope)
+
+class Scope(StrEnum):
+    """Where to look for peers: the asking family's region, the other regions, or both."""
+
+    SAME_REGION = "same_region"
+    OTHER_REGIONS = "other_regions"
+    ANY = "any"
+
+
+SCOPES: tuple[str, ...] = tuple(Scope)
 MAX_FIRST = 100
 DEFAULT_POOL = 200
 
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-IntArray: TypeAlias = npt.NDArray[np.int64]
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
-BitArray: TypeAlias = npt.NDArray[np.int8]
-TieRow: TypeAlias = tuple[IntArray, BitArray]
-
-HELP_BIT = 1
-COHORT_BIT = 2
-_EMPTY_ROW: TieRow = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8))
-# Adamic-Adar sums are rounded to this many decimals before ranking, so that the order in
-# which a sum was added up (which depends on row numbers) never decides a tie.
-_AA_DECIMALS = 12
-
-
-def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    array.flags.writeable = False
-    return array
-
-
-def _tie_pairs(graph: FamilyGraph, position: Mapping[str, int]) -> dict[tuple[int, int], int]:
-    """``(u, v) -> kind bits`` (u < v) of help and cohort ties among the graph's families."""
-    pairs: dict[tuple[int, int], int] = {}
-    for u, v, kinds in edge_values(tie_graph(graph, include_cohort=True), "kinds"):
-        bit = (HELP_BIT if "helped" in kinds else 0) | (COHORT_BIT if "cohort" in kinds else 0)
-        if bit:
-            a, b = position[u], position[v]
-            pairs[(a, b) if a < b else (b, a)] = bit
-    return pairs
-
-
-def _adjacency(pairs: Mapping[tuple[int, int], int], n: int) -> sp.csr_matrix:
-    """Symmetric CSR adjacency with kind bits as data, neighbours sorted."""
-    if pairs:
-        keys = np.array(list(pairs), dtype=np.int64)
-        bits = np.array(list(pairs.values()), dtype=np.int8)
-        rows = np.concatenate([keys[:, 0], keys[:, 1]])
-        cols = np.concatenate([keys[:, 1], keys[:, 0]])
-        data = np.concatenate([bits, bits])
-    else:
-        rows = cols = np.zeros(0, dtype=np.int64)
-        data = np.zeros(0, dtype=np.int8)
-    adjacency = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
-    adjacency.sort_indices()
-    return adjacency
-
-
-def _id_ranks(family_ids: Sequence[str], sorted_ids: Sequence[str]) -> IntArray:
-    """Each row's position in ``sorted_ids`` (the same numbering :func:`ranks_with` keeps up
-    when rows are added); a deleted row ("") gets 0, it is never a candidate."""
-    rank = {family_id: i for i, family_id in enumerate(sorted_ids)}
-    return np.array([rank.get(f, 0) for f in family_ids], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: fields hold arrays and matrices
@@ -255,7 +220,7 @@ class MatchIndex:
         position = {f: i for i, f in enumerate(family_ids)}
         profiles = [profile_of(graph.nodes[f]) for f in family_ids]
         return cls.from_rows(
-            family_ids, profiles, _tie_pairs(graph, position), weights=weights, pool=pool
+            family_ids, profiles, tie_pairs(graph, position), weights=weights, pool=pool
         )
 
     @classmethod
@@ -277,7 +242,7 @@ class MatchIndex:
         encoder = encoder or FeatureEncoder.current()
         n = len(family_ids)
         matrix, queries = encoder.encode(profiles, weights)
-        adjacency = _adjacency(ties, n)
+        adjacency = adjacency_of(ties, n)
         regions = sorted({p.region for p in profiles if p is not None})
         region_number = {r: i for i, r in enumerate(regions)}
         sorted_ids = tuple(sorted({i for i in family_ids if i}))
@@ -286,19 +251,19 @@ class MatchIndex:
             family_ids=tuple(family_ids),
             position={f: i for i, f in enumerate(family_ids) if f},
             sorted_ids=sorted_ids,
-            id_rank=_readonly(_id_ranks(family_ids, sorted_ids)),
+            id_rank=readonly(updates.id_ranks(family_ids, sorted_ids)),
             profiles=tuple(profiles),
             encoder=encoder,
             weights=weights,
             pool=pool,
             base_matrix=matrix,
             base_queries=queries,
-            patch_rows=_readonly(np.zeros(0, dtype=np.int64)),
+            patch_rows=readonly(np.zeros(0, dtype=np.int64)),
             patch_matrix=empty,
             patch_queries=empty,
             ties_base=adjacency,
             tie_patch={},
-            tie_degree=_readonly(np.diff(adjacency.indptr).astype(np.float64)),
+            tie_degree=readonly(np.diff(adjacency.indptr).astype(np.float64)),
             column_parts=encoder.column_parts(),
             region_number=region_number,
             region_code=np.zeros(0, dtype=np.int64),
@@ -336,14 +301,14 @@ class MatchIndex:
         return replace(
             self,
             region_number=dict(region_number),
-            region_code=_readonly(code),
-            matchable=_readonly(matchable),
-            cross_region_ok=_readonly(matchable & cross),
-            goal_holders={g: _readonly(m) for g, m in holders.items()},
+            region_code=readonly(code),
+            matchable=readonly(matchable),
+            cross_region_ok=readonly(matchable & cross),
+            goal_holders={g: readonly(m) for g, m in holders.items()},
             cohort_members={
-                c: _readonly(np.array(rows, dtype=np.int64)) for c, rows in members.items()
+                c: readonly(np.array(rows, dtype=np.int64)) for c, rows in members.items()
             },
-            language_speakers={code: _readonly(m) for code, m in speakers.items()},
+            language_speakers={code: readonly(m) for code, m in speakers.items()},
         )
 
     # -- live updates ---------------------------------------------------------------------
@@ -424,7 +389,7 @@ class MatchIndex:
             self,
             base_matrix=matrix,
             base_queries=queries,
-            patch_rows=_readonly(np.zeros(0, dtype=np.int64)),
+            patch_rows=readonly(np.zeros(0, dtype=np.int64)),
             patch_matrix=empty,
             patch_queries=empty,
             ties_base=ties,
@@ -443,7 +408,7 @@ class MatchIndex:
         family_id: str,
         *,
         first: int = 10,
-        scope: Scope = "same_region",
+        scope: Scope = Scope.SAME_REGION,
         goal: str | None = None,
         include_cohort: bool = False,
         include_connected: bool = False,
@@ -451,14 +416,14 @@ class MatchIndex:
     ) -> list[PeerMatch]:
         """The ``first`` best peers for ``family_id`` (see the module docstring).
 
-        Raises :class:`NotFound` (``familyId``) for an unknown family, :class:`Forbidden`
-        (``familyId``) if it has not consented to matching, :class:`ValidationFailed` for
+        Raises :class:`NotFound` (``family_id``) for an unknown family, :class:`Forbidden`
+        (``family_id``) if it has not consented to matching, :class:`ValidationFailed` for
         ``first`` outside 1..100, an unknown ``scope`` or an unknown ``goal``.
         """
         me = self.family_position(family_id)
         self._check_arguments(first, scope, goal)
         if not self.matchable[me]:
-            raise Forbidden("this family has not consented to matching", field="familyId")
+            raise Forbidden("this family has not consented to matching", field="family_id")
         query = self.query_vector(me)
         content = self._content(query)
         eligible = self.eligible_mask(
@@ -472,20 +437,20 @@ class MatchIndex:
         pool = self._content_pool(content, eligible)
         reached, adamic_adar, graph_pool = self._graph_pool(me, eligible)
         candidates = np.union1d(pool, graph_pool)
-        trust = _aligned(reached, adamic_adar / (1.0 + adamic_adar), candidates)
+        trust = aligned(reached, adamic_adar / (1.0 + adamic_adar), candidates)
         final = content[candidates].astype(np.float64) + self.weights.trust * trust
-        order = np.lexsort((self.id_rank[candidates], -np.round(final, _AA_DECIMALS)))[:first]
+        order = np.lexsort((self.id_rank[candidates], -np.round(final, AA_DECIMALS)))[:first]
         return [
-            self._peer_match(me, query, int(candidates[i]), float(final[i]), float(trust[i]))
+            peer_match(self, me, query, int(candidates[i]), float(final[i]), float(trust[i]))
             for i in order
         ]
 
     def family_position(self, family_id: str) -> int:
-        """Row of ``family_id``; :class:`NotFound` (``familyId``) if unknown."""
+        """Row of ``family_id``; :class:`NotFound` (``family_id``) if unknown."""
         try:
             return self.position[family_id]
         except KeyError:
-            raise NotFound(f"no family {family_id!r}", field="familyId") from None
+            raise NotFound(f"no family {family_id!r}", field="family_id") from None
 
     def profile(self, family_id: str) -> Profile:
         """What matching knows of ``family_id``; :class:`NotFound` if unknown."""
@@ -506,6 +471,10 @@ class MatchIndex:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         return matrix.indices[start:end], matrix.data[start:end]
+
+    def feature_row(self, row: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """Columns and values of the feature row ``x_v`` of ``row`` (patch before base)."""
+        return self._row("x", row)
 
     def query_vector(self, row: int) -> npt.NDArray[np.float32]:
         """The dense query vector ``q_u`` of the family at ``row``."""
@@ -609,104 +578,19 @@ class MatchIndex:
         return np.sort(np.concatenate([above, at_threshold]))
 
     def _ties_of(self, row: int) -> TieRow:
-        patched = self.tie_patch.get(row)
-        if patched is not None:
-            return patched
-        if row >= self.ties_base.shape[0]:
-            return _EMPTY_ROW
-        start, end = self.ties_base.indptr[row], self.ties_base.indptr[row + 1]
-        return self.ties_base.indices[start:end], self.ties_base.data[start:end]
+        return ties_of(self, row)
 
     def two_hop(self, me: int) -> tuple[IntArray, IntArray, FloatArray]:
-        """Families two ties from ``me`` (sorted), their common-neighbour counts and
-        Adamic-Adar scores, from ``me``'s neighbours' adjacency only."""
-        neighbours, _ = self._ties_of(me)
-        if len(neighbours) == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        their = [self._ties_of(int(z))[0] for z in neighbours]
-        reached = np.concatenate(their)
-        # A neighbour of degree 1 reaches only ``me``, which is dropped: clamp avoids 1/ln 1.
-        weight = np.repeat(
-            1.0 / np.log(np.maximum(self.tie_degree[neighbours], 2.0)), [len(t) for t in their]
-        )
-        keep = reached != me
-        nodes, inverse = np.unique(reached[keep], return_inverse=True)
-        common = np.bincount(inverse, minlength=len(nodes)).astype(np.int64)
-        adamic_adar: FloatArray = np.bincount(
-            inverse, weights=weight[keep], minlength=len(nodes)
-        ).astype(np.float64)
-        return nodes.astype(np.int64), common, np.round(adamic_adar, _AA_DECIMALS)
+        """Families two ties from ``me`` (:func:`~graph_service.analytics.match_ties.two_hop`)."""
+        return two_hop(self, me)
 
     def _graph_pool(self, me: int, eligible: BoolArray) -> tuple[IntArray, FloatArray, IntArray]:
         """Eligible friends of friends (sorted rows) with their Adamic-Adar scores, and the
         best ``pool`` of them by AA (ties by family id) that join the candidates."""
-        nodes, _, adamic_adar = self.two_hop(me)
+        nodes, _, adamic_adar = two_hop(self, me)
         keep = eligible[nodes]
         nodes, adamic_adar = nodes[keep], adamic_adar[keep]
         best = nodes
         if len(nodes) > self.pool:
             best = np.sort(nodes[np.lexsort((self.id_rank[nodes], -adamic_adar))[: self.pool]])
         return nodes, adamic_adar, best
-
-    # -- reasons --------------------------------------------------------------------------
-
-    def _part_scores(self, query: npt.NDArray[np.float32], other: int) -> dict[str, float]:
-        columns, values = self._row("x", other)
-        products = values.astype(np.float64) * query[columns]
-        totals = np.bincount(self.column_parts[columns], products, minlength=len(PARTS))
-        return dict(zip(PARTS, (float(v) for v in totals), strict=True))
-
-    def _peer_match(
-        self, me: int, query: npt.NDArray[np.float32], other: int, score: float, trust: float
-    ) -> PeerMatch:
-        mine, theirs = self.profiles[me], self.profiles[other]
-        assert mine is not None and theirs is not None  # only live rows are candidates
-        parts = self._part_scores(query, other)
-        scored: list[tuple[float, int, MatchReason]] = []
-        shared = tuple(sorted(mine.active & theirs.active))
-        if shared:
-            scored.append((parts["goals"], 0, SharedGoals(shared)))
-        theirs_for_me = tuple(sorted(theirs.strengths & mine.needs))
-        mine_for_them = tuple(sorted(mine.strengths & theirs.needs))
-        if theirs_for_me or mine_for_them:
-            scored.append((parts["comp"], 1, ComplementaryStrengths(theirs_for_me, mine_for_them)))
-        for goal, achieved_at in theirs.achieved:
-            if goal in mine.active:
-                scored.append((parts["role"], 2, RoleModel(goal, achieved_at)))
-        if trust > 0:
-            scored.append((self.weights.trust * trust, 3, self._trust_reason(me, other)))
-        situation = _situation_reason(mine, theirs)
-        if situation is not None:
-            scored.append((parts["situation"], 4, situation))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return PeerMatch(self.family_ids[other], score, tuple(r for _, _, r in scored))
-
-    def _trust_reason(self, me: int, other: int) -> TrustProximity:
-        my_neighbours, my_bits = self._ties_of(me)
-        their_neighbours, their_bits = self._ties_of(other)
-        common, mine_at, theirs_at = np.intersect1d(
-            my_neighbours, their_neighbours, assume_unique=True, return_indices=True
-        )
-        both_help = (my_bits[mine_at] & HELP_BIT != 0) & (their_bits[theirs_at] & HELP_BIT != 0)
-        via_help = int(both_help.sum())
-        return TrustProximity(len(common), via_help, len(common) - via_help)
-
-
-def _situation_reason(mine: Profile, theirs: Profile) -> SimilarSituation | None:
-    similar = household_band(mine.household_size) == household_band(theirs.household_size)
-    languages = tuple(sorted(set(mine.languages) & set(theirs.languages)))
-    if not similar and not languages:
-        return None
-    return SimilarSituation(similar, languages)
-
-
-def _aligned(keys: IntArray, values: FloatArray, wanted: IntArray) -> FloatArray:
-    """``values`` of sorted ``keys`` looked up at ``wanted``; 0 where a key is missing."""
-    out = np.zeros(len(wanted))
-    if len(keys) == 0:
-        return out
-    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    found = keys[at] == wanted
-    out[found] = values[at[found]]
-    return out

@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 import networkx as nx
@@ -68,6 +68,12 @@ from graph_service.analytics.family_graph import (
     edge_values,
     node_values,
     tie_graph,
+)
+from graph_service.analytics.periods import (
+    quarter_of,
+    quarter_period,
+    quarters,
+    report_period,
 )
 from models import vocabulary
 
@@ -148,58 +154,62 @@ class NetworkSummary:
 
 
 def research_graph(graph: FamilyGraph) -> FamilyGraph:
-    """The subgraph of families that consented to research use (graph attributes kept)."""
+    """The subgraph of families that consented to research use (graph attributes kept).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    FamilyGraph
+        A view of the families with research consent.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> research_graph(empty).number_of_nodes()
+    0
+    """
     consenting = [n for n, d in graph.nodes(data=True) if d.get("consent_research")]
     view: FamilyGraph = graph.subgraph(consenting)
     return view
 
 
 def population(graph: FamilyGraph, region: str | None) -> list[str]:
+    """The families of ``region`` (all with ``None``), sorted.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str or None
+        A region id.
+
+    Returns
+    -------
+    list of str
+        Family ids.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> population(empty, None)
+    []
+    """
     return sorted(n for n, d in graph.nodes(data=True) if region is None or d["region"] == region)
 
 
-def quarter_period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    """Widen ``[start, end]`` to whole calendar quarters.
-
-    >>> quarter_period(date(2025, 2, 14), date(2025, 5, 1))
-    (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
-    """
-    first = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1) if start else None
-    if end is None:
-        return first, None
-    next_quarter_month = 3 * ((end.month - 1) // 3) + 4
-    year = end.year + (next_quarter_month > 12)
-    last = date(year, (next_quarter_month - 1) % 12 + 1, 1) - timedelta(days=1)
-    return first, last
-
-
-def data_span(graph: FamilyGraph) -> tuple[date | None, date | None]:
-    """First and last date in the data: joins, help and referrals (None: no dates at all)."""
-    dates: list[date] = [d for _, d in node_values(graph, "joined_at") if d is not None]
-    dates += [d for _, _, d in edge_values(graph, "at") if d is not None]
-    return (min(dates), max(dates)) if dates else (None, None)
-
-
-def report_period(
-    graph: FamilyGraph, start: date | None, end: date | None
-) -> tuple[date | None, date | None]:
-    """The period a report covers: the dates asked for, else the data's own span, widened to
-    whole quarters (so a report always states its period when the data has any date).
-
-    >>> report_period(nx.MultiDiGraph(), date(2025, 2, 1), None)
-    (datetime.date(2025, 1, 1), None)
-    """
-    first, last = data_span(graph)
-    return quarter_period(start or first, end or last)
-
-
-def in_period(at: date | None, start: date | None, end: date | None) -> bool:
+def _in_period(at: date | None, start: date | None, end: date | None) -> bool:
     if at is None:
         return start is None and end is None
     return (start is None or at >= start) and (end is None or at <= end)
 
 
-def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> FamilyGraph:
+def _dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> FamilyGraph:
     """A copy of ``graph`` without help and referral edges dated outside ``[start, end]``."""
     kept: FamilyGraph = nx.MultiDiGraph()
     kept.graph.update(graph.graph)
@@ -207,12 +217,31 @@ def dated_graph(graph: FamilyGraph, start: date | None, end: date | None) -> Fam
     kept.add_edges_from(
         (u, v, k, d)  # type: ignore[misc]  # the stubs miss the (u, v, key, data) form
         for u, v, k, d in graph.edges(keys=True, data=True)
-        if in_period(d.get("at"), start, end)
+        if _in_period(d.get("at"), start, end)
     )
     return kept
 
 
 def bin_of(value: int, bins: Sequence[Bin]) -> str:
+    """The label of the bin that holds ``value``.
+
+    Parameters
+    ----------
+    value : int
+        A count (a degree, a cascade size).
+    bins : sequence of (str, int, int or None)
+        Each bin's label, lowest and highest value (``None``: no upper end).
+
+    Returns
+    -------
+    str
+        The label. Raises ``ValueError`` when no bin holds ``value``.
+
+    Examples
+    --------
+    >>> bin_of(7, [("0", 0, 0), ("1-5", 1, 5), ("6+", 6, None)])
+    '6+'
+    """
     for label, low, high in bins:
         if value >= low and (high is None or value <= high):
             return label
@@ -222,6 +251,24 @@ def bin_of(value: int, bins: Sequence[Bin]) -> str:
 def ei_index(external: int, internal: int) -> float | None:
     """Krackhardt & Stern's E-I index; ``None`` with no ties.
 
+    Parameters
+    ----------
+    external : int
+        Ties leaving the group.
+    internal : int
+        Ties inside it.
+
+    Returns
+    -------
+    float or None
+        ``(E - I) / (E + I)``, from -1 (all inside) to 1 (all outside).
+
+    References
+    ----------
+    Krackhardt & Stern, *Social Psychology Quarterly* 51 (1988).
+
+    Examples
+    --------
     >>> ei_index(3, 1)
     0.5
     """
@@ -229,7 +276,7 @@ def ei_index(external: int, internal: int) -> float | None:
     return None if total == 0 else (external - internal) / total
 
 
-def binned_table(name: str, header: str, values: Iterable[int], bins: Sequence[Bin]) -> Table:
+def _binned_table(name: str, header: str, values: Iterable[int], bins: Sequence[Bin]) -> Table:
     counts = Counter(bin_of(v, bins) for v in values)
     rows = [(label, [Cell(counts[label])]) for label, _, _ in bins]
     return make_table(name, header, "measure", rows, ["count"], margins="columns")
@@ -251,10 +298,40 @@ def network_summary(
 
     ``structure=False`` skips the structural measures (clustering, Louvain, economic
     connectedness: ``None`` / empty), for a pass that only needs the count tables.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str, optional
+        Only families of this region.
+    start, end : datetime.date, optional
+        The period, widened to whole quarters.
+    seed : int, default 0
+        Seed of Louvain.
+    structure : bool, default True
+        Whether to compute the structural measures.
+
+    Returns
+    -------
+    NetworkSummary
+        The research population's tables and structural measures.
+
+    References
+    ----------
+    Blondel et al., *J. Stat. Mech.* (2008) (Louvain); Chetty et al. (2022);
+    Krackhardt & Stern (1988).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> network_summary(empty, structure=False).families.count
+    0
     """
     stated = report_period(graph, start, end)
     start, end = quarter_period(start, end)
-    research = dated_graph(research_graph(graph), start, end)
+    research = _dated_graph(research_graph(graph), start, end)
     ties = tie_graph(research)
     members = population(research, region)
     inside = set(members)
@@ -268,7 +345,7 @@ def network_summary(
         end=stated[1],
         families=Cell(len(members)),
         ties_by_kind=_ties_by_kind(incident),
-        degree_distribution=binned_table(
+        degree_distribution=_binned_table(
             "degree_distribution", "ties", (ties.degree(n) for n in members), DEGREE_BINS
         ),
         average_clustering=Cell(len(members), {VALUE: clustering}),
@@ -375,31 +452,6 @@ def _help_by_kind(research: FamilyGraph, inside: set[str]) -> Table:
     )
 
 
-def quarter_of(day: date) -> str:
-    """``YYYY-Qn`` of a date.
-
-    >>> quarter_of(date(2025, 8, 1))
-    '2025-Q3'
-    """
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def quarters(start: date | None, end: date | None) -> list[str]:
-    """Every quarter from ``start``'s to ``end``'s (none without both dates).
-
-    >>> quarters(date(2025, 11, 1), date(2026, 2, 1))
-    ['2025-Q4', '2026-Q1']
-    """
-    if start is None or end is None:
-        return []
-    found = []
-    year, quarter = start.year, (start.month - 1) // 3
-    while (year, quarter) <= (end.year, (end.month - 1) // 3):
-        found.append(f"{year}-Q{quarter + 1}")
-        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
-    return found
-
-
 def _help_by_quarter(
     research: FamilyGraph, inside: set[str], period: tuple[date | None, date | None]
 ) -> Table:
@@ -441,6 +493,23 @@ def _families_by_quarter(
 def median_split(bands: Iterable[int]) -> tuple[int, float]:
     """The median band ``m`` and the share ``q`` of band ``m`` lying above the median.
 
+    Parameters
+    ----------
+    bands : iterable of int
+        The income bands of a population.
+
+    Returns
+    -------
+    tuple of (int, float)
+        The median band and the share of it counted above the median.
+
+    References
+    ----------
+    Chetty et al. (2022), supplementary methods (economic connectedness with coarse
+    income ranks).
+
+    Examples
+    --------
     >>> median_split([1, 2, 2, 3])  # N=4, m=2, B=1, A=2: q = (1 + 2 - 2) / 2
     (2, 0.5)
     """
@@ -457,7 +526,35 @@ def median_split(bands: Iterable[int]) -> tuple[int, float]:
 def economic_connectedness(
     research: FamilyGraph, ties: nx.Graph[str], members: Sequence[str]
 ) -> Cell:
-    """EC of ``members`` (see module doc); count = below-median families with a tie."""
+    """EC of ``members`` (see module doc); count = below-median families with a tie.
+
+    Parameters
+    ----------
+    research : FamilyGraph
+        The research population's graph.
+    ties : networkx.Graph
+        Its tie graph.
+    members : sequence of str
+        The families measured.
+
+    Returns
+    -------
+    Cell
+        ``count``: below-median families with a tie; derived ``value``: the EC.
+
+    References
+    ----------
+    Chetty et al., "Social capital I: measurement and associations with economic
+    mobility", *Nature* 608 (2022).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> empty = build_family_graph(families=[])
+    >>> import networkx as nx
+    >>> economic_connectedness(empty, nx.Graph(), []).count
+    0
+    """
     if research.number_of_nodes() == 0:
         return Cell(0, {VALUE: None})
     median, above_share = median_split(b for _, b in node_values(research, "income_band"))

@@ -34,7 +34,7 @@ Outcomes per group:
 Descriptive only: differences between groups are not causal effects.
 
 >>> from graph_service.analytics.family_graph import build_family_graph
->>> result = outcomes_by_network(build_family_graph(families=[]), by="bridging")
+>>> result = outcomes_by_network(build_family_graph(families=[]), by=Grouping.BRIDGING)
 >>> result.families.row_keys
 ('bridging', 'not_bridging')
 >>> tercile_groups({"a": 0, "b": 0, "c": 0, "d": 2, "e": 5, "f": 9})
@@ -47,24 +47,41 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from enum import StrEnum
 
 import networkx as nx
 
 from graph_service.analytics.contribution import ALL_COHORTS, rank_key
 from graph_service.analytics.disclosure import Cell, Table, make_table
 from graph_service.analytics.family_graph import HELPED, FamilyGraph, edge_values, tie_graph
-from graph_service.analytics.network_summary import data_span, population, research_graph
+from graph_service.analytics.network_summary import population, research_graph
+from graph_service.analytics.periods import data_span
 from models import GoalStatus
 
-Grouping = Literal["help_tie_tercile", "bridging", "cohort_size"]
-Stratum = Literal["none", "tenure", "region", "income_band"]
+
+class Grouping(StrEnum):
+    """How families are grouped by network position (the module doc defines each)."""
+
+    HELP_TIE_TERCILE = "help_tie_tercile"
+    BRIDGING = "bridging"
+    COHORT_SIZE = "cohort_size"
+
+
+class Stratum(StrEnum):
+    """How outcome groups are split further (each family in one row)."""
+
+    NONE = "none"
+    TENURE = "tenure"
+    REGION = "region"
+    INCOME_BAND = "income_band"
+
+
 GROUPS: Mapping[str, tuple[str, ...]] = {
-    "help_tie_tercile": ("low", "middle", "high"),
-    "bridging": ("bridging", "not_bridging"),
-    "cohort_size": ("none", "1-5", "6-8", "9+"),
+    Grouping.HELP_TIE_TERCILE: ("low", "middle", "high"),
+    Grouping.BRIDGING: ("bridging", "not_bridging"),
+    Grouping.COHORT_SIZE: ("none", "1-5", "6-8", "9+"),
 }
-STRATA: tuple[str, ...] = ("none", "tenure", "region", "income_band")
+STRATA: tuple[str, ...] = tuple(Stratum)
 TENURE_BANDS = ("0-5m", "6-11m", "12-23m", "24m+")
 INCOME_BANDS = ("1", "2", "3", "4", "5", "unknown")
 MOVES = ("up", "same", "down")
@@ -106,12 +123,42 @@ class Outcomes:
 def outcomes_by_network(
     graph: FamilyGraph,
     *,
-    by: Grouping = "help_tie_tercile",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
     region: str | None = None,
-    stratify: Stratum = "none",
+    stratify: Stratum = Stratum.NONE,
     as_of: date | None = None,
 ) -> Outcomes:
-    """Outcome changes grouped by network position (see the module doc)."""
+    """Outcome changes grouped by network position (see the module doc).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    by : Grouping, default Grouping.HELP_TIE_TERCILE
+        The network position that groups families.
+    region : str, optional
+        Only families of this region.
+    stratify : Stratum, default Stratum.NONE
+        How groups are split further.
+    as_of : datetime.date, optional
+        The day tenure is counted to (default: the data's last day).
+
+    Returns
+    -------
+    Outcomes
+        The tables of families, income moves and goals by group.
+
+    References
+    ----------
+    Chetty et al., "Social capital I", *Nature* 608 (2022) (network position and
+    economic outcomes).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> outcomes_by_network(build_family_graph(families=[])).families.row_keys
+    ('low', 'middle', 'high')
+    """
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPS)}")
     if stratify not in STRATA:
@@ -151,7 +198,7 @@ def _grouping(
     members = population(research, region)
     cut_points = None
     if by == "help_tie_tercile":
-        degrees = help_degrees(graph, members)
+        degrees = _help_degrees(graph, members)
         grouped, cut_points = tercile_groups(degrees)
         group_of: Callable[[str], str] = grouped.__getitem__
     elif by == "bridging":
@@ -165,7 +212,28 @@ def position_groups(
     graph: FamilyGraph, by: Grouping, region: str | None = None
 ) -> dict[str, list[str]]:
     """The research population (families who consented, of ``region``) by network position
-    (the groups of :func:`outcomes_by_network`, in their fixed order)."""
+    (the groups of :func:`outcomes_by_network`, in their fixed order).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    by : Grouping
+        The network position.
+    region : str, optional
+        Only families of this region.
+
+    Returns
+    -------
+    dict of str to list of str
+        Each group's families, groups in their fixed order.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.family_graph import build_family_graph
+    >>> position_groups(build_family_graph(families=[]), Grouping.BRIDGING)
+    {'bridging': [], 'not_bridging': []}
+    """
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}; expected one of {sorted(GROUPS)}")
     members, group_of, _ = _grouping(graph, research_graph(graph), by, region)
@@ -203,7 +271,7 @@ def _strata(
     return TENURE_BANDS, tenure
 
 
-def help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
+def _help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
     """Distinct families each member helped or was helped by, in ``graph``."""
     partners: dict[str, set[str]] = {node: set() for node in members}
     for u, v, kind in edge_values(graph, "kind"):
@@ -218,7 +286,23 @@ def help_degrees(graph: FamilyGraph, members: Sequence[str]) -> dict[str, int]:
 def tercile_groups(
     degrees: Mapping[str, int],
 ) -> tuple[dict[str, str], tuple[tuple[int, int], ...]]:
-    """Equal-sized terciles by ``(degree, sha256(id))`` rank; each group's (min, max) degree."""
+    """Equal-sized terciles by ``(degree, sha256(id))`` rank; each group's (min, max) degree.
+
+    Parameters
+    ----------
+    degrees : Mapping of str to int
+        Each family's help-tie degree.
+
+    Returns
+    -------
+    tuple of (dict of str to str, tuple of (int, int))
+        Each family's group (``low``, ``middle``, ``high``) and each group's degree range.
+
+    Examples
+    --------
+    >>> tercile_groups({"a": 1, "b": 2, "c": 3})
+    ({'a': 'low', 'b': 'middle', 'c': 'high'}, ((1, 1), (2, 2), (3, 3)))
+    """
     ranked = sorted(degrees, key=lambda n: (degrees[n], rank_key("tercile", n)))
     n = len(ranked)
     labels = GROUPS["help_tie_tercile"]
@@ -230,7 +314,7 @@ def tercile_groups(
     return groups, tuple(cuts)
 
 
-def is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
+def _is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
     """Has a tie to a family of another region, or of another cohort (both in cohorts)."""
     mine = graph.nodes[node]
     for other in ties[node]:
@@ -244,7 +328,7 @@ def is_bridging(graph: FamilyGraph, ties: nx.Graph[str], node: str) -> bool:
 
 def _bridging_grouper(graph: FamilyGraph) -> Callable[[str], str]:
     ties = tie_graph(graph)
-    return lambda node: "bridging" if is_bridging(graph, ties, node) else "not_bridging"
+    return lambda node: "bridging" if _is_bridging(graph, ties, node) else "not_bridging"
 
 
 def _cohort_size_grouper(graph: FamilyGraph) -> Callable[[str], str]:

@@ -132,6 +132,23 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
       cascade sizes: ``f``'s cascade splits into <= X + 1: ``X + 2``;
     - region ties and links: as ties by kind, over the region rows: ``2(3X + 2M)``.
 
+    Parameters
+    ----------
+    bounds : Bounds
+        The per-family contribution bounds.
+
+    Returns
+    -------
+    dict of str to dict of str to float
+        Each table's L1 sensitivity by quantity.
+
+    References
+    ----------
+    Dwork & Roth (2014), §3.3; Kasiviswanathan et al., "Analyzing graphs with node
+    differential privacy", TCC 2013.
+
+    Examples
+    --------
     >>> sensitivity(Bounds(max_exchanges=2, max_cohort_mates=1))["degree_distribution"]
     {'count': 7.0}
     """
@@ -182,7 +199,7 @@ def sensitivity(bounds: Bounds) -> dict[str, dict[str, float]]:
     return table
 
 
-def base_name(name: str) -> str:
+def _base_name(name: str) -> str:
     """A table's name without its stratification suffix (``families_by_bridging@region``)."""
     return name.split("@", 1)[0]
 
@@ -248,7 +265,7 @@ def _margin_names(cells: Sequence[Cell] | None) -> list[str]:
     return sorted({n for c in cells or () for n in c.derived if n in RATIOS})
 
 
-def noisy_table(
+def _noisy_table(
     table: Table, quantities: Mapping[str, float], epsilon: float, noise: NoiseSource
 ) -> Table:
     """One table with noise on its interior cells; margins and ratios recomputed from them."""
@@ -314,12 +331,41 @@ def privatize(
     ``quantities``: the sensitivity of each table (:func:`sensitivity`); a table without one
     is refused (``KeyError``): nothing leaves without noise. ``epsilon`` is split equally over
     every noisy quantity of every table.
+
+    Parameters
+    ----------
+    tables : sequence of Table
+        The tables of one release, as computed.
+    quantities : Mapping of str to Mapping of str to float
+        Each table's sensitivity by quantity (:func:`sensitivity`).
+    epsilon : float
+        The release's budget.
+    noise : NoiseSource
+        Where the Laplace noise comes from (seeded in tests).
+    threshold : int
+        Noisy counts from 1 to this are suppressed.
+
+    Returns
+    -------
+    list of Table
+        Noisy, suppressed tables.
+
+    References
+    ----------
+    Dwork & Roth, *The Algorithmic Foundations of Differential Privacy* (2014), §3.3.
+
+    Examples
+    --------
+    >>> t = make_table("families", "g", "m", [("a", [Cell(500)])], ["families"])
+    >>> out = privatize([t], {"families": {"count": 1.0}}, 1.0, SeededNoise(0), threshold=10)
+    >>> abs(out[0].cells[0][0].count - 500) < 50
+    True
     """
     if epsilon <= 0:
         raise ValueError("epsilon must be > 0")
-    parts = [(t, quantities[base_name(t.name)]) for t in tables]
+    parts = [(t, quantities[_base_name(t.name)]) for t in tables]
     share = epsilon / sum(len(q) for _, q in parts)
-    return [suppress(noisy_table(t, q, share * len(q), noise), threshold) for t, q in parts]
+    return [suppress(_noisy_table(t, q, share * len(q), noise), threshold) for t, q in parts]
 
 
 def structural(table: Table, families: int | None, threshold: int) -> Table:
@@ -327,6 +373,27 @@ def structural(table: Table, families: int | None, threshold: int) -> Table:
 
     Every cell gets ``count = families`` (the noisy population) and keeps its measures,
     rounded to 3 decimals, when ``families > threshold``; otherwise all are suppressed.
+
+    Parameters
+    ----------
+    table : Table
+        A table of structural measures (derived values, no counts to noise).
+    families : int or None
+        The noisy number of families it covers.
+    threshold : int
+        Tables over this many families or fewer are suppressed.
+
+    Returns
+    -------
+    Table
+        The gated table.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.disclosure import Cell, figures_table
+    >>> t = figures_table("s", [("density", Cell(0, {"value": 0.12345}))])
+    >>> structural(t, 50, 10).cells[0][0].derived, structural(t, 5, 10).cells[0][0].suppressed
+    ({'value': 0.123}, True)
     """
     publish = families is not None and families > threshold
 
@@ -351,6 +418,22 @@ def structural(table: Table, families: int | None, threshold: int) -> Table:
 def interval95(scale: float) -> float:
     """Half-width of the 95% interval of one Laplace-noised value.
 
+    Parameters
+    ----------
+    scale : float
+        The Laplace scale ``b``.
+
+    Returns
+    -------
+    float
+        ``b ln 20``: 95% of noisy values lie within this of the true one.
+
+    References
+    ----------
+    Dwork & Roth (2014), §3.3 (the Laplace mechanism).
+
+    Examples
+    --------
     >>> round(interval95(1.0), 2)
     3.0
     """

@@ -16,13 +16,8 @@ E-I index ``(E - I) / (E + I)`` (Krackhardt & Stern 1988). Regions listed in
 The function counts every family it is given: pass ``research_graph(graph)`` for researchers,
 and suppress :meth:`RegionGraph.tables` with :func:`~graph_service.analytics.disclosure.suppress`.
 
->>> from datetime import date
->>> from graph_service.analytics.family_graph import build_family_graph
->>> from models import Family, Helped
->>> fams = [Family(id=i, name=i, region_id=r, household_size=2, income_band=1,
-...                joined_at=date(2025, 1, 1)) for i, r in [("a", "n"), ("b", "s")]]
->>> g = build_family_graph(families=fams, helps=[Helped(id="h", from_id="a", to_id="b",
-...                        kind="childcare", at=date(2025, 2, 1))])
+>>> from graph_service.analytics.examples import two_regions
+>>> g = two_regions()  # a (region n) helped b (region s)
 >>> rg = region_graph(g)
 >>> rg.links[0].regions, rg.links[0].help, rg.regions["n"].ei_index
 (('n', 's'), 1, 1.0)
@@ -129,19 +124,80 @@ class RegionGraph:
 
 
 def region_graph(graph: FamilyGraph) -> RegionGraph:
-    """Aggregate the family ties of ``graph`` to regions (see the module doc)."""
+    """Aggregate the family ties of ``graph`` to regions (see the module doc).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+
+    Returns
+    -------
+    RegionGraph
+        The regions with their internal and external ties, and the links between regions.
+
+    References
+    ----------
+    Krackhardt & Stern, "Informal networks and organizational crises", *Social Psychology
+    Quarterly* 51 (1988) (the E-I index).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
+    >>> sorted(region_graph(g).regions)
+    ['n', 's']
+    """
     return region_graph_of_ties(tie_graph(graph))
 
 
 def region_graph_of_ties(ties: nx.Graph[str]) -> RegionGraph:
     """:func:`region_graph` of the tie graph ``ties`` (:func:`tie_graph` of the family
-    graph)."""
+    graph), counted on its :class:`TieArrays`.
+
+    Parameters
+    ----------
+    ties : networkx.Graph
+        The undirected tie graph, nodes carrying ``region``.
+
+    Returns
+    -------
+    RegionGraph
+        As :func:`region_graph`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import two_regions
+    >>> g = two_regions()
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> region_graph_of_ties(tie_graph(g)).links[0].regions
+    ('n', 's')
+    """
     return region_graph_of_arrays(TieArrays.of_graph(ties))
 
 
 def region_graph_of_arrays(ties: TieArrays) -> RegionGraph:
     """:func:`region_graph` of the tie arrays ``ties`` (the read model's, or
-    :meth:`TieArrays.of_graph` of a networkx tie graph), counted with array operations."""
+    :meth:`TieArrays.of_graph` of a networkx tie graph), counted with array operations.
+
+    Parameters
+    ----------
+    ties : TieArrays
+        The whole network's ties, each node with its region.
+
+    Returns
+    -------
+    RegionGraph
+        As :func:`region_graph`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import two_regions
+    >>> from graph_service.analytics.family_graph import tie_graph
+    >>> link = region_graph_of_arrays(TieArrays.of_graph(tie_graph(two_regions()))).links[0]
+    >>> link.regions, link.help
+    (('n', 's'), 1)
+    """
     region_ids = sorted({*ties.regions, *(r for r in ties.region if r is not None)})
     code = {region: i for i, region in enumerate(region_ids)}
     size = len(region_ids)

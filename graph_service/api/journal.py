@@ -17,8 +17,9 @@ from strawberry.types import Info
 
 from graph_service.analytics.disclosure import Cell
 from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from_bins
+from graph_service.analytics.outcomes import Grouping
 from graph_service.api.context import Context, in_thread
-from graph_service.api.research import NetworkPosition, ResearchReport, _report, release
+from graph_service.api.research import ResearchReport, _report, release
 from graph_service.api.types import subject_family
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
@@ -429,9 +430,9 @@ class JournalQuery:
         self,
         info: GraphInfo,
         region_id: strawberry.ID | None = None,
-        by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
+        by: Grouping = Grouping.HELP_TIE_TERCILE,
     ) -> DollarOutcomes:
-        answer = await release(info, research_service.dollar_outcome_release, region_id, by.value)
+        answer = await release(info, research_service.dollar_outcome_release, region_id, by)
         return _dollar_outcomes(info, answer)
 
     @strawberry.field(description="Admins: the payment ledger's balance (a quarter, or all).")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -27,11 +26,8 @@ from graph_service.services import matching as service
 GraphInfo = Info[Context, None]
 
 
-@strawberry.enum(description="Where to look for peers.")
-class MatchScope(Enum):
-    SAME_REGION = "same_region"
-    OTHER_REGIONS = "other_regions"
-    ANY = "any"
+# The domain's enum, exposed as it is under its API name (registering returns the same class).
+strawberry.enum(analytics.Scope, name="MatchScope", description="Where to look for peers.")
 
 
 @strawberry.type(description="Goals both families are working on now.")
@@ -227,7 +223,7 @@ async def _suggestions(
     info: GraphInfo,
     family_id: strawberry.ID | None,
     first: int,
-    scope: MatchScope,
+    scope: analytics.Scope,
     goal: strawberry.ID | None,
     include_cohort: bool,
     include_connected: bool,
@@ -242,7 +238,7 @@ async def _suggestions(
             ctx.principal,
             target,
             first=first,
-            scope=scope.value,
+            scope=scope,
             goal=str(goal) if goal is not None else None,
             include_cohort=include_cohort,
             include_connected=include_connected,
@@ -264,7 +260,7 @@ class MatchingQuery:
         info: GraphInfo,
         family_id: strawberry.ID | None = None,
         first: int = 10,
-        scope: MatchScope = MatchScope.SAME_REGION,
+        scope: analytics.Scope = analytics.Scope.SAME_REGION,
         goal: strawberry.ID | None = None,
         include_cohort: bool = False,
         include_connected: Annotated[bool, INCLUDE_CONNECTED] = False,
@@ -285,7 +281,7 @@ class MatchingQuery:
         info: GraphInfo,
         family_id: strawberry.ID | None = None,
         first: int = 10,
-        scope: MatchScope = MatchScope.SAME_REGION,
+        scope: analytics.Scope = analytics.Scope.SAME_REGION,
         goal: strawberry.ID | None = None,
         include_cohort: bool = False,
         include_connected: Annotated[bool, INCLUDE_CONNECTED] = False,

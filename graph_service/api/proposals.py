@@ -4,6 +4,7 @@ and ``withdrawCohortProposal`` (organizers), answered by families with ``acceptI
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 import strawberry
@@ -16,6 +17,7 @@ from graph_service.analytics.cohort_formation import (
 )
 from graph_service.api.context import Context, in_thread
 from graph_service.api.types import Cohort, Family, cohort_node, family_node, visible_families
+from graph_service.errors import fields_named
 from graph_service.services import proposals as service
 from graph_service.services.proposal_text import cohort_summary, left_over_explanation
 from models import MembershipStatus, ProposalFigures, ProposalStatus
@@ -253,8 +255,11 @@ class ProposalMutation:
     )
     async def propose_cohorts(self, info: GraphInfo, input: ProposeCohortsInput) -> CohortProposal:
         ctx = info.context
-        w = input.weights
-        weights = FormationWeights(w.goals, w.ties, w.needs, w.languages, w.region) if w else None
+        weights = None
+        if input.weights is not None:
+            given = {f.name: getattr(input.weights, f.name) for f in fields(FormationWeights)}
+            with fields_named({name: f"weights.{name}" for name in given}):
+                weights = FormationWeights(**given)
         family_ids = [str(f) for f in input.family_ids] if input.family_ids is not None else None
         view = await in_thread(
             lambda: service.propose(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from enum import Enum
 from functools import partial
 from typing import Annotated, Concatenate, ParamSpec
 
@@ -19,7 +18,9 @@ import strawberry
 from strawberry.types import Info
 
 from graph_service.analytics.bridging import BridgingFamily as BridgingModel
-from graph_service.analytics.disclosure import Table, to_records
+from graph_service.analytics.disclosure import Table
+from graph_service.analytics.disclosure_export import to_records
+from graph_service.analytics.outcomes import Grouping, Stratum
 from graph_service.analytics.privacy import COUNT, interval95
 from graph_service.analytics.region_graph import RegionGraph as RegionGraphModel
 from graph_service.api.context import Context, in_thread
@@ -38,19 +39,16 @@ FROM = Annotated[
 ]
 
 
-@strawberry.enum(description="How families are grouped by network position.")
-class NetworkPosition(Enum):
-    HELP_TIE_TERCILE = "help_tie_tercile"
-    BRIDGING = "bridging"
-    COHORT_SIZE = "cohort_size"
-
-
-@strawberry.enum(description="How outcome groups are split further (each family in one row).")
-class Stratification(Enum):
-    NONE = "none"
-    TENURE = "tenure"
-    REGION = "region"
-    INCOME_BAND = "income_band"
+# The domain's enums, exposed as they are under their API names (registering returns the
+# same class).
+strawberry.enum(
+    Grouping, name="NetworkPosition", description="How families are grouped by network position."
+)
+strawberry.enum(
+    Stratum,
+    name="Stratification",
+    description="How outcome groups are split further (each family in one row).",
+)
 
 
 @strawberry.type
@@ -296,12 +294,10 @@ class ResearchQuery:
         self,
         info: GraphInfo,
         region_id: strawberry.ID | None = None,
-        by: NetworkPosition = NetworkPosition.HELP_TIE_TERCILE,
-        stratify_by: Stratification = Stratification.NONE,
+        by: Grouping = Grouping.HELP_TIE_TERCILE,
+        stratify_by: Stratum = Stratum.NONE,
     ) -> ResearchReport:
-        answer = await release(
-            info, service.outcome_release, region_id, by.value, stratify_by.value
-        )
+        answer = await release(info, service.outcome_release, region_id, by, stratify_by)
         return _report(info, answer)
 
     @strawberry.field(description="Researchers: ripple growth as tables (no individual cascades).")

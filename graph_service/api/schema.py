@@ -40,7 +40,6 @@ from graph_service.api.types import (
     FamilyEdge,
     FamilyGoal,
     Goal,
-    GoalStatus,
     HelpExchange,
     Membership,
     PageInfo,
@@ -70,6 +69,7 @@ from graph_service.services.access import (
 from graph_service.settings import Mode, Settings
 from graph_service.stores.base import FamilyFilter, GraphStore
 from models import Family as FamilyModel
+from models import GoalStatus
 
 GraphInfo = Info[Context, None]
 T = TypeVar("T")
@@ -335,6 +335,15 @@ class CoreQuery:
 # ---------------------------------------------------------------------------- mutation
 
 
+# The program rules in the description are settings: name them, with their defaults.
+_RULES = Settings.model_fields
+_INVITE = (
+    "An active member invites a family (at most GS_INVITATIONS_PER_MEMBER each, default "
+    f"{_RULES['invitations_per_member'].default}, until the cohort has GS_COHORT_FULL_SIZE, "
+    f"default {_RULES['cohort_full_size'].default})."
+)
+
+
 @strawberry.type
 class CoreMutation:
     @strawberry.mutation(description="Organizers (their regions) and admins register a family.")
@@ -391,9 +400,7 @@ class CoreMutation:
         )
         return Cohort(model=model)
 
-    @strawberry.mutation(
-        description="An active member invites a family (at most 2 each until the cohort has 8)."
-    )
+    @strawberry.mutation(description=_INVITE)
     async def invite_family(
         self, info: GraphInfo, cohort_id: strawberry.ID, family_id: strawberry.ID
     ) -> Membership:

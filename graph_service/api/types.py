@@ -8,7 +8,6 @@ import base64
 import binascii
 from collections.abc import Sequence
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -29,8 +28,19 @@ from graph_service.services.access import (
     require_visibility,
 )
 from models import Cohort as CohortModel
+from models import (
+    CohortOrigin,
+    CohortStatus,
+    FieldProblem,
+    GoalStatus,
+    Helped,
+    MemberOf,
+    MembershipStatus,
+    Pursues,
+    Referred,
+    vocabulary,
+)
 from models import Family as FamilyModel
-from models import FieldProblem, Helped, MemberOf, MembershipStatus, Pursues, Referred, vocabulary
 from models import Goal as GoalModel
 from models import Region as RegionModel
 
@@ -44,30 +54,13 @@ else:
 # ---------------------------------------------------------------------------- enums
 
 
-@strawberry.enum(description="Where a family stands with a goal.")
-class GoalStatus(Enum):
-    ACTIVE = "active"
-    ACHIEVED = "achieved"
-    ABANDONED = "abandoned"
-
-
-# The domain's enum, exposed as is (registering it returns the same class).
+# The domain's enums, exposed as they are (registering returns the same class).
+strawberry.enum(GoalStatus, description="Where a family stands with a goal.")
 strawberry.enum(
     MembershipStatus, name="MembershipStatusEnum", description="A family's standing in a cohort."
 )
-
-
-@strawberry.enum
-class CohortStatus(Enum):
-    FORMING = "forming"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
-@strawberry.enum
-class CohortOrigin(Enum):
-    SELF_FORMED = "self_formed"
-    PROPOSED = "proposed"
+strawberry.enum(CohortStatus)
+strawberry.enum(CohortOrigin)
 
 
 # ---------------------------------------------------------------------------- cursors
@@ -185,7 +178,7 @@ class FamilyGoal:
     def of(p: Pursues) -> FamilyGoal:
         return FamilyGoal(
             goal=goal_by_id(p.goal_id),
-            status=GoalStatus(p.status.value),
+            status=p.status,
             since=p.since,
             achieved_at=p.achieved_at,
             description=p.description,
@@ -489,11 +482,11 @@ class Cohort:
 
     @strawberry.field
     def status(self) -> CohortStatus:
-        return CohortStatus(self.model.status.value)
+        return self.model.status
 
     @strawberry.field
     def origin(self) -> CohortOrigin:
-        return CohortOrigin(self.model.origin.value)
+        return self.model.origin
 
     @strawberry.field
     def created_at(self) -> date:

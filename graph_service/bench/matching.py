@@ -23,8 +23,9 @@ import httpx
 from pydantic import SecretStr
 
 from graph_service.analytics.family_graph import graph_of
-from graph_service.analytics.match_eval import evaluate, time_queries
-from graph_service.analytics.matching import MatchIndex
+from graph_service.analytics.match_eval import evaluate
+from graph_service.analytics.match_timing import time_queries
+from graph_service.analytics.matching import MatchIndex, Scope
 from graph_service.auth import Role, issue_token
 from graph_service.bench import BenchContext, Measurement, bench_case
 from graph_service.bench.graphs import family_graph
@@ -72,7 +73,7 @@ def matching(ctx: BenchContext) -> list[Measurement]:
     asking = _sample(
         [f for f, d in graph.nodes(data=True) if d["consent_matching"]], QUERIES, ctx.seed
     )
-    matches, numpy_floor, sklearn_floor = time_queries(index, asking, scope="any")
+    matches, numpy_floor, sklearn_floor = time_queries(index, asking, scope=Scope.ANY)
     results = []
     for q, attr in ((50, "p50_ms"), (99, "p99_ms")):
         for floor in (numpy_floor, sklearn_floor):

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from graph_service.analytics.family_graph import HELPED, REFERRED, CohortInfo, FamilyGraph
-from graph_service.analytics.matching import COHORT_BIT, HELP_BIT
+from graph_service.analytics.match_ties import COHORT_BIT, HELP_BIT
 from graph_service.analytics.tie_arrays import COHORT, HELP, REFERRAL, TieArrays
 from graph_service.kinds import KINDS, referenced_ids
 from graph_service.readmodel.projection import Projection

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from graph_service.analytics.family_graph import CohortInfo, GoalState, RegionInfo
 from graph_service.analytics.match_features import Profile, profile_of
-from graph_service.analytics.matching import COHORT_BIT, HELP_BIT
+from graph_service.analytics.match_ties import COHORT_BIT, HELP_BIT
 from graph_service.stores.base import ChangeSet
 from models import (
     Cohort,

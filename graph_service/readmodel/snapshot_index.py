@@ -20,6 +20,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics.match_features import FeatureEncoder, MatchWeights, Profile
+from graph_service.analytics.match_ties import readonly
 from graph_service.analytics.matching import DEFAULT_POOL, MatchIndex
 
 _SPARSE = ("base_matrix", "base_queries", "ties_base")
@@ -94,7 +95,7 @@ def index_from(
         )
         for name in _SPARSE
     }
-    dense = {name: _readonly(arrays[f"ix_{name}"]) for name in _DENSE}
+    dense = {name: readonly(arrays[f"ix_{name}"]) for name in _DENSE}
     holders = arrays["ix_goal_holders"]
     speakers = arrays["ix_language_speakers"]
     starts = arrays["ix_cohort_starts"]
@@ -108,26 +109,21 @@ def index_from(
         encoder=encoder,
         weights=MatchWeights(),
         pool=DEFAULT_POOL,
-        patch_rows=_readonly(np.zeros(0, dtype=np.int64)),
+        patch_rows=readonly(np.zeros(0, dtype=np.int64)),
         patch_matrix=empty,
         patch_queries=empty,
         tie_patch={},
         column_parts=encoder.column_parts(),
         region_number=dict(document["regions"]),
-        goal_holders={g: _readonly(holders[i]) for i, g in enumerate(document["goals"])},
-        language_speakers={c: _readonly(speakers[i]) for i, c in enumerate(document["languages"])},
+        goal_holders={g: readonly(holders[i]) for i, g in enumerate(document["goals"])},
+        language_speakers={c: readonly(speakers[i]) for i, c in enumerate(document["languages"])},
         cohort_members={
-            c: _readonly(cohort_rows[starts[i] : starts[i + 1]])
+            c: readonly(cohort_rows[starts[i] : starts[i + 1]])
             for i, c in enumerate(document["cohorts"])
         },
         **sparse,
         **dense,
     )
-
-
-def _readonly(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    array.flags.writeable = False
-    return array
 
 
 def _profiles_out(profiles: tuple[Profile | None, ...]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Peer matching for callers: access rules, the cached index, cross-region peers and bridges.
 
-- ``peer_matches``: a family asks for itself; organizers for any family of their regions;
+- ``peer_suggestions``: a family asks for itself; organizers for any family of their regions;
   admins for anyone. The matcher itself enforces consent (:mod:`graph_service.analytics.matching`).
 - ``cross_region_peers``: the matcher with scope ``other_regions``, kept to peers who achieved
   a goal the family pursues (role models) or whose strengths meet its needs.
@@ -26,7 +26,7 @@ from graph_service.analytics.matching import (
     Scope,
 )
 from graph_service.auth import Principal, Role
-from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed, fields_named
 from graph_service.readmodel import Result
 from graph_service.services.access import Action, require_principal, require_role, serves
 from graph_service.services.analysis import in_background, live, region_exists
@@ -40,6 +40,8 @@ BRIDGE_MATCHES_PER_FAMILY = 25
 
 # Bridges kept per pair of regions (callers slice this ranking; the cache key has no `first`).
 MAX_BRIDGES = 100
+# The matcher's parameters as the API names them.
+_FIELDS = {"family_id": "familyId"}
 
 
 def match_index(store: GraphStore) -> MatchIndex:
@@ -61,31 +63,6 @@ class Suggestions:
     languages: tuple[str, ...]  # the asking family's (for the answer's language)
 
 
-def peer_matches(
-    store: GraphStore,
-    principal: Principal | None,
-    family_id: str,
-    *,
-    first: int,
-    scope: Scope,
-    goal: str | None,
-    include_cohort: bool,
-    include_connected: bool = False,
-    any_language: bool = False,
-) -> list[PeerMatch]:
-    return peer_suggestions(
-        store,
-        principal,
-        family_id,
-        first=first,
-        scope=scope,
-        goal=goal,
-        include_cohort=include_cohort,
-        include_connected=include_connected,
-        any_language=any_language,
-    ).matches
-
-
 def peer_suggestions(
     store: GraphStore,
     principal: Principal | None,
@@ -102,15 +79,16 @@ def peer_suggestions(
     (:mod:`graph_service.analytics.match_shortfall`)."""
     _may_match_for(store, principal, family_id)
     index = match_index(store)
-    found = index.matches(
-        family_id,
-        first=first,
-        scope=scope,
-        goal=goal,
-        include_cohort=include_cohort,
-        include_connected=include_connected,
-        any_language=any_language,
-    )
+    with fields_named(_FIELDS):
+        found = index.matches(
+            family_id,
+            first=first,
+            scope=scope,
+            goal=goal,
+            include_cohort=include_cohort,
+            include_connected=include_connected,
+            any_language=any_language,
+        )
     why = shortfall(
         index,
         family_id,
@@ -145,9 +123,13 @@ def cross_region_peers(
     _may_match_for(store, principal, family_id)
     index = match_index(store)
     # Ask for more than needed, then keep the peers who have done or can do what I need.
-    wide = index.matches(
-        family_id, first=min(100, first * 5), scope="other_regions", any_language=any_language
-    )
+    with fields_named(_FIELDS):
+        wide = index.matches(
+            family_id,
+            first=min(100, first * 5),
+            scope=Scope.OTHER_REGIONS,
+            any_language=any_language,
+        )
     found = [m for m in wide if _serves_me_across(m)][:first]
     why = []
     if len(found) < first:
@@ -156,7 +138,7 @@ def cross_region_peers(
             family_id,
             first=first,
             returned=len(wide),
-            scope="other_regions",
+            scope=Scope.OTHER_REGIONS,
             any_language=any_language,
         )
         left_out = len(wide) - len([m for m in wide if _serves_me_across(m)])
@@ -192,7 +174,7 @@ def _directional(
 ) -> dict[tuple[str, str], PeerMatch]:
     found: dict[tuple[str, str], PeerMatch] = {}
     for family in families:
-        for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope="other_regions"):
+        for m in index.matches(family, first=BRIDGE_MATCHES_PER_FAMILY, scope=Scope.OTHER_REGIONS):
             if index.profile(m.family_id).region == other:
                 found[(family, m.family_id)] = m
     return found

@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from graph_service.analytics.contribution import Bounds
-from graph_service.analytics.disclosure import Table, table_from_dict, table_to_dict
+from graph_service.analytics.disclosure import Table
+from graph_service.analytics.disclosure_export import table_from_dict, table_to_dict
 from graph_service.analytics.network_summary import STRUCTURAL
 from graph_service.analytics.privacy import (
     NoiseSource,

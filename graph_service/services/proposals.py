@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from graph_service.analytics.cohort_formation import (
     DEFAULT_LANGUAGE_SHARE,
@@ -36,7 +36,7 @@ from graph_service.analytics.cohort_formation import (
 from graph_service.analytics.cohort_formation.propose import describe
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.auth import Principal, Role
-from graph_service.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from graph_service.errors import Conflict, FieldProblem, NotFound, ValidationFailed, fields_named
 from graph_service.services.access import require_region, require_role, serves
 from graph_service.services.analysis import network_graph
 from graph_service.settings import Settings
@@ -199,16 +199,19 @@ def propose(
         )
     weights = weights or FormationWeights()
     low, high = min_size or settings.cohort_min_size, max_size or settings.cohort_full_size
-    proposal = propose_cohorts(
-        graph,
-        pool,
-        min_size=low,
-        max_size=high,
-        weights=weights,
-        seed=seed,
-        must_stay_together=_pending_groups(store, invitations),
-        language_share=language_share,
-    )
+    at_fault = "familyIds" if family_ids is not None else "regionId"  # what made the pool
+    names = {"pool": at_fault, "must_stay_together": at_fault, "min_size": "minSize"}
+    with fields_named(names | {"max_size": "maxSize", "language_share": "languageShare"}):
+        proposal = propose_cohorts(
+            graph,
+            pool,
+            min_size=low,
+            max_size=high,
+            weights=weights,
+            seed=seed,
+            must_stay_together=_pending_groups(store, invitations),
+            language_share=language_share,
+        )
     proposal_id = f"prop-{secrets.token_hex(4)}"
     catalogue = {g.id for g in store.list_goals()}
     cohorts = [
@@ -243,13 +246,7 @@ def propose(
         max_size=high,
         seed=seed,
         language_share=language_share,
-        weights=ProposalWeights(
-            goals=weights.goals,
-            ties=weights.ties,
-            needs=weights.needs,
-            languages=weights.languages,
-            region=weights.region,
-        ),
+        weights=ProposalWeights(**asdict(weights)),
         quality=_figures(proposal),
     )
     retired = [

@@ -28,16 +28,13 @@ from graph_service.analytics.disclosure import (
     Table,
     figures_table,
     make_table,
-    write_csv,
-    write_parquet,
 )
+from graph_service.analytics.disclosure_export import write_csv, write_parquet
 from graph_service.analytics.dollar_outcomes import dollar_tables
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.network_summary import (
     STRUCTURAL,
     network_summary,
-    quarter_period,
-    report_period,
     research_graph,
 )
 from graph_service.analytics.outcomes import (
@@ -48,6 +45,7 @@ from graph_service.analytics.outcomes import (
     outcomes_by_network,
     position_groups,
 )
+from graph_service.analytics.periods import quarter_period, report_period
 from graph_service.analytics.region_graph import region_graph
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound, ValidationFailed
@@ -123,7 +121,7 @@ def outcome_release(
     principal: Principal | None,
     region: str | None,
     by: Grouping,
-    stratify: Stratum = "none",
+    stratify: Stratum = Stratum.NONE,
 ) -> Release:
     _check(store, principal, region)
     if by not in GROUPS:
@@ -270,8 +268,8 @@ def report_release(
     region: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    by: Grouping = "help_tie_tercile",
-    stratify: Stratum = "none",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
+    stratify: Stratum = Stratum.NONE,
 ) -> Release:
     if report == "network":
         return network_release(store, settings, principal, region, start, end)
@@ -301,8 +299,8 @@ def report_inputs(
     """The three releases the policymakers' report is drawn from (whole data span)."""
     return ReportInputs(
         network=network_release(store, settings, principal, region, None, None),
-        terciles=outcome_release(store, settings, principal, region, "help_tie_tercile"),
-        bridging=outcome_release(store, settings, principal, region, "bridging"),
+        terciles=outcome_release(store, settings, principal, region, Grouping.HELP_TIE_TERCILE),
+        bridging=outcome_release(store, settings, principal, region, Grouping.BRIDGING),
     )
 
 
@@ -316,8 +314,8 @@ def export(
     region: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    by: Grouping = "help_tie_tercile",
-    stratify: Stratum = "none",
+    by: Grouping = Grouping.HELP_TIE_TERCILE,
+    stratify: Stratum = Stratum.NONE,
 ) -> list[Path]:
     """Write a report's released tables as CSV or Parquet files (refuses unsafe tables)."""
     answer = report_release(store, settings, principal, report, region, start, end, by, stratify)

@@ -14,7 +14,7 @@ from datetime import date
 
 from graph_service.analytics import ripple as analytics
 from graph_service.auth import Principal, Role
-from graph_service.errors import Forbidden, NotFound
+from graph_service.errors import Forbidden, NotFound, fields_named
 from graph_service.readmodel import Result
 from graph_service.readmodel.graph import ripple_graph
 from graph_service.services.access import Action, require_principal, serves
@@ -25,6 +25,8 @@ from models import today
 
 # Largest cascades kept in a cached summary (callers ask for at most a page of them).
 TOP_CASCADES = 100
+# The analytics' parameters as the API names them.
+_FIELDS = {"root": "rootId", "cohort_id": "cohortId", "window_days": "windowDays"}
 
 
 def cascade(
@@ -34,7 +36,8 @@ def cascade(
     authorized_family(store, who, Action.READ_RIPPLE, root_id, field="rootId")
     graph = ripple_graph(live(store), [root_id])
     known_family_or_404(graph, root_id, "rootId")
-    return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
+    with fields_named(_FIELDS):
+        return analytics.cascade_metrics(graph, root_id, window_days=window_days, as_of=today())
 
 
 def cohort(
@@ -50,7 +53,8 @@ def cohort(
         # Hidden answers like missing, so cohort ids cannot be probed.
         raise NotFound(f"cohort {cohort_id!r} does not exist", field="cohortId")
     graph = ripple_graph(view, info.members)
-    return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
+    with fields_named(_FIELDS):
+        return analytics.cohort_ripple(graph, cohort_id, window_days=window_days, as_of=today())
 
 
 def summary(
@@ -75,18 +79,19 @@ def summary(
         raise NotFound(f"region {region!r} does not exist", field="regionId")
     as_of = today()
     key = ("ripple_summary", region, start, end, window_days, as_of)
-    result = of_view(
-        store,
-        key,
-        lambda view: analytics.ripple_summary(
-            ripple_graph(view, view.index.family_ids),  # referral ties only, three attributes
-            region=region,
-            start=start,
-            end=end,
-            window_days=window_days,
-            as_of=as_of,
-            top=TOP_CASCADES,
-        ),
-    )
+    with fields_named(_FIELDS):
+        result = of_view(
+            store,
+            key,
+            lambda view: analytics.ripple_summary(
+                ripple_graph(view, view.index.family_ids),  # referral ties only, 3 attributes
+                region=region,
+                start=start,
+                end=end,
+                window_days=window_days,
+                as_of=as_of,
+                top=TOP_CASCADES,
+            ),
+        )
     cut = replace(result.value, largest_cascades=result.value.largest_cascades[:top])
     return Result(cut, result.as_of)

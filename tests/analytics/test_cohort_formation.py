@@ -243,7 +243,7 @@ def test_size_bounds_and_weights_are_checked() -> None:
     assert problem_fields(error) == ["min_size"]
     with pytest.raises(ValidationFailed) as error:
         FormationWeights(ties=-1)
-    assert problem_fields(error) == ["weights.ties"]
+    assert problem_fields(error) == ["ties"]
 
 
 # ----------------------------------------------------------------------------- must stay together

@@ -17,17 +17,15 @@ from graph_service.analytics.disclosure import (
     DisclosureError,
     Margins,
     Table,
-    _grid,
     assert_safe,
+    cells_by_position,
     make_table,
     safe_summary,
     suppress,
-    to_records,
-    write_csv,
-    write_parquet,
 )
+from graph_service.analytics.disclosure_export import to_records, write_csv, write_parquet
 from graph_service.analytics.network_summary import network_summary
-from graph_service.analytics.outcomes import outcomes_by_network
+from graph_service.analytics.outcomes import Grouping, outcomes_by_network
 from tests.analytics.random_family_graph import random_family_graph
 
 
@@ -48,7 +46,7 @@ def determined_cells(table: Table) -> list[tuple[int, int]]:
     Extended grid x[i][j], i <= R, j <= C (index R / C = totals); every row i: sum_j<C x_ij
     = x_iC; every column j: sum_i<R x_ij = x_Rj. Unknowns: suppressed or unpublished cells.
     A cell u is determined iff e_u lies in the row space of the unknowns' coefficients."""
-    grid = _grid(table)
+    grid = cells_by_position(table)
     height, width = table.height, table.width
     positions = sorted(grid)
     index = {p: k for k, p in enumerate(positions)}
@@ -177,7 +175,7 @@ def test_after_suppression_no_small_cell_and_nothing_recoverable(table: Table, t
     safe = suppress(table, t)
     assert_safe(safe, t)
     assert determined_cells(safe) == []  # independent of the bridge criterion
-    original, published = _grid(table), _grid(safe)
+    original, published = cells_by_position(table), cells_by_position(safe)
     for position, cell in published.items():
         if cell is None:
             continue
@@ -204,7 +202,7 @@ def test_hidden_rectangle_is_safe_by_both_audits() -> None:
 def test_safe_summary_makes_every_research_table_safe(tmp_path: Path) -> None:
     graph = random_family_graph(150, 300, 3, seed=4, referrals=20)
     summary_tables = safe_summary(network_summary(graph, region="r1"), threshold=10)
-    outcome_tables = safe_summary(outcomes_by_network(graph, by="bridging"), threshold=10)
+    outcome_tables = safe_summary(outcomes_by_network(graph, by=Grouping.BRIDGING), threshold=10)
     for table in summary_tables + outcome_tables:
         assert_safe(table, 10)
         assert determined_cells(table) == []

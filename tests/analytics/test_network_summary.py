@@ -14,9 +14,9 @@ from graph_service.analytics.network_summary import (
     economic_connectedness,
     median_split,
     network_summary,
-    quarter_period,
     research_graph,
 )
+from graph_service.analytics.periods import quarter_period
 from tests.analytics.random_family_graph import random_family_graph
 from tests.analytics.small_network import small_network
 

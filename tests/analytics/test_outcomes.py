@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from graph_service.analytics.disclosure import Table
-from graph_service.analytics.outcomes import outcomes_by_network, tercile_groups
+from graph_service.analytics.outcomes import (
+    Grouping,
+    Stratum,
+    outcomes_by_network,
+    tercile_groups,
+)
 from tests.analytics.random_family_graph import random_family_graph
 from tests.analytics.small_network import small_network
 
@@ -18,7 +23,7 @@ def test_help_tie_terciles_by_hand() -> None:
     # distinct help partners over the whole program (g counts: a's position is a's own):
     # a 2 (b, g), b 2, c 2, d 1, e 1, f 1. Sorted by (degree, sha256 tie-break): the hashes
     # order d,e,f as e, d, f and a,b,c as b, c, a -> e d | f b | c a (two each).
-    result = outcomes_by_network(small_network(), by="help_tie_tercile")
+    result = outcomes_by_network(small_network(), by=Grouping.HELP_TIE_TERCILE)
     assert result.cut_points == ((1, 1), (1, 2), (2, 2))
     assert rows(result.families) == {"low": [2], "middle": [2], "high": [2]}
     # income change: e +2, d -1 | f no baseline, b +1 | c 0, a 0
@@ -51,41 +56,47 @@ def test_terciles_are_equal_sized_with_ties_broken_deterministically() -> None:
 
 
 def test_stratified_outcomes_split_each_group() -> None:
-    result = outcomes_by_network(small_network(), by="bridging", stratify="region")
+    result = outcomes_by_network(small_network(), by=Grouping.BRIDGING, stratify=Stratum.REGION)
     table = result.families
     assert table.name == "families_by_bridging@region"
     assert rows(table)["bridging|n"] == [2] and rows(table)["bridging|s"] == [2]
     assert rows(table)["not_bridging|n"] == [1] and rows(table)["not_bridging|w"] == [0]
-    tenure = outcomes_by_network(small_network(), by="bridging", stratify="tenure")
+    tenure = outcomes_by_network(small_network(), by=Grouping.BRIDGING, stratify=Stratum.TENURE)
     # everyone joined 2024-06-01; the data ends 2025-06-02: 12 months -> "12-23m"
     assert rows(tenure.families)["bridging|12-23m"] == [4]
-    income = outcomes_by_network(small_network(), by="bridging", stratify="income_band")
+    income = outcomes_by_network(
+        small_network(), by=Grouping.BRIDGING, stratify=Stratum.INCOME_BAND
+    )
     assert rows(income.families)["not_bridging|unknown"] == [1]  # f has no baseline
 
 
 def test_bridging_groups_by_hand() -> None:
     # b-c cross cohorts c1/c2, c-d cross regions, d-e cross cohorts c2/c3; a and f only
     # have ties inside their own cohort and region
-    result = outcomes_by_network(small_network(), by="bridging")
+    result = outcomes_by_network(small_network(), by=Grouping.BRIDGING)
     assert rows(result.families) == {"bridging": [4], "not_bridging": [2]}
     # not bridging: a (0), f (no baseline)
     assert rows(result.income_movement)["not_bridging"] == [0, 1, 0]
 
 
 def test_cohort_size_groups() -> None:
-    result = outcomes_by_network(small_network(), by="cohort_size")
+    result = outcomes_by_network(small_network(), by=Grouping.COHORT_SIZE)
     assert rows(result.families) == {"none": [0], "1-5": [6], "6-8": [0], "9+": [0]}
-    generated = outcomes_by_network(random_family_graph(200, 300, 2, seed=3), by="cohort_size")
+    generated = outcomes_by_network(
+        random_family_graph(200, 300, 2, seed=3), by=Grouping.COHORT_SIZE
+    )
     counts = rows(generated.families)
     assert counts["6-8"][0] and counts["none"][0]  # cohorts of 7 and families outside them
 
 
 def test_region_and_consent_narrow_the_population() -> None:
-    assert rows(outcomes_by_network(small_network(), by="bridging", region="s").families) == {
+    assert rows(
+        outcomes_by_network(small_network(), by=Grouping.BRIDGING, region="s").families
+    ) == {
         "bridging": [2],
         "not_bridging": [1],
     }
-    no_a = outcomes_by_network(small_network({"a": False}), by="bridging")
+    no_a = outcomes_by_network(small_network({"a": False}), by=Grouping.BRIDGING)
     assert no_a.families.total is not None and no_a.families.total.count == 5
 
 
@@ -95,7 +106,9 @@ def test_unknown_grouping_is_refused() -> None:
 
 
 def test_every_table_has_margins_that_add_up() -> None:
-    result = outcomes_by_network(random_family_graph(300, 600, 3, seed=2), by="help_tie_tercile")
+    result = outcomes_by_network(
+        random_family_graph(300, 600, 3, seed=2), by=Grouping.HELP_TIE_TERCILE
+    )
     for table in result.tables()[:3]:
         assert table.total is not None and table.column_totals is not None
         cells = [c.count or 0 for row in table.cells for c in row]

@@ -13,7 +13,7 @@ from graph_service.analytics.contribution import Bounds, bounded_graph
 from graph_service.analytics.disclosure import Cell, Table, assert_safe, make_table
 from graph_service.analytics.family_graph import FamilyGraph, graph_of
 from graph_service.analytics.network_summary import network_summary, research_graph
-from graph_service.analytics.outcomes import outcomes_by_network
+from graph_service.analytics.outcomes import Grouping, Stratum, outcomes_by_network
 from graph_service.analytics.privacy import (
     COUNT,
     OpenDPNoise,
@@ -60,8 +60,8 @@ def _count_tables(graph: FamilyGraph, region: str | None) -> list[Table]:
     bounded = bounded_graph(graph, BOUNDS)
     research = research_graph(bounded)
     tables = network_summary(bounded, region=region, structure=False).tables()[:7]
-    for by in ("help_tie_tercile", "bridging", "cohort_size"):
-        for stratify in ("none", "region"):
+    for by in Grouping:
+        for stratify in (Stratum.NONE, Stratum.REGION):
             result = outcomes_by_network(bounded, by=by, region=region, stratify=stratify)
             tables += result.tables()[:3]
     summary = ripple_summary(research, region=region, as_of=END, top=0)

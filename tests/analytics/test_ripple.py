@@ -188,10 +188,12 @@ def test_metrics_are_json_friendly() -> None:
 
 
 def test_unknown_family_and_bad_window_are_clear_errors() -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         cascade_metrics(window_graph(), "nobody", as_of=AS_OF)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as bad:
         cascade_metrics(window_graph(), "a", window_days=-1, as_of=AS_OF)
+    # the analytic's own parameter names; services rename them to the API's fields
+    assert (missing.value.field, bad.value.field) == ("root", "window_days")
 
 
 def test_works_on_a_graph_built_from_the_domain_model() -> None:

@@ -8,8 +8,18 @@ and Spanish.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
+from graph_service.analytics.match_reasons import (
+    ComplementaryStrengths,
+    MatchReason,
+    RoleModel,
+    SharedGoals,
+    SimilarSituation,
+    TrustProximity,
+)
+from graph_service.api.texts import reason_text
 from tests.api.conftest import Api
 
 SUGGESTIONS = """query($cohort: Boolean, $connected: Boolean, $any: Boolean, $goal: ID) {
@@ -170,3 +180,27 @@ def test_cross_region_peers_share_a_language_unless_widened(api: Api) -> None:
     assert default == []
     widened = api.gql(query, {"any": True}, as_=("family", "fay"))["data"]["crossRegionPeers"]
     assert widened and all("es" not in m["peer"]["languages"] for m in widened)
+
+
+def test_reasons_render_from_their_facts_in_each_language() -> None:
+    """The analytics return facts only; the sentences are the transport's (api/texts.py)."""
+    cases: list[tuple[MatchReason, str]] = [
+        (SharedGoals(("buy_home",)), "You are both working on the goal “Buy a home”."),
+        (
+            ComplementaryStrengths(("tax_paperwork",), ()),
+            "They are good at tax and paperwork, which you are looking for.",
+        ),
+        (TrustProximity(1, 1, 0), "You know 1 family in common (1 through help exchanged)."),
+        (
+            RoleModel("buy_home", date(2024, 6, 1)),
+            "They reached the goal “Buy a home” in June 2024; you are working on it now.",
+        ),
+        (
+            SimilarSituation(True, ("en",)),
+            "Your households are of a similar size. You both speak English.",
+        ),
+        (SimilarSituation(False, ("es",)), "You both speak Spanish."),
+    ]
+    for reason, english in cases:
+        assert reason_text(reason, "en") == english
+    assert reason_text(SimilarSituation(False, ("es",)), "es") == "Las dos familias hablan español."

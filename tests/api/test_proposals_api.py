@@ -182,3 +182,26 @@ def test_an_organizer_reads_summaries_reasons_and_errors_in_spanish(api: Api) ->
     error = again["errors"][0]
     assert error["extensions"] == {"code": "CONFLICT", "field": "replace"}
     assert error["message"].startswith("Algunas de estas familias están invitadas")
+
+
+def test_the_formation_errors_name_the_fields_of_the_request(api: Api) -> None:
+    """The analytics name their own parameters (``ties``, ``max_size``, ``pool``); the answer
+    names what the caller sent."""
+    _newcomers(api)
+    admin = ("admin", "root")
+
+    def answer(extra: dict[str, Any]) -> dict[str, object]:
+        body = api.gql(PROPOSE, {"input": {"regionId": "oakland", **extra}}, as_=admin)
+        extensions: dict[str, object] = body["errors"][0]["extensions"]
+        return {key: extensions[key] for key in ("code", "field")}
+
+    assert answer({"weights": {"ties": -1.0}}) == {
+        "code": "BAD_USER_INPUT",
+        "field": "weights.ties",
+    }
+    assert answer({"minSize": 6, "maxSize": 5}) == {"code": "BAD_USER_INPUT", "field": "maxSize"}
+    too_big = {"code": "BAD_USER_INPUT", "field": "regionId"}
+    assert answer({"minSize": 500, "maxSize": 600}) == too_big
+    explicit = {"familyIds": ["n0", "n1", "n2"]}
+    assert answer(explicit) == {"code": "BAD_USER_INPUT", "field": "familyIds"}
+    assert api.store.counts()["Cohort"] == 2  # nothing written by a failed proposal

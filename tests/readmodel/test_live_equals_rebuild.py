@@ -23,7 +23,7 @@ from graph_service.analytics.bridging import (
     bridging_families_of_ties,
 )
 from graph_service.analytics.family_graph import FamilyGraph, edge_values, tie_graph
-from graph_service.analytics.matching import MatchIndex
+from graph_service.analytics.matching import MatchIndex, Scope
 from graph_service.analytics.region_graph import (
     region_graph,
     region_graph_of_arrays,
@@ -198,7 +198,7 @@ def assert_same_matches(live: MatchIndex, rebuilt: MatchIndex) -> None:
     for family_id in sorted(rebuilt.position):
         if not rebuilt.matchable[rebuilt.position[family_id]]:
             continue
-        for scope in ("same_region", "any"):
+        for scope in (Scope.SAME_REGION, Scope.ANY):
             for include_cohort in (False, True):
                 got = live.matches(family_id, scope=scope, include_cohort=include_cohort)
                 want = rebuilt.matches(family_id, scope=scope, include_cohort=include_cohort)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from graph_service.analytics.matching import MatchIndex
+from graph_service.analytics.matching import MatchIndex, Scope
 from graph_service.auth import Principal, Role
 from graph_service.readmodel import graph_of_store
 from graph_service.services import matching as service
@@ -24,7 +24,7 @@ def test_hand_ranking_from_each_store(store: GraphStore) -> None:
         ("cy", round(0.5 / math.sqrt(2), 4)),
     ]
     assert [m.family_id for m in index.matches("ana")] == ["bo", "cy"]
-    assert [m.family_id for m in index.matches("ana", scope="other_regions")] == ["hal"]
+    assert [m.family_id for m in index.matches("ana", scope=Scope.OTHER_REGIONS)] == ["hal"]
 
 
 def test_a_write_is_visible_to_the_next_match(store: GraphStore) -> None:
@@ -32,12 +32,10 @@ def test_a_write_is_visible_to_the_next_match(store: GraphStore) -> None:
     ana = Principal(Role.FAMILY, "ana")
 
     def ids() -> list[str]:
-        return [
-            m.family_id
-            for m in service.peer_matches(
-                store, ana, "ana", first=10, scope="any", goal=None, include_cohort=False
-            )
-        ]
+        found = service.peer_suggestions(
+            store, ana, "ana", first=10, scope=Scope.ANY, goal=None, include_cohort=False
+        )
+        return [m.family_id for m in found.matches]
 
     assert "hal" in ids()
     hal = store.get_families(["hal"])["hal"]

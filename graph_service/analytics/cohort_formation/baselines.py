@@ -14,12 +14,36 @@ from graph_service.analytics.cohort_formation.packing import cohort_sizes
 from graph_service.analytics.cohort_formation.pool import Pool
 from graph_service.analytics.cohort_formation.propose import propose_cohorts, quality
 from graph_service.analytics.family_graph import FamilyGraph
+from models import COHORT_FULL_SIZE, COHORT_MIN_SIZE
 
 
 def random_partition(
-    pool: Sequence[str], min_size: int = 6, max_size: int = 8, seed: int = 0
+    pool: Sequence[str],
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
+    seed: int = 0,
 ) -> list[list[str]]:
-    """A uniformly random split into balanced valid sizes (each cohort sorted)."""
+    """A uniformly random split into balanced valid sizes (each cohort sorted).
+
+    Parameters
+    ----------
+    pool : sequence of str
+        The families to split.
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
+        Cohort sizes allowed.
+    seed : int, default 0
+        Seed of the shuffle.
+
+    Returns
+    -------
+    list of list of str
+        The cohorts, each sorted.
+
+    Examples
+    --------
+    >>> [len(c) for c in random_partition([f"f{i}" for i in range(13)], 6, 8, seed=1)]
+    [7, 6]
+    """
     ids = sorted(pool)
     sizes = cohort_sizes(len(ids), min_size, max_size)
     shuffled = [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
@@ -30,12 +54,40 @@ def random_partition(
 def kmeans_partition(
     graph: FamilyGraph,
     pool: Sequence[str],
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     seed: int = 0,
 ) -> list[list[str]]:
     """KMeans on multi-hot features, then a greedy fill of balanced valid sizes: families in
-    order of distance to their nearest centroid take the nearest centroid with room."""
+    order of distance to their nearest centroid take the nearest centroid with room.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    pool : sequence of str
+        The families to split.
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
+        Cohort sizes allowed.
+    seed : int, default 0
+        Seed of k-means.
+
+    Returns
+    -------
+    list of list of str
+        The cohorts, each sorted.
+
+    References
+    ----------
+    Lloyd (1982); scikit-learn ``KMeans``.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> [len(c) for c in kmeans_partition(g, sorted(g), 6, 6)]
+    [6, 6]
+    """
     from sklearn.cluster import KMeans  # imported lazily: only the baseline needs it
 
     ids = sorted(pool)
@@ -63,13 +115,46 @@ def compare(
     graph: FamilyGraph,
     pool: Sequence[str],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     weights: FormationWeights | None = None,
     seed: int = 0,
     must_stay_together: Iterable[Collection[str]] = (),
 ) -> list[QualityRow]:
-    """The proposal against the random and k-means baselines, with wall-clock seconds."""
+    """The proposal against the random and k-means baselines, with wall-clock seconds.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    pool : sequence of str
+        The families to split.
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
+        Cohort sizes allowed.
+    weights : FormationWeights, optional
+        The objective's weights (default: :class:`FormationWeights`).
+    seed : int, default 0
+        Seed of the proposal and of both baselines.
+    must_stay_together : iterable of collections of str
+        Groups kept in one cohort by the proposal.
+
+    Returns
+    -------
+    list of QualityRow
+        One row each for the proposal, ``random`` and ``kmeans``, with seconds taken.
+
+    References
+    ----------
+    Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28 (1982)
+    (k-means, through scikit-learn).
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> [row.method for row in compare(g, sorted(g), min_size=6, max_size=6)]
+    ['proposal', 'random', 'kmeans']
+    """
     rows: list[QualityRow] = []
     began = time.perf_counter()
     proposal = propose_cohorts(

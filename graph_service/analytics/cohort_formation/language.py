@@ -37,14 +37,49 @@ LANGUAGE_CANDIDATE_BONUS = 1.0
 
 
 def required_mates(size: int, share: float) -> int:
-    """Language-mates each member of a cohort of ``size`` needs under ``share`` (see above)."""
+    """Language-mates each member of a cohort of ``size`` needs under ``share`` (see above).
+
+    Parameters
+    ----------
+    size : int
+        The cohort's size.
+    share : float
+        The share of the others each member must share a language with (0: no rule).
+
+    Returns
+    -------
+    int
+        ``ceil(share * (size - 1))``, at least 1 when the rule is on; 0 when it is off.
+
+    Examples
+    --------
+    >>> required_mates(8, 0.5), required_mates(8, 0.0), required_mates(2, 0.1)
+    (4, 0, 1)
+    """
     if share <= 0 or size <= 1:
         return 0
     return max(1, math.ceil(share * (size - 1) - 1e-9))
 
 
 def deficit_price(weights: FormationWeights) -> float:
-    """``P``: more than any member can gain from the pair and coverage terms by moving."""
+    """``P``: more than any member can gain from the pair and coverage terms by moving.
+
+    Parameters
+    ----------
+    weights : FormationWeights
+        The objective's weights.
+
+    Returns
+    -------
+    float
+        The price of one missing language-mate in the objective.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.cohort_formation.model import FormationWeights
+    >>> deficit_price(FormationWeights(goals=1, ties=0, needs=0, languages=0, region=0))
+    5.0
+    """
     return (
         1.0
         + 4.0 * (weights.goals + weights.ties + weights.languages + weights.region)
@@ -55,6 +90,20 @@ def deficit_price(weights: FormationWeights) -> float:
 def mates(masks: Sequence[int], members: Sequence[int]) -> list[int]:
     """For each of ``members`` (indices into ``masks``), the others it shares a language with.
 
+    Parameters
+    ----------
+    masks : sequence of int
+        Each family's language bit mask.
+    members : sequence of int
+        The cohort (indices into ``masks``).
+
+    Returns
+    -------
+    list of int
+        For each member, the number of other members it shares a language with.
+
+    Examples
+    --------
     >>> mates([0b01, 0b11, 0b10], [0, 1, 2])
     [1, 2, 1]
     """
@@ -64,6 +113,22 @@ def mates(masks: Sequence[int], members: Sequence[int]) -> list[int]:
 def deficit(masks: Sequence[int], members: Sequence[int], share: float) -> int:
     """:math:`D(C)`: missing language-mates summed over the members of one cohort.
 
+    Parameters
+    ----------
+    masks : sequence of int
+        Each family's language bit mask.
+    members : sequence of int
+        The cohort (indices into ``masks``).
+    share : float
+        The language rule's share (:func:`required_mates`).
+
+    Returns
+    -------
+    int
+        Language-mates missing, summed over the members; 0 when the rule holds.
+
+    Examples
+    --------
     >>> deficit([0b01, 0b01, 0b10], [0, 1, 2], 0.5)  # the third shares with nobody
     1
     """
@@ -98,6 +163,19 @@ def language_figures(
     """For one cohort's members' languages: (one language all share, members who share a
     language with no other member).
 
+    Parameters
+    ----------
+    languages : sequence of sequence of str
+        Each member's languages.
+
+    Returns
+    -------
+    tuple of (bool, int)
+        Whether one language is spoken by all, and how many members share a language with
+        no other member.
+
+    Examples
+    --------
     >>> language_figures([("en",), ("en", "es"), ("es",)])
     (False, 0)
     >>> language_figures([("en",), ("en",), ("hmn",)])

@@ -41,7 +41,7 @@ class FormationWeights:
     def __post_init__(self) -> None:
         for name in ("goals", "ties", "needs", "languages", "region"):
             if getattr(self, name) < 0 or not math.isfinite(getattr(self, name)):
-                raise ValidationFailed([FieldProblem(f"weights.{name}", "must be >= 0")])
+                raise ValidationFailed([FieldProblem(name, "must be >= 0")])
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,45 @@ from graph_service.errors import FieldProblem, ValidationFailed
 
 
 def problem(field: str, reason: str) -> ValidationFailed:
+    """The error of one bad parameter.
+
+    Parameters
+    ----------
+    field : str
+        The parameter at fault (the analytics' own name).
+    reason : str
+        What is wrong.
+
+    Returns
+    -------
+    ValidationFailed
+        The error to raise, with one :class:`FieldProblem`.
+
+    Examples
+    --------
+    >>> problem("min_size", "must be at least 1").problems[0].field
+    'min_size'
+    """
     return ValidationFailed([FieldProblem(field, reason)])
 
 
 def feasible_cohort_counts(n: int, min_size: int, max_size: int) -> range:
     """Every ``k`` with ``k*min_size <= n <= k*max_size`` (empty when ``n`` cannot be split).
 
+    Parameters
+    ----------
+    n : int
+        Families to place.
+    min_size, max_size : int
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    range
+        The feasible numbers of cohorts.
+
+    Examples
+    --------
     >>> list(feasible_cohort_counts(13, 6, 8)), list(feasible_cohort_counts(9, 6, 8))
     ([2], [])
     """
@@ -32,19 +65,32 @@ def feasible_cohort_counts(n: int, min_size: int, max_size: int) -> range:
 def cohort_sizes(n: int, min_size: int, max_size: int) -> list[int]:
     """Balanced valid sizes for ``n`` families, the count nearest ``n / ((min+max)/2)``.
 
+    Parameters
+    ----------
+    n, min_size, max_size : int
+        As :func:`feasible_cohort_counts`.
+
+    Returns
+    -------
+    list of int
+        The sizes, largest first. Raises :class:`ValidationFailed` (``pool``) when ``n``
+        cannot be split.
+
+    Examples
+    --------
     >>> cohort_sizes(20, 6, 8)
     [7, 7, 6]
     """
     counts = feasible_cohort_counts(n, min_size, max_size)
     if not counts:
-        raise problem("pool", size_reason(n, min_size, max_size))
+        raise problem("pool", _size_reason(n, min_size, max_size))
     ideal = 2 * n / (min_size + max_size)
     k = min(counts, key=lambda c: (abs(c - ideal), c))
     base, extra = divmod(n, k)
     return [base + 1] * extra + [base] * (k - extra)
 
 
-def size_reason(n: int, min_size: int, max_size: int) -> str:
+def _size_reason(n: int, min_size: int, max_size: int) -> str:
     if n < min_size:
         return f"{n} families cannot form a cohort of at least {min_size}"
     return f"{n} families cannot be split into cohorts of {min_size} to {max_size} families"
@@ -63,6 +109,28 @@ def pack_blocks(
     exhaustive memoised search, so the answer is exact. The search is refused (with a
     :class:`ValidationFailed`) beyond ``MAX_EXACT_PACKING_BLOCKS`` blocks.
 
+    Parameters
+    ----------
+    block_sizes : sequence of int
+        Sizes of the groups to keep whole.
+    singles : int
+        Families without a group.
+    min_size, max_size : int
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    list of Bin or None
+        Each cohort as ``(sizes of its blocks, number of singles)``; ``None`` when no packing
+        exists.
+
+    References
+    ----------
+    Johnson, *Near-optimal bin packing algorithms*, MIT thesis (1973) (first-fit
+    decreasing).
+
+    Examples
+    --------
     >>> pack_blocks([5, 5, 5], 0, 6, 8) is None, pack_blocks([5, 3], 4, 6, 8)
     (True, [((5,), 1), ((3,), 3)])
     """
@@ -166,7 +234,7 @@ def _sub_multisets(counts: Sequence[int], room: int, top: int) -> Iterable[tuple
     return sorted(found, key=lambda m: (len(m), [-s for s in m]))
 
 
-def validated_blocks(
+def _validated_blocks(
     graph: FamilyGraph,
     pool: Sequence[str],
     min_size: int,
@@ -186,7 +254,34 @@ def checked_blocks(
     max_size: int,
     must_stay_together: Iterable[Collection[str]],
 ) -> tuple[list[str], list[list[str]]]:
-    """Like :func:`validated_blocks`, without checking that the pool can be split."""
+    """Like :func:`_validated_blocks`, without checking that the pool can be split.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    pool : sequence of str
+        The families to split.
+    min_size, max_size : int
+        Cohort sizes allowed.
+    must_stay_together : iterable of collections of str
+        Groups to keep whole.
+
+    Returns
+    -------
+    tuple of (list of str, list of list of str)
+        The pool's ids and the must-stay-together groups of two or more (merged where they
+        overlap). Raises :class:`ValidationFailed` (``pool``, ``must_stay_together``,
+        ``min_size``, ``max_size``) on bad input.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> ids, blocks = checked_blocks(g, sorted(g), 6, 8, [["f00", "f01"], ["f01", "f02"]])
+    >>> len(ids), blocks
+    (12, [['f00', 'f01', 'f02']])
+    """
     if min_size < 1:
         raise problem("min_size", "must be at least 1")
     if max_size < min_size:
@@ -205,9 +300,33 @@ def checked_blocks(
 
 
 def require_split(n: int, blocks: Sequence[Sequence[str]], min_size: int, max_size: int) -> None:
-    """Raise unless ``n`` families with these blocks can be split into valid cohorts."""
+    """Raise unless ``n`` families with these blocks can be split into valid cohorts.
+
+    Parameters
+    ----------
+    n : int
+        Families in the pool.
+    blocks : sequence of sequence of str
+        The groups to keep whole.
+    min_size, max_size : int
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    None
+        Raises :class:`ValidationFailed` (``pool`` or ``must_stay_together``) when no split
+        exists.
+
+    Examples
+    --------
+    >>> require_split(13, [], 6, 8) is None
+    True
+    >>> require_split(9, [], 6, 8)
+    Traceback (most recent call last):
+    models.errors.ValidationFailed: pool: ...
+    """
     if not feasible_cohort_counts(n, min_size, max_size):
-        raise problem("pool", size_reason(n, min_size, max_size))
+        raise problem("pool", _size_reason(n, min_size, max_size))
     in_blocks = sum(len(b) for b in blocks)
     if pack_blocks([len(b) for b in blocks], n - in_blocks, min_size, max_size) is None:
         raise problem(
@@ -221,6 +340,20 @@ def require_split(n: int, blocks: Sequence[Sequence[str]], min_size: int, max_si
 def placeable(n: int, min_size: int, max_size: int) -> int:
     """The most of ``n`` families that valid cohorts can hold (0 when ``n < min_size``).
 
+    Parameters
+    ----------
+    n : int
+        Families available.
+    min_size, max_size : int
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    int
+        The largest ``m <= n`` that some number of valid cohorts holds exactly.
+
+    Examples
+    --------
     >>> placeable(11, 6, 8), placeable(13, 6, 8), placeable(5, 6, 8), placeable(17, 6, 8)
     (8, 13, 0, 16)
     """

@@ -16,6 +16,27 @@ from graph_service.analytics.family_graph import FamilyGraph, GoalState, tie_gra
 
 
 def counted_goals(goals: dict[str, GoalState]) -> frozenset[str]:
+    """The goals of a family that count for goal similarity.
+
+    Parameters
+    ----------
+    goals : dict of str to GoalState
+        A family's goals (node attribute ``goals``).
+
+    Returns
+    -------
+    frozenset of str
+        The goals that count for similarity (active or achieved).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.family_graph import GoalState
+    >>> from models import GoalStatus
+    >>> sorted(counted_goals({"a": GoalState(GoalStatus.ACTIVE, date(2025, 1, 1)),
+    ...                       "b": GoalState(GoalStatus.ABANDONED, date(2025, 1, 1))}))
+    ['a']
+    """
     return frozenset(g for g, state in goals.items() if state.status in COUNTED_GOAL_STATUSES)
 
 

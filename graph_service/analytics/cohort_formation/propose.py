@@ -34,14 +34,15 @@ from graph_service.analytics.cohort_formation.pool import Pool, counted_goals
 from graph_service.analytics.cohort_formation.search import Search
 from graph_service.analytics.cohort_formation.seeding import communities, seed_cohorts
 from graph_service.analytics.family_graph import FamilyGraph, tie_graph
+from models import COHORT_FULL_SIZE, COHORT_MIN_SIZE
 
 
 def propose_cohorts(
     graph: FamilyGraph,
     pool: Sequence[str],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
     weights: FormationWeights | None = None,
     seed: int = 0,
     must_stay_together: Iterable[Collection[str]] = (),
@@ -61,6 +62,41 @@ def propose_cohorts(
     ``max_size``) when the pool has duplicated or unknown ids or families without matching
     consent, when fewer than ``min_size`` families could be placed, or when a
     must-stay-together group is larger than ``max_size`` or the groups cannot be kept whole.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    pool : sequence of str
+        The families to split (each must have consented to matching).
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
+        Cohort sizes allowed.
+    weights : FormationWeights, optional
+        The objective's weights (default: :class:`FormationWeights`).
+    seed : int, default 0
+        Seed of every random choice.
+    must_stay_together : iterable of collections of str
+        Groups kept in one cohort (pending invitations).
+    language_share : float, default 0.5
+        The language rule (0 turns it off).
+
+    Returns
+    -------
+    Proposal
+        The cohorts with their rationale, the families left over with the reason, and the
+        quality figures.
+
+    References
+    ----------
+    Blondel et al., "Fast unfolding of communities in large networks", *J. Stat. Mech.*
+    (2008) (Louvain seeding); the package doc for the objective and the local search.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> [len(c.members) for c in propose_cohorts(g, sorted(g), min_size=6, max_size=6).cohorts]
+    [6, 6]
     """
     weights = weights or FormationWeights()
     if not 0.0 <= language_share <= 1.0:
@@ -131,7 +167,27 @@ def _left_over(
 
 
 def describe(graph: FamilyGraph, members: Sequence[str]) -> ProposedCohort:
-    """What ``members`` have in common (:class:`CohortRationale`), as neutral data."""
+    """What ``members`` have in common (:class:`CohortRationale`), as neutral data.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    members : sequence of str
+        One cohort's families.
+
+    Returns
+    -------
+    ProposedCohort
+        The members with their :class:`CohortRationale`.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> describe(g, ["f00", "f01"]).rationale.ties_kept
+    0
+    """
     goal_counts: dict[str, int] = {}
     for m in members:
         for goal in counted_goals(graph.nodes[m]["goals"]):
@@ -152,7 +208,27 @@ def describe(graph: FamilyGraph, members: Sequence[str]) -> ProposedCohort:
 
 
 def needs_met(graph: FamilyGraph, members: Sequence[str]) -> tuple[tuple[str, int], ...]:
-    """(need, members whose need a cohort-mate's strength meets), most met first."""
+    """(need, members whose need a cohort-mate's strength meets), most met first.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    members : sequence of str
+        One cohort's families.
+
+    Returns
+    -------
+    tuple of (str, int)
+        Each need with the number of members whose need a cohort-mate's strength meets.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> needs_met(g, ["f00", "f01"])
+    ()
+    """
     met: dict[str, int] = {}
     for m in members:
         for need in graph.nodes[m]["needs"]:
@@ -165,10 +241,32 @@ def quality(
     graph: FamilyGraph,
     cohorts: Sequence[Sequence[str]],
     *,
-    min_size: int = 6,
-    max_size: int = 8,
+    min_size: int = COHORT_MIN_SIZE,
+    max_size: int = COHORT_FULL_SIZE,
 ) -> ProposalQuality:
-    """Quality figures of any partition (see :class:`ProposalQuality`)."""
+    """Quality figures of any partition (see :class:`ProposalQuality`).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    cohorts : sequence of sequence of str
+        Any partition of a pool.
+    min_size, max_size : int, default ``models.COHORT_MIN_SIZE`` and ``models.COHORT_FULL_SIZE``
+        Cohort sizes allowed.
+
+    Returns
+    -------
+    ProposalQuality
+        Sizes valid, mean goal similarity, ties kept and the language figures.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> quality(g, [sorted(g)[:6], sorted(g)[6:]]).sizes_valid
+    True
+    """
     goals = {m: counted_goals(graph.nodes[m]["goals"]) for c in cohorts for m in c}
     similarities = [
         jaccard(goals[x], goals[y]) for c in cohorts for i, x in enumerate(c) for y in c[i + 1 :]
@@ -206,6 +304,27 @@ def quality(
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """``|a & b| / |a | b|``, 0 when both are empty."""
+    """``|a & b| / |a | b|``, 0 when both are empty.
+
+    Parameters
+    ----------
+    a, b : frozenset of str
+        Two sets.
+
+    Returns
+    -------
+    float
+        The Jaccard index.
+
+    References
+    ----------
+    Jaccard, "Étude comparative de la distribution florale", *Bull. Soc. Vaud. Sci. Nat.*
+    37 (1901).
+
+    Examples
+    --------
+    >>> jaccard(frozenset("ab"), frozenset("bc")), jaccard(frozenset(), frozenset())
+    (0.3333333333333333, 0.0)
+    """
     union = len(a | b)
     return len(a & b) / union if union else 0.0

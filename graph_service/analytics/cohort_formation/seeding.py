@@ -16,7 +16,38 @@ from graph_service.analytics.cohort_formation.pool import Pool
 def communities(
     pool: Pool, units: Sequence[Sequence[int]], max_size: int, seed: int
 ) -> list[list[int]]:
-    """Louvain communities of the tie graph (blocks as heavy edges), split to <= max_size."""
+    """Louvain communities of the tie graph (blocks as heavy edges), split to <= max_size.
+
+    Parameters
+    ----------
+    pool : Pool
+        The pool as integer-indexed arrays.
+    units : sequence of sequence of int
+        Groups kept together (heavy edges).
+    max_size : int
+        Largest community kept whole; larger ones are split.
+    seed : int
+        Seed of Louvain.
+
+    Returns
+    -------
+    list of list of int
+        Communities of pool indices, each at most ``max_size``.
+
+    References
+    ----------
+    Blondel et al. (2008); networkx ``louvain_communities``.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> from graph_service.analytics.cohort_formation.model import FormationWeights
+    >>> from graph_service.analytics.cohort_formation.pool import Pool
+    >>> pool = Pool(g, sorted(g), FormationWeights())
+    >>> sum(len(c) for c in communities(pool, [[0, 1]], 6, seed=0))
+    12
+    """
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(pool.ids)))
     for i, neighbours in enumerate(pool.neighbours):
@@ -92,7 +123,38 @@ def seed_cohorts(
     communities: list[list[int]],
     top: list[list[int]],
 ) -> list[list[int]]:
-    """Initial cohorts (lists of family indices) following the packing plan."""
+    """Initial cohorts (lists of family indices) following the packing plan.
+
+    Parameters
+    ----------
+    pool : Pool
+        The pool as integer-indexed arrays.
+    blocks : list of list of int
+        Groups to keep whole.
+    plan : list of Bin
+        The packing plan (:func:`~.packing.pack_blocks`).
+    communities : list of list of int
+        Tie communities (:func:`communities`).
+    top : list of list of int
+        Each family's best partners (:meth:`Pool.top_neighbours`).
+
+    Returns
+    -------
+    list of list of int
+        One cohort of pool indices per bin of the plan.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import consenting_families
+    >>> g = consenting_families()
+    >>> from graph_service.analytics.cohort_formation.model import FormationWeights
+    >>> from graph_service.analytics.cohort_formation.pool import Pool
+    >>> pool = Pool(g, sorted(g), FormationWeights())
+    >>> found = communities(pool, [], 6, seed=0)
+    >>> seeded = seed_cohorts(pool, [], [((), 6), ((), 6)], found, pool.top_neighbours(5, 0))
+    >>> sorted(len(c) for c in seeded)
+    [6, 6]
+    """
     seeder = _Seeder(pool, communities, top)
     for block in blocks:
         seeder.take(block)

@@ -55,11 +55,11 @@ from graph_service.analytics.ripple.cascade import (
     CascadeTree,
     cascade_metrics,
     cohort_ripple,
-    month_of,
     read_cascade,
     structural_virality,
     tree_wiener_index,
 )
+from graph_service.analytics.ripple.measures import month_of
 from graph_service.analytics.ripple.results import (
     DEFAULT_WINDOW_DAYS,
     SIZE_BINS,

@@ -13,30 +13,18 @@ from typing import Any
 import networkx as nx
 
 from graph_service.analytics.family_graph import REFERRED, FamilyGraph
+from graph_service.analytics.ripple.measures import (
+    check_options,
+    month_of,
+    month_span,
+    ratio,
+    referral_problem,
+    virality,
+)
 from graph_service.analytics.ripple.results import DEFAULT_WINDOW_DAYS, CascadeMetrics, CohortRipple
 from graph_service.errors import FieldProblem, NotFound, ValidationFailed
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def month_of(day: date) -> str:
-    """``YYYY-MM`` of a date."""
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def _months_between(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:])
-    months = []
-    while (label := f"{year:04d}-{month:02d}") <= last:
-        months.append(label)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def month_span(months: Iterable[str]) -> list[str]:
-    """Every month from the first to the last of ``months`` (empty if there are none)."""
-    present = set(months)
-    return _months_between(min(present), max(present)) if present else []
 
 
 def _joins_per_month(days: Iterable[date]) -> dict[str, int]:
@@ -45,34 +33,33 @@ def _joins_per_month(days: Iterable[date]) -> dict[str, int]:
     return {m: counts[m] for m in month_span(counts)}
 
 
-def virality(wiener: int, size: int) -> float:
-    return 0.0 if size < 2 else 2 * wiener / (size * (size - 1))
-
-
 def _median(values: Sequence[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
-def check_options(window_days: int, start: date | None = None, end: date | None = None) -> None:
-    problems = []
-    if window_days < 0:
-        problems.append(FieldProblem("windowDays", "must be zero or more"))
-    if start is not None and end is not None and start > end:
-        problems.append(FieldProblem("start", "must not be after end"))
-    if problems:
-        raise ValidationFailed(problems)
-
-
-def referral_problem(reason: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem("referred", reason)])
-
-
 def recruits_of(graph: FamilyGraph, family: str) -> list[tuple[str, date]]:
-    """Direct recruits of ``family`` with their referral dates, by (date, id)."""
+    """Direct recruits of ``family`` with their referral dates, by (date, id).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    family : str
+        A family of the graph.
+
+    Returns
+    -------
+    list of (str, datetime.date)
+        Its recruits and when each was referred.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> recruits_of(g, "a")
+    [('b', datetime.date(2024, 2, 1))]
+    """
     found = [
         (recruit, data["at"])
         for _, recruit, data in graph.out_edges(family, data=True)
@@ -82,6 +69,28 @@ def recruits_of(graph: FamilyGraph, family: str) -> list[tuple[str, date]]:
 
 
 def join_date(graph: FamilyGraph, family: str) -> date:
+    """When ``family`` joined: the date of its referral, else its own join date.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    family : str
+        A family of the graph.
+
+    Returns
+    -------
+    datetime.date
+        The join date.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> join_date(g, "b"), join_date(g, "a")
+    (datetime.date(2024, 2, 1), datetime.date(2024, 1, 1))
+    """
     for _, _, data in graph.in_edges(family, data=True):
         if data.get("kind") == REFERRED:
             referred_at: date = data["at"]
@@ -105,6 +114,22 @@ def _wiener_from_order(order: Sequence[Hashable], parent: Mapping[Any, Any]) -> 
 def tree_wiener_index(tree: nx.Graph[Any]) -> int:
     """Wiener index of an undirected tree in linear time (0 for a single node).
 
+    Parameters
+    ----------
+    tree : networkx.Graph
+        An undirected tree.
+
+    Returns
+    -------
+    int
+        The sum of distances over all pairs: ``sum over edges of s (n - s)``.
+
+    References
+    ----------
+    Wiener, "Structural determination of paraffin boiling points", *JACS* 69 (1947).
+
+    Examples
+    --------
     >>> tree_wiener_index(nx.path_graph(4))  # 3 * 1 + 2 * 2 + 1 * 3
     10
     """
@@ -120,6 +145,22 @@ def tree_wiener_index(tree: nx.Graph[Any]) -> int:
 def structural_virality(tree: nx.Graph[Any]) -> float:
     """Mean shortest-path distance over all pairs of an undirected tree; 0 for one node.
 
+    Parameters
+    ----------
+    tree : networkx.Graph
+        An undirected tree.
+
+    Returns
+    -------
+    float
+        The mean distance between two of its nodes.
+
+    References
+    ----------
+    Goel et al. (2016).
+
+    Examples
+    --------
     >>> structural_virality(nx.star_graph(3))  # W = 3 + 3 * 2 = 9 over 6 pairs
     1.5
     """
@@ -143,7 +184,30 @@ class CascadeTree:
 
 
 def read_cascade(graph: FamilyGraph, root: str) -> CascadeTree:
-    """The referral subtree of ``root``, read breadth-first (no recursion)."""
+    """The referral subtree of ``root``, read breadth-first (no recursion).
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    root : str
+        The cascade's root.
+
+    Returns
+    -------
+    CascadeTree
+        The subtree's families with their parents and join dates. Raises :class:`NotFound`
+        (``root``) for an unknown family and :class:`ValidationFailed` (``referred``) when the
+        referrals are not a forest.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> sorted(read_cascade(g, "b").join)
+    ['b', 'c']
+    """
     if root not in graph:
         raise NotFound("no such family", field="root")
     join = {root: join_date(graph, root)}
@@ -234,6 +298,35 @@ def cascade_metrics(
 
     Raises :class:`NotFound` for an unknown family and :class:`ValidationFailed` for a
     negative window or referrals that are not a forest.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    root : str
+        The family whose cascade is measured.
+    window_days : int, default DEFAULT_WINDOW_DAYS
+        Recruits within this many days of their referrer's join count as fast.
+    as_of : datetime.date
+        Today (a cascade is only as old as this).
+
+    Returns
+    -------
+    CascadeMetrics
+        Size, depth, families per generation, Wiener index, structural virality and more.
+
+    References
+    ----------
+    Goel, Anderson, Hofman & Watts, "The structural virality of online diffusion",
+    *Management Science* 62 (2016).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> cascade_metrics(g, "a", as_of=date(2025, 1, 1)).size
+    3
     """
     check_options(window_days)
     return _metrics(graph, read_cascade(graph, root), window_days, as_of)
@@ -260,6 +353,28 @@ def _top_members(graph: FamilyGraph, members: Sequence[str]) -> list[str]:
 
 
 def referrer_of(graph: FamilyGraph, family: str) -> str | None:
+    """The family that referred ``family``, if any.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    family : str
+        A family of the graph.
+
+    Returns
+    -------
+    str or None
+        The referrer's id.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> referrer_of(g, "b"), referrer_of(g, "a")
+    ('a', None)
+    """
     for source, _, data in graph.in_edges(family, data=True):
         if data.get("kind") == REFERRED:
             return str(source)
@@ -270,11 +385,42 @@ def cohort_ripple(
     graph: FamilyGraph, cohort_id: str, *, window_days: int = DEFAULT_WINDOW_DAYS, as_of: date
 ) -> CohortRipple:
     """The ripple of a cohort: the union of its active members' cascades (see
-    :class:`CohortRipple`). Raises :class:`NotFound` for an unknown cohort."""
+    :class:`CohortRipple`). Raises :class:`NotFound` for an unknown cohort.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    cohort_id : str
+        The cohort.
+    window_days : int, default DEFAULT_WINDOW_DAYS
+        As :func:`cascade_metrics`.
+    as_of : datetime.date
+        Today.
+
+    Returns
+    -------
+    CohortRipple
+        The union of the active members' cascades.
+
+    References
+    ----------
+    Goel et al. (2016).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> g.graph["cohorts"] = {}
+    >>> cohort_ripple(g, "c-1", as_of=date(2025, 1, 1))
+    Traceback (most recent call last):
+    graph_service.errors.NotFound: no such cohort
+    """
     check_options(window_days)
     info = graph.graph.get("cohorts", {}).get(cohort_id)
     if info is None:
-        raise NotFound("no such cohort", field="cohortId")
+        raise NotFound("no such cohort", field="cohort_id")
     members = sorted(m for m in info.members if m in graph)
     trees = [read_cascade(graph, m) for m in _top_members(graph, members)]
     cascades = tuple(_metrics(graph, tree, window_days, as_of) for tree in trees)

@@ -11,15 +11,13 @@ from datetime import date, timedelta
 import networkx as nx
 
 from graph_service.analytics.family_graph import REFERRED, FamilyGraph
-from graph_service.analytics.ripple.cascade import (
+from graph_service.analytics.ripple.cascade import join_date, recruits_of, referrer_of
+from graph_service.analytics.ripple.measures import (
     check_options,
-    join_date,
     month_of,
     month_span,
     ratio,
-    recruits_of,
     referral_problem,
-    referrer_of,
     virality,
 )
 from graph_service.analytics.ripple.results import (
@@ -241,6 +239,38 @@ def ripple_summary(
     index of every cascade follows as ``n * D - Q`` with ``D`` the sum of subtree sizes below
     the root (= sum of depths) and ``Q`` the sum of their squares. No recursion, no per-seed
     traversal.
+
+    Parameters
+    ----------
+    graph : FamilyGraph
+        The family multigraph.
+    region : str, optional
+        Only cascades seeded in this region.
+    start, end : datetime.date, optional
+        Only seeds that joined in this period.
+    window_days : int, default DEFAULT_WINDOW_DAYS
+        Recruits within this many days count as fast.
+    as_of : datetime.date
+        Today.
+    top : int, default 10
+        How many of the largest cascades to list.
+
+    Returns
+    -------
+    RippleSummary
+        Cascade counts, the size distribution, joins by month and the largest cascades.
+
+    References
+    ----------
+    Goel et al. (2016); Wiener (1947).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> ripple_summary(g, as_of=date(2025, 1, 1)).size_distribution["3-5"]
+    1
     """
     check_options(window_days, start, end)
     forest = _read_forest(graph)
@@ -265,7 +295,26 @@ def baseline_summary(
 ) -> RippleSummary:
     """:func:`ripple_summary` computed the straightforward way, for benchmarks and
     cross-checks: a breadth-first search from every seed and ``networkx.wiener_index``
-    (all-pairs shortest paths, quadratic in the cascade size) on every cascade tree."""
+    (all-pairs shortest paths, quadratic in the cascade size) on every cascade tree.
+
+    Parameters
+    ----------
+    graph, region, start, end, window_days, as_of, top
+        As :func:`ripple_summary`.
+
+    Returns
+    -------
+    RippleSummary
+        Equal to :func:`ripple_summary`'s.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from graph_service.analytics.examples import referral_chain
+    >>> g = referral_chain()
+    >>> baseline_summary(g, as_of=date(2025, 1, 1)) == ripple_summary(g, as_of=date(2025, 1, 1))
+    True
+    """
     check_options(window_days, start, end)
     window = timedelta(days=window_days)
 
