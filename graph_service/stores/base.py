@@ -65,8 +65,8 @@ class ChangeSet:
     record this write (a consent change, an erasure, a verification). The store appends them
     in the same transaction, after the records: a write that is refused or fails leaves no
     entry, and a failed append rolls the write back. Not part of the change either (not in
-    the change feed); a change set of entries alone is empty (audited reads append to the log
-    directly, :meth:`~graph_service.stores.audit.AuditLog.append`).
+    the change feed); a change set of entries alone is refused with ``ValueError`` (audited
+    reads append to the log directly, :meth:`~graph_service.stores.audit.AuditLog.append`).
     """
 
     regions: Sequence[Region] = ()
@@ -327,6 +327,16 @@ class UpsertsViaWrite:
 
     def write(self, changes: ChangeSet) -> None:
         raise NotImplementedError
+
+    @staticmethod
+    def _nothing_to_write(changes: ChangeSet) -> bool:
+        """True for an empty change set; audit entries without a write to go with are a bug
+        of the caller (an audited read appends to the log itself), never dropped silently."""
+        if not changes.is_empty():
+            return False
+        if changes.audit:
+            raise ValueError("audit entries without a write: append them to the log instead")
+        return True
 
     def delete_family(self, family_id: str, audit: Sequence[AuditEntry] = ()) -> bool:
         """Remove a family and every relationship attached to it, appending ``audit`` in the

@@ -166,7 +166,7 @@ class EmbeddedStore(UpsertsViaWrite):
 
     # ------------------------------------------------------------------ writing
     def write(self, changes: ChangeSet) -> None:
-        if changes.is_empty():
+        if self._nothing_to_write(changes):
             return
         with self._lock:
             done = self._write_tables(changes)

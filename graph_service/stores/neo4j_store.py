@@ -190,7 +190,7 @@ class Neo4jStore(UpsertsViaWrite):
         order (each part is checked against the graph including the parts before it), and
         log it in the change feed under the new data version and append its audit entries,
         in the same transaction (``stores/neo4j_writes.py``)."""
-        if changes.is_empty():
+        if self._nothing_to_write(changes):
             return
         try:
             with self._translated_errors(), self._session() as session:

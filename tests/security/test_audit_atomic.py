@@ -179,3 +179,9 @@ def test_a_fault_in_the_append_rolls_the_write_back(
     assert seeded.data_version() == before
     assert seeded.changes_since(before).changes == []
     assert audit_log_of(seeded).page() == []
+
+
+def test_entries_without_a_write_are_refused_not_dropped(seeded: GraphStore) -> None:
+    with pytest.raises(ValueError, match="without a write"):
+        seeded.write(ChangeSet(audit=[entry()]))
+    assert audit_log_of(seeded).page() == []
