@@ -109,6 +109,23 @@ class FamilyIsNew(Precondition):
 
 
 @dataclass(frozen=True, init=False)
+class FamilyExists(Precondition):
+    """A family with ``family_id`` exists (an update or an erasure of a family read before
+    the write: a concurrent erasure makes it fail instead of writing the family back).
+
+    >>> FamilyExists("ana").field
+    'familyId'
+    """
+
+    family_id: str
+
+    def __init__(self, family_id: str, field: str = "familyId", message: str = "") -> None:
+        object.__setattr__(self, "family_id", family_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "message", message or "this family no longer exists")
+
+
+@dataclass(frozen=True, init=False)
 class NoActiveCohort(Precondition):
     """``family_id`` is an active member of no cohort (one active cohort per family)."""
 
@@ -412,6 +429,7 @@ class ProposalPending(Precondition):
 
 PRECONDITIONS: tuple[type[Precondition], ...] = (
     FamilyIsNew,
+    FamilyExists,
     NoActiveCohort,
     NotInCohort,
     ActiveMember,

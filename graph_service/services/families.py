@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from graph_service.auth import Principal
-from graph_service.errors import Forbidden
+from graph_service.errors import Forbidden, NotFound
 from graph_service.services.access import (
+    NOT_FOUND_FAMILY,
     Action,
     FamilyResource,
     Viewer,
@@ -22,8 +23,9 @@ from graph_service.services.access import (
 from graph_service.services.audit import consent_changed
 from graph_service.services.common import authorized_family, viewer_of
 from graph_service.stores.base import ChangeSet, GraphStore
+from graph_service.stores.preconditions import RuleBroken
 from models import Consent, Family, GoalStatus, Pursues, parse, today
-from models.rules import FamilyIsNew
+from models.rules import FamilyExists, FamilyIsNew
 
 
 def register_family(store: GraphStore, principal: Principal, data: Mapping[str, Any]) -> Family:
@@ -57,12 +59,25 @@ def update_profile(
 def update_consent(
     store: GraphStore, principal: Principal, family_id: str, changes: Mapping[str, bool]
 ) -> Family:
-    """Consent is the family's own decision: only the family itself (or an admin) sets it."""
+    """Consent is the family's own decision: only the family itself (or an admin) sets it.
+    The change and its audit entry are one write (a family erased meanwhile: NOT_FOUND, and
+    neither is written)."""
     family = authorized_family(store, principal, Action.EDIT_CONSENT, family_id)
     consent = parse(Consent, {**family.consent.to_record(), **changes}, record="input.consent")
     updated = family.model_copy(update={"consent": consent})
-    store.write(ChangeSet(families=[updated]))
-    consent_changed(store, principal, family_id, changes)
+    exists = FamilyExists(family_id)
+    try:
+        store.write(
+            ChangeSet(
+                families=[updated],
+                preconditions=[exists],
+                audit=[consent_changed(principal, family_id, changes)],
+            )
+        )
+    except RuleBroken as broken:
+        if broken.precondition is not exists:
+            raise
+        raise NotFound(NOT_FOUND_FAMILY, field="familyId") from None
     return updated
 
 

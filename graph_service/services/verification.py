@@ -15,7 +15,8 @@ says why it is there.
 A correction writes a new version of the report (the checked version stays), the
 verification record naming both, and an audit-log entry (who, which versions, which fields,
 the evidence type; the values themselves stay in the two versions, not in the log), in one
-write: ``ReportLatestIs`` and ``NotVerified`` are checked inside its transaction.
+write (one transaction, the audit entry included): ``ReportLatestIs`` and ``NotVerified`` are
+checked inside it, so a refused correction leaves no entry.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from graph_service.services.access import Viewer, authorize, require_staff_regio
 from graph_service.services.audit import actor
 from graph_service.services.journal import latest_versions
 from graph_service.settings import Settings
-from graph_service.stores.audit import AuditAction, record
+from graph_service.stores.audit import AuditAction, AuditEntry
 from graph_service.stores.base import ChangeSet, FamilyFilter, GraphStore
 from models import parse
 from models.journal import (
@@ -224,13 +225,14 @@ def verify_report(
         outcome=VerificationOutcome.VERIFIED,
         evidence=evidence,
     )
-    store.write(ChangeSet(verifications=[check], preconditions=[NotVerified(report.id)]))
-    record(
-        store,
+    entry = AuditEntry.new(
         actor(principal),
         AuditAction.REPORT_VERIFIED,
         report.family_id,
         f"report {report.id} verified; evidence: {evidence.value}",
+    )
+    store.write(
+        ChangeSet(verifications=[check], preconditions=[NotVerified(report.id)], audit=[entry])
     )
     return check
 
@@ -278,6 +280,14 @@ def correct_report(
         evidence=evidence,
         corrected_report_id=after.id,
     )
+    changed = sorted(k for k in fixed if before.to_record().get(k) != after.to_record().get(k))
+    entry = AuditEntry.new(
+        actor(principal),
+        AuditAction.REPORT_CORRECTED,
+        before.family_id,
+        f"report {before.id} -> {after.id}; fields: {', '.join(changed) or 'none'}; "
+        f"evidence: {evidence.value}",
+    )
     store.write(
         ChangeSet(
             reports=[after],
@@ -286,15 +296,7 @@ def correct_report(
                 ReportLatestIs(before.family_id, before.month, before.version),
                 NotVerified(before.id),
             ],
+            audit=[entry],
         )
-    )
-    changed = sorted(k for k in fixed if before.to_record().get(k) != after.to_record().get(k))
-    record(
-        store,
-        actor(principal),
-        AuditAction.REPORT_CORRECTED,
-        before.family_id,
-        f"report {before.id} -> {after.id}; fields: {', '.join(changed) or 'none'}; "
-        f"evidence: {evidence.value}",
     )
     return before, after, check

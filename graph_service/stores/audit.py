@@ -8,6 +8,15 @@ admins read it (``auditLog`` in the API). The service has no operation that chan
 removes an entry: the SQLite table refuses ``UPDATE`` and ``DELETE`` by trigger, and the
 Neo4j statements only ``CREATE`` (``queries/audit_*.cypher``).
 
+Audited *writes* (consent changes, erasures, report verifications and corrections) carry their
+entries in the change set (``ChangeSet.audit``): the store appends them inside the write
+transaction, after the records and the change-feed entry, with :func:`append_in_sqlite` or
+:func:`append_in_neo4j`. A write that is refused (a broken rule, a missing reference) or fails
+therefore leaves no entry, a failed append rolls the write back, and a committed write always
+has its entry. Audited *reads* (private-field reads, exports, token issuance) have no write
+to share a transaction with: :meth:`AuditLog.append` records them in a transaction of their
+own, before the answer is returned.
+
 :func:`audit_log_of` gives the log of a store: a table in the embedded store's SQLite file,
 ``:AuditEntry`` nodes in Neo4j.
 """
@@ -22,10 +31,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graph_service.errors import StoreUnavailable
 from queries import cypher, statements
+
+if TYPE_CHECKING:
+    from neo4j import ManagedTransaction
 
 
 class AuditAction(StrEnum):
@@ -91,7 +103,10 @@ class AuditEntry:
 
 
 class AuditLog(Protocol):
-    def append(self, entries: Sequence[AuditEntry]) -> None: ...
+    def append(self, entries: Sequence[AuditEntry]) -> None:
+        """Entries of an audited *read*, in a transaction of their own (a write's entries go
+        in its change set instead: ``ChangeSet.audit``)."""
+        ...
 
     def page(
         self, after: str | None = None, limit: int = 50, action: AuditAction | None = None
@@ -100,7 +115,7 @@ class AuditLog(Protocol):
         ...
 
 
-_SQLITE_SCHEMA = (
+SQLITE_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS audit_log (
         seq TEXT NOT NULL, id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
         action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL)""",
@@ -111,6 +126,24 @@ _SQLITE_SCHEMA = (
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
 )
 _COLUMNS = ("seq", "id", "at", "actor", "action", "target", "detail")
+_INSERT = "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+def _rows(entries: Sequence[AuditEntry]) -> list[tuple[str, ...]]:
+    return [tuple(e.to_row()[c] for c in _COLUMNS) for e in entries]
+
+
+def append_in_sqlite(conn: sqlite3.Connection, entries: Sequence[AuditEntry]) -> None:
+    """Append ``entries`` on ``conn`` inside the caller's open write transaction (the embedded
+    store's ``BEGIN IMMEDIATE``): they commit or roll back with it."""
+    if entries:
+        conn.executemany(_INSERT, _rows(entries))
+
+
+def append_in_neo4j(tx: ManagedTransaction, entries: Sequence[AuditEntry]) -> None:
+    """Append ``entries`` inside the caller's write transaction (``Neo4jStore.write``)."""
+    if entries:
+        tx.run(cypher("audit_append"), entries=[e.to_row() for e in entries]).consume()
 
 
 class SqliteAuditLog:
@@ -128,7 +161,7 @@ class SqliteAuditLog:
                     self.path, check_same_thread=False, isolation_level=None, timeout=10
                 )
                 conn.execute("PRAGMA synchronous=FULL")
-                for statement in _SQLITE_SCHEMA:
+                for statement in SQLITE_SCHEMA:
                     conn.execute(statement)
             except sqlite3.Error as error:
                 raise StoreUnavailable(f"cannot open the audit log: {error}") from None
@@ -138,12 +171,11 @@ class SqliteAuditLog:
     def append(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
             return
-        rows = [tuple(e.to_row()[c] for c in _COLUMNS) for e in entries]
         with self._lock:
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                append_in_sqlite(conn, entries)
             except sqlite3.Error:
                 conn.execute("ROLLBACK")
                 raise
@@ -215,5 +247,6 @@ def audit_log_of(store: Any) -> AuditLog:
 
 
 def record(store: Any, actor: str, action: AuditAction, target: str, detail: str = "") -> None:
-    """Append one entry to the audit log of ``store``."""
+    """Append one entry of an audited read (an export, a token) to the audit log of
+    ``store``, in a transaction of its own."""
     audit_log_of(store).append([AuditEntry.new(actor, action, target, detail)])

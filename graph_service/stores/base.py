@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
+from graph_service.stores.audit import AuditEntry
+from graph_service.stores.preconditions import RuleBroken
 from models import (
     Cohort,
     CohortProposal,
@@ -38,7 +40,7 @@ from models import (
     Region,
 )
 from models.journal import Action, MonthlyReport, Verification
-from models.rules import Precondition
+from models.rules import FamilyExists, Precondition
 
 NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
 RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kind.is_node))
@@ -58,6 +60,13 @@ class ChangeSet:
     store checks them inside the write transaction, before writing anything, and raises
     :class:`~graph_service.stores.preconditions.RuleBroken` (CONFLICT) if one does not hold.
     They are not part of the change: :meth:`to_json` ignores them.
+
+    ``audit`` (:class:`~graph_service.stores.audit.AuditEntry`): the audit-log entries that
+    record this write (a consent change, an erasure, a verification). The store appends them
+    in the same transaction, after the records: a write that is refused or fails leaves no
+    entry, and a failed append rolls the write back. Not part of the change either (not in
+    the change feed); a change set of entries alone is refused with ``ValueError`` (audited
+    reads append to the log directly, :meth:`~graph_service.stores.audit.AuditLog.append`).
     """
 
     regions: Sequence[Region] = ()
@@ -75,6 +84,7 @@ class ChangeSet:
     verifications: Sequence[Verification] = ()
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
+    audit: Sequence[AuditEntry] = ()
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
@@ -117,7 +127,9 @@ class ChangeSet:
         return cls(**parts, deleted_families=tuple(body.get("deletedFamilies", ())))
 
 
-CHANGE_SET_PARTS = tuple(f.name for f in fields(ChangeSet) if f.name != "preconditions")
+CHANGE_SET_PARTS = tuple(
+    f.name for f in fields(ChangeSet) if f.name not in ("preconditions", "audit")
+)
 
 
 # A change set with more records than this is logged in the change feed without its records
@@ -204,8 +216,9 @@ class GraphStore(Protocol):
 
     # batched upserts (one transaction each) -------------------------------------------------
     def write(self, changes: ChangeSet) -> None:
-        """Validate and write every part of ``changes`` in one transaction (all or nothing);
-        an empty change set writes nothing and leaves :meth:`data_version` unchanged."""
+        """Validate and write every part of ``changes`` and its audit entries in one
+        transaction (all or nothing); an empty change set writes nothing and leaves
+        :meth:`data_version` unchanged."""
 
     def upsert_regions(self, regions: Sequence[Region]) -> int: ...
     def upsert_goals(self, goals: Sequence[Goal]) -> int: ...
@@ -299,9 +312,10 @@ class GraphStore(Protocol):
     def counts(self) -> dict[str, int]:
         """Number of nodes per label and relationships per type (all labels and types)."""
 
-    def delete_family(self, family_id: str) -> bool:
-        """Remove a family and every relationship attached to it; False if it did not exist
-        (then nothing is written and the data version does not move)."""
+    def delete_family(self, family_id: str, audit: Sequence[AuditEntry] = ()) -> bool:
+        """Remove a family and every relationship attached to it, appending ``audit`` in the
+        same transaction; False if it did not exist (then nothing is written, no entry, and
+        the data version does not move)."""
 
 
 class UpsertsViaWrite:
@@ -314,12 +328,27 @@ class UpsertsViaWrite:
     def write(self, changes: ChangeSet) -> None:
         raise NotImplementedError
 
-    def delete_family(self, family_id: str) -> bool:
-        """Remove a family and every relationship attached to it; False if it did not exist
-        (then nothing is written and the data version does not move)."""
-        if not self.get_families([family_id]):
+    @staticmethod
+    def _nothing_to_write(changes: ChangeSet) -> bool:
+        """True for an empty change set; audit entries without a write to go with are a bug
+        of the caller (an audited read appends to the log itself), never dropped silently."""
+        if not changes.is_empty():
             return False
-        self.write(ChangeSet(deleted_families=[family_id]))
+        if changes.audit:
+            raise ValueError("audit entries without a write: append them to the log instead")
+        return True
+
+    def delete_family(self, family_id: str, audit: Sequence[AuditEntry] = ()) -> bool:
+        """Remove a family and every relationship attached to it, appending ``audit`` in the
+        same transaction; False if it did not exist when the write took its lock (then
+        nothing is written, no entry, and the data version does not move)."""
+        exists = FamilyExists(family_id)
+        try:
+            self.write(ChangeSet(deleted_families=[family_id], preconditions=[exists], audit=audit))
+        except RuleBroken as broken:
+            if broken.precondition is not exists:
+                raise
+            return False
         return True
 
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from graph_service.errors import NotFound, StoreUnavailable
 from graph_service.kinds import KIND_OF_PART, referenced_ids
+from graph_service.stores import audit
 from graph_service.stores import embedded_sql as sql
 from graph_service.stores.audit import SqliteAuditLog
 from graph_service.stores.base import (
@@ -105,7 +106,7 @@ class EmbeddedStore(UpsertsViaWrite):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=OFF")
-                for statement in sql.CREATE:
+                for statement in (*sql.CREATE, *audit.SQLITE_SCHEMA):
                     conn.execute(statement)
                 self._instance = str(conn.execute(sql.INSTANCE).fetchone()[0])
             except sqlite3.Error as error:
@@ -165,7 +166,7 @@ class EmbeddedStore(UpsertsViaWrite):
 
     # ------------------------------------------------------------------ writing
     def write(self, changes: ChangeSet) -> None:
-        if changes.is_empty():
+        if self._nothing_to_write(changes):
             return
         with self._lock:
             done = self._write_tables(changes)
@@ -175,8 +176,9 @@ class EmbeddedStore(UpsertsViaWrite):
 
     def _write_tables(self, changes: ChangeSet) -> tuple[int, ChangeSet] | None:
         """One transaction: delete the (existing) ``deleted_families``, then check and upsert
-        each part in write order, bump the version and log the change under it. The new
-        version and the change as logged; None (nothing written) if nothing was left to do."""
+        each part in write order, bump the version, log the change under it and append the
+        change's audit entries. The new version and the change as logged; None (nothing
+        written) if nothing was left to do."""
         conn = self._conn
         if conn is None:
             raise StoreUnavailable("the embedded store is not open")
@@ -201,6 +203,7 @@ class EmbeddedStore(UpsertsViaWrite):
             conn.execute(sql.LOG_CHANGE, (version, Change.feed_body(changes)))
             if version % PRUNE_EVERY == 0:
                 conn.execute(sql.PRUNE_LOG, (version - FEED_KEEP,))
+            audit.append_in_sqlite(conn, changes.audit)  # with the write, or not at all
             conn.execute("COMMIT")
         except sqlite3.Error as error:
             self._rollback()

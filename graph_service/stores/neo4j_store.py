@@ -19,17 +19,16 @@ indexed lookups); dates as Neo4j ``date`` values; relationships ``LIVES_IN``,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 
-from graph_service.errors import ConfigurationError, NotFound, StoreUnavailable
-from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind
+from graph_service.errors import ConfigurationError, StoreUnavailable
+from graph_service.kinds import KIND_OF_PART
 from graph_service.settings import Settings
 from graph_service.stores.audit import Neo4jAuditLog
 from graph_service.stores.base import (
@@ -43,10 +42,17 @@ from graph_service.stores.base import (
     UpsertsViaWrite,
 )
 from graph_service.stores.driver_errors import translated
+from graph_service.stores.neo4j_writes import (
+    NothingToWrite,
+    id_of,
+    require,
+    run,
+    unique,
+    write_work,
+)
 from graph_service.stores.payments import Neo4jPaymentLedger
-from graph_service.stores.preconditions import check_in_neo4j
 from graph_service.stores.privacy_ledger import Neo4jLedger
-from graph_service.stores.records import from_record, split_relationship, to_record
+from graph_service.stores.records import from_record
 from models import (
     Cohort,
     CohortProposal,
@@ -62,9 +68,8 @@ from models import (
     Referred,
     Region,
     ValidationFailed,
-    check_referrals,
 )
-from models.journal import Action, MonthlyReport, Verification
+from models.journal import MonthlyReport
 from queries import cypher, statements
 
 if TYPE_CHECKING:
@@ -79,9 +84,6 @@ INDEX_WAIT_S = 120
 # too long for an API request; enough for a cluster to elect a new leader in most cases).
 # Records per round trip when streaming a subgraph (driver default 1000: many more trips).
 BULK_FETCH_SIZE = 10_000
-# Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
-FEED_KEEP = 100_000
-PRUNE_EVERY = 256
 # Errors after which an auto-commit read is run again as a managed (retried) transaction.
 RETRYABLE = (
     neo4j.exceptions.TransientError,
@@ -138,7 +140,8 @@ class Neo4jStore(UpsertsViaWrite):
         if not self.ping():
             raise StoreUnavailable(f"Neo4j at {self._where} does not answer")
         with self._translated_errors():
-            for statement in statements("schema"):
+            # the audit log's too: a write appends its entries in its own transaction
+            for statement in (*statements("schema"), *statements("audit_schema")):
                 self._driver.execute_query(statement, database_=self._database)
             self._driver.execute_query(
                 cypher("schema_await"), {"seconds": INDEX_WAIT_S}, database_=self._database
@@ -185,35 +188,16 @@ class Neo4jStore(UpsertsViaWrite):
     def write(self, changes: ChangeSet) -> None:
         """Validate and write every part of ``changes`` in one transaction, in dependency
         order (each part is checked against the graph including the parts before it), and
-        log it in the change feed under the new data version, in the same transaction."""
-        if changes.is_empty():
+        log it in the change feed under the new data version and append its audit entries,
+        in the same transaction (``stores/neo4j_writes.py``)."""
+        if self._nothing_to_write(changes):
             return
-        parts = [(_PART_WRITERS[kind.name], batch) for kind, batch in changes.parts()]
-
-        def work(tx: ManagedTransaction) -> tuple[int, ChangeSet] | None:
-            logged = changes
-            if changes.deleted_families:
-                ids = _unique(changes.deleted_families)
-                existing = {row["id"] for row in tx.run(cypher("existing_families"), ids=ids)}
-                deleted = [f for f in dict.fromkeys(changes.deleted_families) if f in existing]
-                logged = replace(changes, deleted_families=deleted)
-                if logged.is_empty():
-                    return None
-            version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
-            check_in_neo4j(tx, changes.preconditions)  # holds the Meta lock: see preconditions.py
-            if logged.deleted_families:
-                _run(tx, "delete_families", ids=list(logged.deleted_families))
-            for write_part, batch in parts:
-                write_part(tx, batch)
-            _run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
-            if version % PRUNE_EVERY == 0:
-                _run(tx, "change_log_prune", upTo=version - FEED_KEEP)
-            return version, logged
-
-        with self._translated_errors(), self._session() as session:
-            done = session.execute_write(work)
-        if done is not None:
-            self._committed(*done)
+        try:
+            with self._translated_errors(), self._session() as session:
+                done = session.execute_write(write_work(changes))
+        except NothingToWrite:
+            return  # rolled back: every family to delete was gone
+        self._committed(*done)
 
     # change feed ------------------------------------------------------------------------
     def changes_since(self, version: int, *, limit: int = 1000) -> ChangeFeed:
@@ -247,7 +231,7 @@ class Neo4jStore(UpsertsViaWrite):
 
     # reads ------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:
-        found = self._read_models(Family, "get_families", ids=_unique(ids))
+        found = self._read_models(Family, "get_families", ids=unique(ids))
         return {family.id: family for family in found}
 
     def list_families(self, filter: FamilyFilter, *, after: str | None, limit: int) -> FamilyPage:
@@ -260,7 +244,7 @@ class Neo4jStore(UpsertsViaWrite):
         return int(self._read("count_families", **_filter_params(filter))[0]["total"])
 
     def get_cohorts(self, ids: Sequence[str]) -> dict[str, Cohort]:
-        found = self._read_models(Cohort, "get_cohorts", ids=_unique(ids))
+        found = self._read_models(Cohort, "get_cohorts", ids=unique(ids))
         return {cohort.id: cohort for cohort in found}
 
     def list_cohorts(
@@ -271,7 +255,7 @@ class Neo4jStore(UpsertsViaWrite):
         return self._read_models(Cohort, "cohort_page", **params)
 
     def get_proposals(self, ids: Sequence[str]) -> dict[str, CohortProposal]:
-        found = self._read_models(CohortProposal, "get_proposals", ids=_unique(ids))
+        found = self._read_models(CohortProposal, "get_proposals", ids=unique(ids))
         return {proposal.id: proposal for proposal in found}
 
     def list_proposals(self, region_id: str) -> list[CohortProposal]:
@@ -294,7 +278,7 @@ class Neo4jStore(UpsertsViaWrite):
     ) -> dict[str, tuple[Family, list[MemberOf]]]:
         """One read: each existing family among ``ids`` with its memberships (cohort order)."""
         found: dict[str, tuple[Family, list[MemberOf]]] = {}
-        for row in self._read("families_with_memberships", ids=_unique(ids)):
+        for row in self._read("families_with_memberships", ids=unique(ids)):
             family = from_record(Family, row["record"])
             memberships = [from_record(MemberOf, m) for m in row["memberships"]]
             found[family.id] = (family, sorted(memberships, key=lambda m: m.cohort_id))
@@ -320,7 +304,7 @@ class Neo4jStore(UpsertsViaWrite):
 
     def referrer_of(self, family_ids: Sequence[str]) -> dict[str, Referred]:
         """The referral of each family that has a referrer (others are absent)."""
-        found = self._read_models(Referred, "referrer_of", ids=_unique(family_ids))
+        found = self._read_models(Referred, "referrer_of", ids=unique(family_ids))
         return {referral.to_id: referral for referral in found}
 
     def referral_subtree(self, root_id: str, *, max_depth: int | None = None) -> list[Referred]:
@@ -329,7 +313,7 @@ class Neo4jStore(UpsertsViaWrite):
         :class:`NotFound` (``rootId``) if there is no such family."""
 
         def work(tx: ManagedTransaction) -> list[Referred]:
-            _require(tx, "missing_families", [root_id], "rootId", "family")
+            require(tx, "missing_families", [root_id], "rootId", "family")
             levels: dict[int, list[Referred]] = defaultdict(list)
             params = {"rootId": root_id, "maxDepth": max_depth}
             for row in tx.run(cypher("referral_subtree"), params):
@@ -343,7 +327,7 @@ class Neo4jStore(UpsertsViaWrite):
         (excluded); :class:`NotFound` (``familyId``) if there is no such family."""
 
         def work(tx: ManagedTransaction) -> set[str]:
-            _require(tx, "missing_families", [family_id], "familyId", "family")
+            require(tx, "missing_families", [family_id], "familyId", "family")
             seen, frontier = {family_id}, [family_id]
             for _ in range(hops):
                 reached = {row["id"] for row in tx.run(cypher("neighbours"), ids=frontier)}
@@ -368,7 +352,7 @@ class Neo4jStore(UpsertsViaWrite):
         if kind.projected:
             raise ValueError(f"{part} is not a journal kind")
         model: type[DomainModel] = kind.model
-        return self._read_groups(model, f"journal_{kind.part}_of", family_ids, _id_of)
+        return self._read_groups(model, f"journal_{kind.part}_of", family_ids, id_of)
 
     def reports_between(self, first: str, last: str) -> list[MonthlyReport]:
         """Every report version of the months ``first`` to ``last`` (``YYYY-MM``)."""
@@ -429,7 +413,7 @@ class Neo4jStore(UpsertsViaWrite):
     ) -> dict[str, list[M]]:
         """Rows ``(id, records)`` of the existing ids among ``ids``, each list sorted."""
         groups: dict[str, list[M]] = {}
-        for row in self._read(name, ids=_unique(ids)):
+        for row in self._read(name, ids=unique(ids)):
             models = [from_record(model_type, record) for record in row["records"]]
             groups[row["id"]] = sorted(models, key=order)
         return groups
@@ -446,7 +430,7 @@ class Neo4jStore(UpsertsViaWrite):
 
         def bumped(tx: ManagedTransaction) -> T:
             version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
-            _run(tx, "change_log_append", version=version, body='{"rebuild":true}')
+            run(tx, "change_log_append", version=version, body='{"rebuild":true}')
             return work(tx)
 
         with self._translated_errors(), self._session() as session:
@@ -476,162 +460,6 @@ class Neo4jStore(UpsertsViaWrite):
         from graph_service.stores.credentials import Neo4jCredentials
 
         return Neo4jCredentials(self._driver, self._database)
-
-
-# writing one part of a change set (inside the write transaction) ------------------------------
-PartWriter = Callable[[ManagedTransaction, Sequence[Any]], None]
-
-
-def _write_regions(tx: ManagedTransaction, regions: Sequence[Region]) -> None:
-    _run(tx, "upsert_regions", rows=[to_record(r) for r in _last_per_key(regions, _id_of)])
-
-
-def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal]) -> None:
-    _run(tx, "upsert_goals", rows=[to_record(g) for g in _last_per_key(goals, _id_of)])
-
-
-def _write_families(tx: ManagedTransaction, families: Sequence[Family]) -> None:
-    batch = _last_per_key(families, _id_of)
-    _require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
-    _run(tx, "upsert_families", rows=[to_record(f) for f in batch])
-
-
-def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
-    batch = _last_per_key(cohorts, _id_of)
-    _require(tx, "missing_regions", (c.region_id for c in batch), "regionId", "region")
-    focus = (goal for c in batch for goal in c.focus_goals)
-    _require(tx, "missing_goals", focus, "focusGoals", "goal")
-    _run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
-
-
-def _write_proposals(tx: ManagedTransaction, proposals: Sequence[CohortProposal]) -> None:
-    batch = _last_per_key(proposals, _id_of)
-    _require(tx, "missing_regions", (p.region_id for p in batch), "regionId", "region")
-    cohorts = (c for p in batch for c in p.cohort_ids)
-    _require(tx, "missing_cohorts", cohorts, "cohortIds", "cohort")
-    _run(tx, "upsert_proposals", rows=[to_record(p) for p in batch])
-
-
-def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf]) -> None:
-    batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
-    _require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
-    _require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
-    _run(tx, "upsert_memberships", rows=_relationship_rows(batch))
-
-
-def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues]) -> None:
-    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
-    _require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
-    _require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
-    _run(tx, "upsert_pursuits", rows=_relationship_rows(batch))
-
-
-def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped]) -> None:
-    batch = _last_per_key(helps, _id_of)
-    _require_pair_ends(tx, batch)
-    rows = _relationship_rows(batch)
-    _run(tx, "help_detach_moved", rows=rows)
-    _run(tx, "upsert_help", rows=rows)
-
-
-def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> None:
-    batch = _last_per_key(referrals, lambda r: (r.from_id, r.to_id))
-    _require_pair_ends(tx, batch)
-    ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
-    chains = tx.run(cypher("referral_chains"), ids=ids)
-    check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
-    _run(tx, "upsert_referrals", rows=_relationship_rows(batch))
-
-
-def _write_introductions(tx: ManagedTransaction, introductions: Sequence[Introduction]) -> None:
-    batch = _last_per_key(introductions, _id_of)
-    _require_pair_ends(tx, batch)
-    _run(tx, "upsert_introductions", rows=_relationship_rows(batch))
-
-
-def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport]) -> None:
-    batch = _last_per_key(reports, _id_of)
-    _require(tx, "missing_families", (r.family_id for r in batch), "familyId", "family")
-    _require(tx, "missing_helps", (h for r in batch for h in r.help_ids), "helpIds", "help")
-    _run(tx, "upsert_reports", rows=[to_record(r) for r in batch])
-
-
-def _write_actions(tx: ManagedTransaction, actions: Sequence[Action]) -> None:
-    batch = _last_per_key(actions, _id_of)
-    _require(tx, "missing_families", (a.family_id for a in batch), "familyId", "family")
-    goals = (a.goal_id for a in batch if a.goal_id is not None)
-    _require(tx, "missing_goals", goals, "goalId", "goal")
-    _run(tx, "upsert_actions", rows=[to_record(a) for a in batch])
-
-
-def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification]) -> None:
-    batch = _last_per_key(checks, _id_of)
-    _require(tx, "missing_reports", (v.report_id for v in batch), "reportId", "report")
-    _run(tx, "upsert_verifications", rows=[to_record(v) for v in batch])
-
-
-_PART_WRITERS: dict[str, PartWriter] = {
-    "region": _write_regions,
-    "goal": _write_goals,
-    "family": _write_families,
-    "cohort": _write_cohorts,
-    "proposal": _write_proposals,
-    "membership": _write_memberships,
-    "pursuit": _write_pursuits,
-    "help": _write_helps,
-    "referral": _write_referrals,
-    "introduction": _write_introductions,
-    "report": _write_reports,
-    "action": _write_actions,
-    "verification": _write_verifications,
-}
-
-
-def missing_part_writers(kinds: Sequence[RecordKind] = KINDS) -> list[str]:
-    """Registered kinds this store cannot write (a test keeps it empty)."""
-    return [kind.name for kind in kinds if kind.name not in _PART_WRITERS]
-
-
-# helpers --------------------------------------------------------------------------------------
-def _run(tx: ManagedTransaction, name: str, **params: Any) -> None:
-    """Run the write statement ``name`` to completion."""
-    tx.run(cypher(name), params).consume()
-
-
-def _require(tx: ManagedTransaction, name: str, ids: Iterable[str], field: str, what: str) -> None:
-    """Raise :class:`NotFound` (``field``) if any of ``ids`` is missing (query ``name``)."""
-    missing = [row["id"] for row in tx.run(cypher(name), ids=sorted(set(ids)))]
-    if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise NotFound(f"{what} {missing[0]!r} does not exist{more}", field=field)
-
-
-def _require_pair_ends(
-    tx: ManagedTransaction, batch: Sequence[Helped | Referred | Introduction]
-) -> None:
-    _require(tx, "missing_families", (e.from_id for e in batch), "fromId", "family")
-    _require(tx, "missing_families", (e.to_id for e in batch), "toId", "family")
-
-
-def _relationship_rows(batch: Iterable[DomainModel]) -> Rows:
-    rows = []
-    for model in batch:
-        start, end, props = split_relationship(model)
-        rows.append({"start": start, "end": end, "props": props})
-    return rows
-
-
-def _id_of(model: Any) -> str:
-    return str(model.id)
-
-
-def _last_per_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
-    """One item per key, the last one given (a batch may repeat a record; the last wins)."""
-    return list({key(item): item for item in items}.values())
-
-
-def _unique(ids: Iterable[str]) -> list[str]:
-    return sorted(set(ids))
 
 
 def _list_or_none(values: tuple[str, ...] | None) -> list[str] | None:

@@ -31,6 +31,7 @@ from models.rules import (
     ActiveFewerThan,
     ActiveMember,
     CohortHasPlace,
+    FamilyExists,
     FamilyIsNew,
     HasBaseline,
     IntroductionsFewerThan,
@@ -82,6 +83,11 @@ _CHECKS: dict[type[Precondition], tuple[str, str, Callable[[Any], dict[str, Any]
     FamilyIsNew: (
         "family_is_new",
         "SELECT NOT EXISTS (SELECT 1 FROM families WHERE id = :familyId)",
+        _family,
+    ),
+    FamilyExists: (
+        "family_exists",
+        "SELECT EXISTS (SELECT 1 FROM families WHERE id = :familyId)",
         _family,
     ),
     NoActiveCohort: (

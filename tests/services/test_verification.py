@@ -121,6 +121,10 @@ def test_concurrent_checks_of_one_report_record_one(journals: GraphStore) -> Non
         outcomes = Counter(pool.map(check, range(8)))
     assert outcomes["ok"] == 1
     assert len(journals.journal_of("verifications", ["cruz"])["cruz"]) == 1
+    # the seven refused checks (CONFLICT) left no audit entry: the entry is in the write
+    entries = [e for e in audit_log_of(journals).page(limit=100) if e.target == "cruz"]
+    assert len(entries) == 1
+    assert entries[0].action in (AuditAction.REPORT_VERIFIED, AuditAction.REPORT_CORRECTED)
 
 
 def test_staff_limits(journals: GraphStore) -> None:

@@ -17,7 +17,7 @@ from graph_service.errors import Conflict, DomainError, Forbidden, NotFound
 from graph_service.kinds import JOURNAL_KINDS
 from graph_service.services import journal as svc
 from graph_service.stores.base import ChangeSet, FamilyFilter, GraphStore
-from graph_service.stores.neo4j_store import missing_part_writers
+from graph_service.stores.neo4j_writes import missing_part_writers
 from models import GoalStatus, Helped, ValidationFailed, today
 from models.journal import Month, MonthlyReport, report_id
 from queries import available

@@ -1,0 +1,242 @@
+"""Writing a change set to Neo4j: the write transaction of ``Neo4jStore.write`` and one
+writer per record kind (each checks the references of its batch in the same transaction).
+
+The transaction (:func:`write_work`), in order: bump the ``(:Meta {key: 'dataVersion'})``
+counter (which takes that node's lock, so writers run one at a time), check the change set's
+preconditions (:mod:`graph_service.stores.preconditions`), delete the ``deleted_families``
+that still exist, write each part in registry order, append the change to the change feed
+under the new version, and append the change set's audit entries
+(:func:`graph_service.stores.audit.append_in_neo4j`). Anything that raises rolls all of it
+back: the data-version bump, the records, the feed entry and the audit entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from neo4j import ManagedTransaction
+
+from graph_service.errors import NotFound
+from graph_service.kinds import KINDS, RecordKind
+from graph_service.stores import audit
+from graph_service.stores.base import Change, ChangeSet
+from graph_service.stores.preconditions import check_in_neo4j
+from graph_service.stores.records import split_relationship, to_record
+from models import (
+    Cohort,
+    CohortProposal,
+    DomainModel,
+    Family,
+    Goal,
+    Helped,
+    Introduction,
+    MemberOf,
+    Pursues,
+    Referred,
+    Region,
+    check_referrals,
+)
+from models.journal import Action, MonthlyReport, Verification
+from queries import cypher
+
+T = TypeVar("T")
+Rows = list[dict[str, Any]]
+
+# Entries of the change feed kept (older ones are pruned every PRUNE_EVERY writes).
+FEED_KEEP = 100_000
+PRUNE_EVERY = 256
+
+
+class NothingToWrite(Exception):
+    """Raised inside the write transaction to roll it back (its data-version bump included)
+    when every family the change set deletes is already gone and nothing else is left."""
+
+
+Committed = tuple[int, ChangeSet]
+
+
+def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
+    """The transaction function writing ``changes`` (see the module docstring); it returns
+    the new data version and the change as logged, or raises :class:`NothingToWrite`."""
+    parts = [(_PART_WRITERS[kind.name], batch) for kind, batch in changes.parts()]
+
+    def work(tx: ManagedTransaction) -> Committed:
+        version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+        check_in_neo4j(tx, changes.preconditions)  # holds the Meta lock: see preconditions.py
+        logged = changes
+        if changes.deleted_families:
+            ids = unique(changes.deleted_families)
+            existing = {row["id"] for row in tx.run(cypher("existing_families"), ids=ids)}
+            deleted = [f for f in dict.fromkeys(changes.deleted_families) if f in existing]
+            logged = replace(changes, deleted_families=deleted)
+            if logged.is_empty():
+                raise NothingToWrite
+            if deleted:
+                run(tx, "delete_families", ids=deleted)
+        for write_part, batch in parts:
+            write_part(tx, batch)
+        run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
+        if version % PRUNE_EVERY == 0:
+            run(tx, "change_log_prune", upTo=version - FEED_KEEP)
+        audit.append_in_neo4j(tx, changes.audit)  # with the write, or not at all
+        return version, logged
+
+    return work
+
+
+# writing one part of a change set (inside the write transaction) ------------------------------
+PartWriter = Callable[[ManagedTransaction, Sequence[Any]], None]
+
+
+def _write_regions(tx: ManagedTransaction, regions: Sequence[Region]) -> None:
+    run(tx, "upsert_regions", rows=[to_record(r) for r in _last_per_key(regions, id_of)])
+
+
+def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal]) -> None:
+    run(tx, "upsert_goals", rows=[to_record(g) for g in _last_per_key(goals, id_of)])
+
+
+def _write_families(tx: ManagedTransaction, families: Sequence[Family]) -> None:
+    batch = _last_per_key(families, id_of)
+    require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
+    run(tx, "upsert_families", rows=[to_record(f) for f in batch])
+
+
+def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
+    batch = _last_per_key(cohorts, id_of)
+    require(tx, "missing_regions", (c.region_id for c in batch), "regionId", "region")
+    focus = (goal for c in batch for goal in c.focus_goals)
+    require(tx, "missing_goals", focus, "focusGoals", "goal")
+    run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
+
+
+def _write_proposals(tx: ManagedTransaction, proposals: Sequence[CohortProposal]) -> None:
+    batch = _last_per_key(proposals, id_of)
+    require(tx, "missing_regions", (p.region_id for p in batch), "regionId", "region")
+    cohorts = (c for p in batch for c in p.cohort_ids)
+    require(tx, "missing_cohorts", cohorts, "cohortIds", "cohort")
+    run(tx, "upsert_proposals", rows=[to_record(p) for p in batch])
+
+
+def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf]) -> None:
+    batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
+    require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
+    require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
+    run(tx, "upsert_memberships", rows=_relationship_rows(batch))
+
+
+def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues]) -> None:
+    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
+    require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
+    require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
+    run(tx, "upsert_pursuits", rows=_relationship_rows(batch))
+
+
+def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped]) -> None:
+    batch = _last_per_key(helps, id_of)
+    _require_pair_ends(tx, batch)
+    rows = _relationship_rows(batch)
+    run(tx, "help_detach_moved", rows=rows)
+    run(tx, "upsert_help", rows=rows)
+
+
+def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> None:
+    batch = _last_per_key(referrals, lambda r: (r.from_id, r.to_id))
+    _require_pair_ends(tx, batch)
+    ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
+    chains = tx.run(cypher("referral_chains"), ids=ids)
+    check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
+    run(tx, "upsert_referrals", rows=_relationship_rows(batch))
+
+
+def _write_introductions(tx: ManagedTransaction, introductions: Sequence[Introduction]) -> None:
+    batch = _last_per_key(introductions, id_of)
+    _require_pair_ends(tx, batch)
+    run(tx, "upsert_introductions", rows=_relationship_rows(batch))
+
+
+def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport]) -> None:
+    batch = _last_per_key(reports, id_of)
+    require(tx, "missing_families", (r.family_id for r in batch), "familyId", "family")
+    require(tx, "missing_helps", (h for r in batch for h in r.help_ids), "helpIds", "help")
+    run(tx, "upsert_reports", rows=[to_record(r) for r in batch])
+
+
+def _write_actions(tx: ManagedTransaction, actions: Sequence[Action]) -> None:
+    batch = _last_per_key(actions, id_of)
+    require(tx, "missing_families", (a.family_id for a in batch), "familyId", "family")
+    goals = (a.goal_id for a in batch if a.goal_id is not None)
+    require(tx, "missing_goals", goals, "goalId", "goal")
+    run(tx, "upsert_actions", rows=[to_record(a) for a in batch])
+
+
+def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification]) -> None:
+    batch = _last_per_key(checks, id_of)
+    require(tx, "missing_reports", (v.report_id for v in batch), "reportId", "report")
+    run(tx, "upsert_verifications", rows=[to_record(v) for v in batch])
+
+
+_PART_WRITERS: dict[str, PartWriter] = {
+    "region": _write_regions,
+    "goal": _write_goals,
+    "family": _write_families,
+    "cohort": _write_cohorts,
+    "proposal": _write_proposals,
+    "membership": _write_memberships,
+    "pursuit": _write_pursuits,
+    "help": _write_helps,
+    "referral": _write_referrals,
+    "introduction": _write_introductions,
+    "report": _write_reports,
+    "action": _write_actions,
+    "verification": _write_verifications,
+}
+
+
+def missing_part_writers(kinds: Sequence[RecordKind] = KINDS) -> list[str]:
+    """Registered kinds this store cannot write (a test keeps it empty)."""
+    return [kind.name for kind in kinds if kind.name not in _PART_WRITERS]
+
+
+# helpers --------------------------------------------------------------------------------------
+def run(tx: ManagedTransaction, name: str, **params: Any) -> None:
+    """Run the write statement ``name`` to completion."""
+    tx.run(cypher(name), params).consume()
+
+
+def require(tx: ManagedTransaction, name: str, ids: Iterable[str], field: str, what: str) -> None:
+    """Raise :class:`NotFound` (``field``) if any of ``ids`` is missing (query ``name``)."""
+    missing = [row["id"] for row in tx.run(cypher(name), ids=sorted(set(ids)))]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise NotFound(f"{what} {missing[0]!r} does not exist{more}", field=field)
+
+
+def _require_pair_ends(
+    tx: ManagedTransaction, batch: Sequence[Helped | Referred | Introduction]
+) -> None:
+    require(tx, "missing_families", (e.from_id for e in batch), "fromId", "family")
+    require(tx, "missing_families", (e.to_id for e in batch), "toId", "family")
+
+
+def _relationship_rows(batch: Iterable[DomainModel]) -> Rows:
+    rows = []
+    for model in batch:
+        start, end, props = split_relationship(model)
+        rows.append({"start": start, "end": end, "props": props})
+    return rows
+
+
+def id_of(model: Any) -> str:
+    return str(model.id)
+
+
+def _last_per_key(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """One item per key, the last one given (a batch may repeat a record; the last wins)."""
+    return list({key(item): item for item in items}.values())
+
+
+def unique(ids: Iterable[str]) -> list[str]:
+    return sorted(set(ids))

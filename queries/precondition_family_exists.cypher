@@ -1,0 +1,2 @@
+// Precondition FamilyExists (models/rules.py): a family $familyId exists.
+RETURN EXISTS { MATCH (:Family {id: $familyId}) } AS holds
