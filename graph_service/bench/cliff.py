@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -96,7 +97,7 @@ def cliff(ctx: BenchContext) -> list[Measurement]:
         ctx.console.log(f"cliff: one at a time {len(sample)} families in {single_s:.1f}s")
 
         began = time.perf_counter()
-        engine.run_now()
+        _run_with_progress(ctx, engine)
         full_s = time.perf_counter() - began
         modelled = len(engine.results)
         rate = modelled / full_s
@@ -148,6 +149,34 @@ def cliff(ctx: BenchContext) -> list[Measurement]:
         store.close()
         results += _view_latency(db, families[0].id)
     return results
+
+
+def _run_with_progress(ctx: BenchContext, engine: ExposureEngine, every_s: float = 30.0) -> None:
+    """``engine.run_now()`` in a thread, with its progress logged every ``every_s``."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            engine.run_now()
+        except BaseException as error:  # re-raised in the bench's thread
+            failed.append(error)
+
+    worker = threading.Thread(target=run, name="bench-cliff")
+    began = time.perf_counter()
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=every_s)
+        _, progress = engine.snapshot()
+        if worker.is_alive() and progress.total:
+            elapsed = time.perf_counter() - began
+            rate = progress.done / elapsed if elapsed else 0.0
+            left = (progress.total - progress.done) / rate if rate else float("nan")
+            ctx.console.log(
+                f"cliff: {progress.done:,} of {progress.total:,} families "
+                f"({progress.simulations} simulations, {rate:.1f}/s, about {left / 60:.0f} min left)"
+            )
+    if failed:
+        raise failed[0]
 
 
 def _percentile(values: list[float], q: int) -> float:

@@ -39,7 +39,7 @@ from graph_service.readmodel import snapshot_index
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column, shared_terms
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 5
+FORMAT = 6
 _COLUMNS = (
     "ref_from",
     "ref_at",

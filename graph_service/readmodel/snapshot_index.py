@@ -151,9 +151,14 @@ def _profiles_out(profiles: tuple[Profile | None, ...]) -> tuple[dict[str, Any],
         "ixp_cross": np.array([p.cross_region for p in live], dtype=np.bool_),
     }
     for name in ("active", "strengths", "needs", "languages"):
-        lists = [codes(getattr(p, name)) for p in live]
-        arrays[f"ixp_{name}"] = np.array([c for row in lists for c in row], dtype=np.int32)
-        arrays[f"ixp_{name}_at"] = np.cumsum([0] + [len(c) for c in lists]).astype(np.int64)
+        # each distinct term set once (families pick from a few dozen terms), and per row the
+        # number of its set: decoding makes each set once and shares it
+        distinct: dict[tuple[int, ...], int] = {}
+        of = [distinct.setdefault(tuple(codes(getattr(p, name))), len(distinct)) for p in live]
+        sets = list(distinct)
+        arrays[f"ixp_{name}"] = np.array([c for row in sets for c in row], dtype=np.int32)
+        arrays[f"ixp_{name}_at"] = np.cumsum([0] + [len(c) for c in sets]).astype(np.int64)
+        arrays[f"ixp_{name}_of"] = np.array(of, dtype=np.int32)
     achieved = [
         (row, code(g), at.toordinal()) for row, p in enumerate(live) for g, at in p.achieved
     ]
@@ -174,15 +179,8 @@ def _profiles_in(
     def column(name: str, make: Any) -> list[Any]:
         flat = arrays[f"ixp_{name}"].tolist()
         at = arrays[f"ixp_{name}_at"].tolist()
-        shared: dict[tuple[int, ...], Any] = {}
-        out = []
-        for i in range(len(at) - 1):
-            key = tuple(flat[at[i] : at[i + 1]])
-            value = shared.get(key)
-            if value is None:
-                value = shared[key] = make(terms[c] for c in key)
-            out.append(value)
-        return out
+        sets = [make(terms[c] for c in flat[at[i] : at[i + 1]]) for i in range(len(at) - 1)]
+        return [sets[j] for j in arrays[f"ixp_{name}_of"].tolist()]
 
     active = column("active", frozenset)
     strengths = column("strengths", frozenset)
