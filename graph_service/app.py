@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,19 +39,6 @@ from graph_service.web.ides import add_docs, offline_graphiql
 from models import extend_vocabulary
 
 log = logging.getLogger("graph_service")
-
-
-# Libraries the read model's first build imports on first use: scikit-learn's text features
-# take seconds to import, most of it initialising extension modules with the GIL held, and a
-# build on a thread of the serving process then held /health back by up to 680 ms (py-spy
-# --gil: 532 of 539 samples in that import). Imported during start-up instead, before the
-# server listens.
-PRELOADED_MODULES = ("sklearn.feature_extraction.text",)
-
-
-def _preload_modules() -> None:
-    for name in PRELOADED_MODULES:
-        importlib.import_module(name)
 
 
 def _try_open(app: FastAPI) -> None:
@@ -114,7 +100,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.store_opened = not owns_store
         if owns_store:
             await in_thread(_try_open, app)
-        await in_thread(_preload_modules)  # before the server listens: see PRELOADED_MODULES
         # The live read model: built in the background (requests that need it wait up to
         # background_wait_s while it loads; /health never waits), then it follows the store's
         # change feed, so writes made by other processes reach this one within feed_poll_s.

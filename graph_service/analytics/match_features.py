@@ -12,9 +12,9 @@ block   content                                             columns
 ``H``   goals achieved, multi-hot                           the goal vocabulary, sorted
 ``S``   strengths, multi-hot                                the skill vocabulary, sorted
 ``N``   needs, multi-hot                                    the skill vocabulary, sorted
-``T``   words of the free-text goal descriptions            2^16 hashed terms (scikit-learn's
-        (not abandoned), English stop words removed,        ``HashingVectorizer``, no sign
-        sublinear term frequency ``1 + ln tf``              flipping), L2 normalised
+``T``   words of the free-text goal descriptions            2^16 hashed terms (:mod:`.text_hashing`,
+        (not abandoned), English stop words removed,        scikit-learn's ``HashingVectorizer``
+        sublinear term frequency ``1 + ln tf``              without sign flipping), L2 normalised
 ``Z``   household size band (1-2, 3-4, 5-6, 7 and more      4 columns, one-hot
         people), as :class:`SimilarSituation` shows it
 ``L``   languages, multi-hot                                every ISO 639 code of 2 or 3 letters
@@ -48,18 +48,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from graph_service.analytics.family_graph import GoalState
+from graph_service.analytics.text_hashing import hashed_counts
 from models import GoalStatus, vocabulary
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import HashingVectorizer
 
 TEXT_FEATURES = 2**16
 HOUSEHOLD_BANDS = 4
@@ -174,17 +171,6 @@ def _language_column(code: str) -> int | None:
     return value if len(code) == 2 else _LETTERS**2 + value
 
 
-@cache
-def _hasher() -> HashingVectorizer:
-    # Imported on first use: scikit-learn takes seconds to import, and the API answers
-    # /health before the read model (which needs it) is built.
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        n_features=TEXT_FEATURES, alternate_sign=False, norm=None, stop_words="english"
-    )
-
-
 @dataclass(frozen=True)
 class FeatureEncoder:
     """The fixed column space: goal and skill vocabularies as they are when it is made."""
@@ -273,7 +259,7 @@ def _languages(profiles: Sequence[Profile]) -> sp.csr_matrix:
 
 
 def _text(texts: list[str]) -> sp.csr_matrix:
-    counts = sp.csr_matrix(_hasher().transform(texts), dtype=np.float32)
+    counts = sp.csr_matrix(hashed_counts(texts, TEXT_FEATURES), dtype=np.float32)
     counts.sort_indices()
     counts.data = (1.0 + np.log(counts.data)).astype(np.float32)
     return _unit(counts)
