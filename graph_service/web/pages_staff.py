@@ -56,6 +56,7 @@ NOTICES = {
     "corrected": N_("Recorded: the correction is a new version; the checked one is kept."),
 }
 QUARTERS_SHOWN = 4
+PER_PAGE = 25  # queue entries per page (a large region's queue has thousands)
 
 
 def quarters() -> list[str]:
@@ -81,6 +82,11 @@ async def page(request: Request, problems: list[gql.Problem] | None = None) -> R
     quarter = wanted if wanted in shown else shown[0]
     answer = await gql.run(request, who, QUEUE, {"r": region, "q": quarter}) if region else None
     entries: list[dict[str, Any]] = (answer.data.get("verificationQueue") or []) if answer else []
+    total = len(entries)
+    pages = max(1, -(-total // PER_PAGE))
+    wanted = form.get("page") or request.query_params.get("page") or "1"
+    number = min(max(int(wanted) if wanted.isdigit() else 1, 1), pages)
+    entries = entries[(number - 1) * PER_PAGE : number * PER_PAGE]
     failed = form.get("report_id") if problems else None
     named = {f.name for f in figures.STAFF_FIELDS} | {"evidence"}
     if not any(e["report"]["id"] == failed for e in entries):
@@ -93,6 +99,9 @@ async def page(request: Request, problems: list[gql.Problem] | None = None) -> R
         region=region,
         quarters=shown,
         quarter=quarter,
+        total=total,
+        page=number,
+        pages=pages,
         entries=[
             {
                 **e,
@@ -138,7 +147,12 @@ async def _record(request: Request, correction: bool) -> Response:
     if not answer.ok:
         return await page(request, answer.problems)
     done = "corrected" if correction else "verified"
-    back = {"region": form.get("region", ""), "quarter": form.get("quarter", ""), "done": done}
+    back = {
+        "region": form.get("region", ""),
+        "quarter": form.get("quarter", ""),
+        "page": form.get("page", "1"),
+        "done": done,
+    }
     return redirect(f"/app/staff?{urlencode(back)}")
 
 
