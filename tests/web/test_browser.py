@@ -390,6 +390,7 @@ def test_journal_and_verification_journey(app: App, browser: Browser, shots: Pat
     expect(page.get_by_role("heading", name="Your starting point")).to_be_visible()
     axe_check(visit, "journal: starting point")
     fits(page)
+    page.screenshot(path=shots / "family-journal-form-phone.png", full_page=True)
     page.get_by_label("People in your household").first.fill("3")
     page.get_by_label("Money earned from work this month").fill("1900")
     page.get_by_label("Savings today").fill("250")

@@ -8,8 +8,10 @@ import re
 from typing import Any, cast
 
 import httpx
+import pytest
 
 from graph_service.services.clock import today
+from graph_service.web import pages_staff
 from models.journal import Month, MonthlyReport, Verification
 from tests.web.conftest import Web, csrf_of
 
@@ -236,3 +238,21 @@ def test_an_admin_issues_a_staff_code(web: Web) -> None:
     assert signed.headers["location"] == "/app/staff"
     no_region = _post(admin, "/app/codes", {**form, "regions": ""}, "/app/codes")
     assert no_region.status_code == 400 and "needs at least one region" in no_region.text
+
+
+def test_the_queue_comes_in_pages(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages_staff, "PER_PAGE", 1)
+    monkeypatch.setattr(web.settings, "verification_sample_share", 1.0)  # every report
+    _with_entry(web, "ana")
+    _with_entry(web, "ben")
+    staff = web.signed_in("staff", "sam", "oakland")
+    first = _queue(staff)
+    total = int(re.search(r"(\d+) reports to check", first).group(1))  # type: ignore[union-attr]  # checked by the test
+    assert total >= 2 and f"Page 1 of {total}." in first and first.count('<li class="card"') == 1
+    assert "Next page" in first and "Previous page" not in first
+    second = staff.get("/app/staff?region=oakland&page=2").text
+    shown = re.findall(r"Verified: ([\w-]+--v1)", second)
+    assert len(shown) == 1 and shown[0] not in first and "Previous page" in second
+    form = {"report_id": shown[0], "evidence": "RECEIPT", "region": "oakland", "page": "2"}
+    done = _post(staff, "/app/staff/verify", form, "/app/staff?page=2")
+    assert done.status_code == 303 and "page=2" in done.headers["location"]
