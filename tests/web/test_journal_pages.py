@@ -171,8 +171,8 @@ def test_staff_record_a_correction_with_figures_only(web: Web) -> None:
     latest = _reports(web, "ana")[-1]
     assert (latest.version, latest.savings_cents, latest.note) == (2, 8000, "")
     assert latest.corrected_by == "sam"
-    bad = {**form, "report_id": latest.id, "savingsCents": "-"}
-    bad = _post(staff, "/app/staff/correct", bad, "/app/staff")
+    unreadable = {**form, "report_id": latest.id, "savingsCents": "-"}
+    bad = _post(staff, "/app/staff/correct", unreadable, "/app/staff")
     assert bad.status_code == 400 and "Write an amount in dollars" in bad.text
     assert _reports(web, "ana")[-1] == latest
 
