@@ -18,6 +18,7 @@ work.
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -128,7 +129,8 @@ def web(ctx: BenchContext) -> list[Measurement]:
             http = _signed_in(base, staff)
             page = f"/app/staff?region={region}&quarter={quarter}"
             queue = [_timed(http, page) for _ in range(STAFF_PAGES)]
-            entries = http.get(page).text.count('<li class="card"')
+            listed = re.search(r"([\d,]+) reports? to check", http.get(page).text)
+            entries = int(listed.group(1).replace(",", "")) if listed else 0
             http.close()
         finally:
             server.terminate()
