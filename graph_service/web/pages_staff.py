@@ -25,9 +25,12 @@ from models.journal import EvidenceType, Month
 
 router = APIRouter(prefix="/app/staff")
 
+PER_PAGE = 25  # queue entries per page (a large region's queue has thousands)
+# One page of the queue and its size (the service keeps the queue; only the page is sent).
 QUEUE = f"""
-query Queue($r: ID!, $q: String!) {{
-  verificationQueue(regionId: $r, quarter: $q) {{
+query Queue($r: ID!, $q: String!, $o: Int!) {{
+  verificationQueueSize(regionId: $r, quarter: $q)
+  verificationQueue(regionId: $r, quarter: $q, first: {PER_PAGE}, offset: $o) {{
     familyId reasons flagged sampled outcome
     report {{ id month version kind submittedOn late correctedByStaff {figures.SELECTION} }}
   }}
@@ -56,7 +59,6 @@ NOTICES = {
     "corrected": N_("Recorded: the correction is a new version; the checked one is kept."),
 }
 QUARTERS_SHOWN = 4
-PER_PAGE = 25  # queue entries per page (a large region's queue has thousands)
 
 
 def quarters() -> list[str]:
@@ -80,13 +82,13 @@ async def page(request: Request, problems: list[gql.Problem] | None = None) -> R
     shown = quarters()
     wanted = form.get("quarter") or request.query_params.get("quarter")
     quarter = wanted if wanted in shown else shown[0]
-    answer = await gql.run(request, who, QUEUE, {"r": region, "q": quarter}) if region else None
-    entries: list[dict[str, Any]] = (answer.data.get("verificationQueue") or []) if answer else []
-    total = len(entries)
-    pages = max(1, -(-total // PER_PAGE))
     wanted = form.get("page") or request.query_params.get("page") or "1"
-    number = min(max(int(wanted) if wanted.isdigit() else 1, 1), pages)
-    entries = entries[(number - 1) * PER_PAGE : number * PER_PAGE]
+    number = max(int(wanted) if wanted.isdigit() and len(wanted) < 9 else 1, 1)
+    answer, entries, total = await _queue_page(request, who, region, quarter, number)
+    pages = max(1, -(-total // PER_PAGE))
+    if number > pages:  # past the end (the queue got shorter): its last page
+        number = pages
+        answer, entries, total = await _queue_page(request, who, region, quarter, number)
     failed = form.get("report_id") if problems else None
     named = {f.name for f in figures.STAFF_FIELDS} | {"evidence"}
     if not any(e["report"]["id"] == failed for e in entries):
@@ -125,6 +127,18 @@ async def page(request: Request, problems: list[gql.Problem] | None = None) -> R
         outcomes=OUTCOMES,
         groups=figures.GROUPS,
     )
+
+
+async def _queue_page(
+    request: Request, who: Principal, region: str | None, quarter: str, number: int
+) -> tuple[gql.Answer | None, list[dict[str, Any]], int]:
+    """Page ``number`` of the queue (its entries) and the queue's size."""
+    if region is None:
+        return None, [], 0
+    variables = {"r": region, "q": quarter, "o": (number - 1) * PER_PAGE}
+    answer = await gql.run(request, who, QUEUE, variables)
+    entries: list[dict[str, Any]] = answer.data.get("verificationQueue") or []
+    return answer, entries, int(answer.data.get("verificationQueueSize") or 0)
 
 
 @router.get("")
