@@ -26,16 +26,22 @@ from models.journal import EvidenceType, Month
 router = APIRouter(prefix="/app/staff")
 
 PER_PAGE = 25  # queue entries per page (a large region's queue has thousands)
-# One page of the queue and its size (the service keeps the queue; only the page is sent).
-QUEUE = f"""
+
+
+def queue_query(per_page: int) -> str:
+    """One page of the queue and its size (the service keeps the queue; only the page is
+    sent). The page size is a literal, so the query's cost counts this page, not the largest."""
+    return f"""
 query Queue($r: ID!, $q: String!, $o: Int!) {{
   verificationQueueSize(regionId: $r, quarter: $q)
-  verificationQueue(regionId: $r, quarter: $q, first: {PER_PAGE}, offset: $o) {{
+  verificationQueue(regionId: $r, quarter: $q, first: {per_page}, offset: $o) {{
     familyId reasons flagged sampled outcome
     report {{ id month version kind submittedOn late correctedByStaff {figures.SELECTION} }}
   }}
 }}
 """
+
+
 VERIFY = (
     "mutation($r: String!, $e: EvidenceType!) { verifyReport(reportId: $r, evidence: $e) "
     "{ outcome } }"
@@ -136,7 +142,7 @@ async def _queue_page(
     if region is None:
         return None, [], 0
     variables = {"r": region, "q": quarter, "o": (number - 1) * PER_PAGE}
-    answer = await gql.run(request, who, QUEUE, variables)
+    answer = await gql.run(request, who, queue_query(PER_PAGE), variables)
     entries: list[dict[str, Any]] = answer.data.get("verificationQueue") or []
     return answer, entries, int(answer.data.get("verificationQueueSize") or 0)
 
