@@ -105,9 +105,10 @@ def _apply(store: GraphStore, op: tuple[Any, ...]) -> None:
         versions = [r.version for r in held if isinstance(r, MonthlyReport) and r.month == month]
         version = 1 + max(versions, default=0)
         store.write(ChangeSet(reports=[report(family, month, version, savings, household)]))
-    elif kind == "batch":  # more records than the feed logs
+    elif kind == "batch":  # more records than the feed logs: it keeps the family, not them
         _, f, savings = op
         family = FAMILIES[f]
+        same = store.get_families([family])[family]
         held = store.journal_of("reports", [family]).get(family, [])
         tops: dict[str, int] = {}
         for r in held:
@@ -117,7 +118,7 @@ def _apply(store: GraphStore, op: tuple[Any, ...]) -> None:
             report(family, m, tops.get(m, 0) + 1, savings + 1_000 * i, 3)
             for i, m in enumerate(MONTHS[-SMALL_FEED - 2 :])
         ]
-        store.write(ChangeSet(reports=batch))
+        store.write(ChangeSet(families=[same], reports=batch))
     elif kind in ("verify", "correct"):  # staff check an entry of the queue
         _, pick, savings = op
         queue = svc.queue_from_scratch(store, SAM, "oakland", QUARTER, VARIANTS[0][0])
