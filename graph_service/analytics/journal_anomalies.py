@@ -249,11 +249,12 @@ def explain(x: npt.NDArray[np.float64]) -> list[tuple[str, ...]]:
     median = np.median(x, axis=0)
     mad = np.median(np.abs(x - median), axis=0) * 1.4826
     z = np.abs(x - median) / np.where(mad > 1e-9, mad, 1e-9)
-    out = []
-    for row in z:
+    out: list[tuple[str, ...]] = [()] * len(z)
+    for i in np.flatnonzero((z > Z_EXPLAIN).any(axis=1)):  # the other rows have no words
+        row = z[i]
         top = [j for j in np.argsort(-row)[:2] if row[j] > Z_EXPLAIN]
-        out.append(
-            tuple(f"unusual {FEATURES[j].replace('_', ' ')} (robust z {row[j]:.1f})" for j in top)
+        out[i] = tuple(
+            f"unusual {FEATURES[j].replace('_', ' ')} (robust z {row[j]:.1f})" for j in top
         )
     return out
 
@@ -286,9 +287,23 @@ def rank_unusual(rows: Sequence[Transition], multiple: float, seed: int) -> list
     if not rows:
         return []
     x = features(rows)
+    return rank_prepared(rows, x, {f.report_id: f for f in rule_flags(rows, multiple)}, seed)
+
+
+def rank_prepared(
+    rows: Sequence[Transition],
+    x: npt.NDArray[np.float64],
+    by_rule: Mapping[str, Flag],
+    seed: int,
+) -> list[Flag]:
+    """:func:`rank_unusual` from its parts already computed: ``x = features(rows)`` and the
+    rule flags by report id (both are computed per family, so a caller that keeps them per
+    family recomputes only the families that changed; the forest and the explanation need
+    every row)."""
+    if not rows:
+        return []
     scores = forest_scores(x, seed)
     words = explain(x)
-    by_rule = {f.report_id: f for f in rule_flags(rows, multiple)}
     ranked = []
     for i, row in enumerate(rows):
         rule = by_rule.get(row.report_id)

@@ -20,7 +20,8 @@ from graph_service.analytics.dollar_outcomes import EDGES, UNITS, quantiles_from
 from graph_service.analytics.outcomes import Grouping
 from graph_service.api.context import Context, in_thread
 from graph_service.api.research import ResearchReport, _report, release
-from graph_service.api.types import subject_family
+from graph_service.api.types import check_page_size, subject_family
+from graph_service.errors import FieldProblem, ValidationFailed
 from graph_service.services import journal as journal_service
 from graph_service.services import payments as payment_service
 from graph_service.services import research as research_service
@@ -395,21 +396,26 @@ class JournalQuery:
             schedule=rules.schedule,
         )
 
-    @strawberry.field(description="Staff: a region's verification queue for a quarter.")
+    @strawberry.field(
+        description="Staff: a region's verification queue for a quarter (``first`` entries "
+        "after the first ``offset``; every entry when ``first`` is not given)."
+    )
     async def verification_queue(
-        self, info: GraphInfo, region_id: strawberry.ID, quarter: str, seed: int | None = None
+        self,
+        info: GraphInfo,
+        region_id: strawberry.ID,
+        quarter: str,
+        seed: int | None = None,
+        first: int | None = None,
+        offset: int = 0,
     ) -> list[QueueEntry]:
         ctx = info.context
-        principal = require_principal(ctx.principal)
-        entries = await in_thread(
-            verification_service.build_queue,
-            ctx.store,
-            principal,
-            str(region_id),
-            quarter,
-            ctx.settings,
-            seed,
-        )
+        if first is not None:
+            check_page_size(first, ctx.settings.max_page_size)
+        if offset < 0:
+            raise ValidationFailed([FieldProblem("offset", "must be 0 or more")])
+        entries = await _queue(info, region_id, quarter, seed)
+        shown = entries[offset:] if first is None else entries[offset : offset + first]
         return [
             QueueEntry(
                 report=MonthlyReport.of(e.report, journal_service.is_late(e.report, ctx.settings)),
@@ -419,8 +425,14 @@ class JournalQuery:
                 sampled=e.sampled,
                 outcome=e.verification.outcome if e.verification else None,
             )
-            for e in entries
+            for e in shown
         ]
+
+    @strawberry.field(description="Staff: how many entries a region's queue for a quarter has.")
+    async def verification_queue_size(
+        self, info: GraphInfo, region_id: strawberry.ID, quarter: str, seed: int | None = None
+    ) -> int:
+        return len(await _queue(info, region_id, quarter, seed))
 
     @strawberry.field(
         description="Researchers: income, savings and debt changes from the journals, by "
@@ -565,3 +577,18 @@ class JournalMutation:
         processor = FilePaymentProcessor(ctx.settings.payout_folder)
         counts = await in_thread(payment_service.apply_results, ctx.store, principal, processor)
         return PayoutSettlement(**counts)
+
+
+async def _queue(
+    info: GraphInfo, region_id: strawberry.ID, quarter: str, seed: int | None
+) -> list[verification_service.QueueEntry]:
+    ctx = info.context
+    return await in_thread(
+        verification_service.build_queue,
+        ctx.store,
+        require_principal(ctx.principal),
+        str(region_id),
+        quarter,
+        ctx.settings,
+        seed,
+    )

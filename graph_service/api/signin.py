@@ -22,6 +22,7 @@ class SignInRole(Enum):
     ORGANIZER = "organizer"
     RESEARCHER = "researcher"
     ADMIN = "admin"
+    STAFF = "staff"
 
 
 @strawberry.input
@@ -29,7 +30,7 @@ class IssueSignInCodeInput:
     role: SignInRole
     subject: strawberry.ID = strawberry.field(description="A family id, or the person's name.")
     regions: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Organizers: the regions they serve."
+        default_factory=list, description="Organizers and staff: the regions they serve."
     )
 
 

@@ -1,7 +1,7 @@
 """Sign-in for the web app: one-time codes issued by the program, and the sessions they start.
 
-- An **admin** issues a code for anyone (a family, an organizer with its regions, a researcher,
-  another admin); an **organizer** issues codes for families of the regions it serves only.
+- An **admin** issues a code for anyone (a family, an organizer or a staff member with their
+  regions, a researcher, another admin); an **organizer** issues codes for families of the regions it serves only.
 - A code is 10 characters from an alphabet without look-alikes (about 50 bits), shown once to
   the issuer, stored as an HMAC-SHA256 under ``GS_SECRET_KEY``; it expires after
   ``GS_SIGNIN_CODE_TTL_MINUTES`` and works once (redeeming is atomic in the store).
@@ -88,9 +88,10 @@ def issue_code(
         ):
             raise NotFound(f"family {subject!r} does not exist", field="subject")
         regions = ()
-    elif role is Role.ORGANIZER:
+    elif role in (Role.ORGANIZER, Role.STAFF):
         if not regions:
-            raise _bad("regions", "an organizer needs at least one region")
+            who = "an organizer needs" if role is Role.ORGANIZER else "a staff member needs"
+            raise _bad("regions", f"{who} at least one region")
         unknown = [r for r in regions if r not in known_regions]
         if unknown:
             raise NotFound(f"region {unknown[0]!r} does not exist", field="regions")

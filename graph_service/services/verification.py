@@ -126,7 +126,7 @@ def select(
     return flagged, [str(s) for s in sample]
 
 
-def _region_family_ids(store: GraphStore, region_id: str) -> list[str]:
+def region_family_ids(store: GraphStore, region_id: str) -> list[str]:
     ids: list[str] = []
     after: str | None = None
     while True:
@@ -146,14 +146,45 @@ def build_queue(
     seed: int | None = None,
 ) -> list[QueueEntry]:
     """The verification queue of ``region_id`` for ``quarter`` (staff of the region; admins):
-    flagged reports first (most unusual first), then the random sample."""
+    flagged reports first (most unusual first), then the random sample. Kept between requests
+    and brought up to date from the change feed (:mod:`.verification_queue`); the answer is
+    :func:`queue_from_scratch`'s."""
+    from graph_service.services.verification_queue import kept_queue
+
+    _check(principal, region_id, quarter)
+    return kept_queue(
+        store,
+        region_id,
+        quarter,
+        settings.anomaly_balance_multiple,
+        settings.verification_sample_share,
+        seed,
+    )
+
+
+def _check(principal: Principal, region_id: str, quarter: str) -> None:
     authorize(Viewer(principal), Do.VERIFY_REPORTS)
     require_staff_region(principal, region_id)
     try:
-        first, _, last = Month.months_of_quarter(quarter)
+        Month.months_of_quarter(quarter)
     except ValueError as error:
         raise ValidationFailed([FieldProblem("quarter", str(error))]) from None
-    families = set(_region_family_ids(store, region_id))
+
+
+def queue_from_scratch(
+    store: GraphStore,
+    principal: Principal,
+    region_id: str,
+    quarter: str,
+    settings: Settings,
+    seed: int | None = None,
+) -> list[QueueEntry]:
+    """:func:`build_queue` computed from the store alone (every report of the region's
+    months read, every family's transitions, the forest): the reference the kept queue is
+    tested against."""
+    _check(principal, region_id, quarter)
+    first, _, last = Month.months_of_quarter(quarter)
+    families = set(region_family_ids(store, region_id))
     reports = [
         r
         for r in store.reports_between(Month.add(first, -HISTORY_MONTHS), last)
@@ -167,7 +198,17 @@ def build_queue(
                 latest[report.id] = report
     chosen_seed = default_seed(region_id, quarter) if seed is None else seed
     flagged, sample = select(flags, list(latest), settings.verification_sample_share, chosen_seed)
-    checks = _verifications(store, {latest[r].family_id for r in (*flagged, *sample)})
+    checks = verifications_of(store, {latest[r].family_id for r in (*flagged, *sample)})
+    return entries_of(flagged, sample, latest, checks)
+
+
+def entries_of(
+    flagged: Mapping[str, Flag],
+    sample: Sequence[str],
+    latest: Mapping[str, MonthlyReport],
+    checks: Mapping[str, Verification],
+) -> list[QueueEntry]:
+    """The queue's entries: the flagged reports in their order, then the sample."""
     entries = [
         QueueEntry(latest[r], ("flagged as unusual", *f.reasons), True, False, checks.get(r))
         for r, f in flagged.items()
@@ -185,7 +226,8 @@ def _group(reports: Sequence[MonthlyReport]) -> dict[str, list[MonthlyReport]]:
     return out
 
 
-def _verifications(store: GraphStore, family_ids: set[str]) -> dict[str, Verification]:
+def verifications_of(store: GraphStore, family_ids: set[str]) -> dict[str, Verification]:
+    """The verifications of ``family_ids``' reports, by report id."""
     found = store.journal_of("verifications", sorted(family_ids))
     return {v.report_id: v for checks in found.values() for v in cast(list[Verification], checks)}
 

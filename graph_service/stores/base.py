@@ -136,17 +136,21 @@ CHANGE_SET_PARTS = tuple(
 # (``rebuild``): a bulk load would otherwise double what the store writes; a process following
 # the feed rebuilds its read model from the store instead (in the background).
 FEED_MAX_RECORDS = 2000
+JOURNAL_OMITTED = "journalOmitted"  # the feed body's mark of a change logged without its journal
 
 
 @dataclass(frozen=True)
 class Change:
     """One committed change set and the data version it produced (the change feed's entry).
     ``rebuild``: the feed holds no records for this version (a bulk write, or a reset); a
-    reader must rebuild from the store."""
+    reader must rebuild from the store. ``journal_omitted``: the change set's journal records
+    (reports, actions, verifications) are not in the feed (a large batch of them): a reader
+    of the journal must reread it from the store."""
 
     version: int
     changes: ChangeSet = field(default_factory=ChangeSet)
     rebuild: bool = False
+    journal_omitted: bool = False
 
     @staticmethod
     def feed_body(changes: ChangeSet) -> str:
@@ -158,13 +162,17 @@ class Change:
             return changes.to_json()
         projected = replace(changes, **{k.part: () for k in KINDS if not k.projected})
         kept = sum(len(r) for _, r in projected.parts()) + len(projected.deleted_families)
-        return '{"rebuild":true}' if kept > FEED_MAX_RECORDS else projected.to_json()
+        if kept > FEED_MAX_RECORDS:
+            return '{"rebuild":true}'
+        body = json.loads(projected.to_json())
+        return json.dumps({**body, JOURNAL_OMITTED: True}, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_feed(cls, version: int, body: str) -> Change:
         if body == '{"rebuild":true}':
             return cls(version, rebuild=True)
-        return cls(version, ChangeSet.from_json(body))
+        omitted = bool(json.loads(body).get(JOURNAL_OMITTED)) if JOURNAL_OMITTED in body else False
+        return cls(version, ChangeSet.from_json(body), journal_omitted=omitted)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The web app for families, organizers, researchers and admins, served by the same service.
+"""The web app for families, organizers, staff, researchers and admins, served by the service.
 
 Server-rendered pages (Jinja2) with a light touch of htmx (vendored), under ``/app``; assets
 under ``/static``. Pages run GraphQL operations on the app's own schema as the signed-in
@@ -25,12 +25,15 @@ def install(app: FastAPI) -> None:
         pages_auth,
         pages_family,
         pages_introductions,
+        pages_journal,
         pages_organizer,
         pages_research,
+        pages_staff,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages_auth, pages_family, pages_introductions, pages_organizer, pages_research):
+    pages = (pages_auth, pages_family, pages_introductions, pages_journal, pages_organizer)
+    for module in (*pages, pages_research, pages_staff):
         app.include_router(module.router, include_in_schema=False)
 
     @app.get("/app", include_in_schema=False)

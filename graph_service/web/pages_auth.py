@@ -21,6 +21,7 @@ START = {
     Role.ORGANIZER: "/app/organizer",
     Role.ADMIN: "/app/organizer",
     Role.RESEARCHER: "/app/research",
+    Role.STAFF: "/app/staff",
 }
 
 

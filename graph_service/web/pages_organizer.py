@@ -20,6 +20,7 @@ query Overview($r: ID!) {
   cohorts(regionId: $r, first: 100) { edges { node { id name status memberCount origin } } }
   rippleSummary(regionId: $r) {
     families cascades reproductionNumber invitedShare growthPictureUrl
+    asOf { computedAt stale }
     largestCascades { size depth structuralVirality root { id name } }
   }
   regionGraph {
@@ -105,6 +106,7 @@ async def overview(request: Request) -> Response:
     answer = await gql.run(request, who, OVERVIEW, {"r": region or ""}) if region else None
     data = answer.data if answer else {}
     cohorts = [e["node"] for e in (data.get("cohorts") or {}).get("edges", [])]
+    problems = answer.problems if answer else []
     return await render(
         request,
         "organizer.html",
@@ -113,7 +115,9 @@ async def overview(request: Request) -> Response:
         region_name=next((r["name"] for r in regions if r["id"] == region), region),
         data=data,
         cohorts=cohorts,
-        problems=answer.problems if answer else [],
+        # A whole-network figure computed for the first time: the page does not wait for it.
+        computing=any(p.code == "UNAVAILABLE" for p in problems),
+        problems=[p for p in problems if p.code != "UNAVAILABLE"],
     )
 
 

@@ -211,6 +211,11 @@ QUERIES: dict[str, Probe] = {
         None,
         custom=lambda a, w, t: _verifier(a, w, "oakland"),
     ),
+    "verificationQueueSize": Probe(
+        '{ verificationQueueSize(regionId: "oakland", quarter: "2025-Q1") }',
+        None,
+        custom=lambda a, w, t: _verifier(a, w, "oakland"),
+    ),
     "paymentLedger": Probe("{ paymentLedger { balances } }", Action.READ_LEDGER, family=False),
     "cohortProposals": Probe(
         '{ cohortProposals(regionId: "oakland") { id } }',

@@ -170,7 +170,7 @@ def sign_in(visit: Visit, app: App, code: str) -> None:
     page.goto(f"{app.base}/app/sign-in")
     page.get_by_label(re.compile("Sign-in code|Código de acceso")).fill(code)
     page.get_by_role("button", name=re.compile("^(Sign in|Entrar)$")).click()
-    page.wait_for_url(re.compile(r"/app/(family|organizer|research)"))
+    page.wait_for_url(re.compile(r"/app/(family|organizer|research|staff)"))
 
 
 def test_family_journey_on_a_phone(app: App, browser: Browser, shots: Path) -> None:
@@ -377,3 +377,95 @@ def test_introduction_journey_on_a_phone(app: App, browser: Browser, shots: Path
     expect(page.get_by_text(f"{peer_id}-mail")).to_have_count(0)
     asker.close()
     peer.close()
+
+
+def test_journal_and_verification_journey(app: App, browser: Browser, shots: Path) -> None:
+    """A family writes its starting point and this month's entry, sees it and corrects it (on
+    a phone); staff see the report in the queue with its reason and verify it (desktop); the
+    new pages in Spanish; the wrong role is refused."""
+    visit = Visit(browser, PHONE)
+    page = visit.page
+    sign_in(visit, app, app.code("family", "eli"))
+    page.get_by_role("link", name="My journal").first.click()
+    expect(page.get_by_role("heading", name="Your starting point")).to_be_visible()
+    axe_check(visit, "journal: starting point")
+    fits(page)
+    page.screenshot(path=shots / "family-journal-form-phone.png", full_page=True)
+    page.get_by_label("People in your household").first.fill("3")
+    page.get_by_label("Money earned from work this month").fill("1900")
+    page.get_by_label("Savings today").fill("250")
+    page.get_by_role("button", name="Save my starting point").click()
+    expect(page.get_by_role("status")).to_contain_text("Your starting point is saved")
+
+    # This month's entry starts from the last figures; a bad amount is shown at its field.
+    expect(page.get_by_role("heading", name="This month's entry")).to_be_visible()
+    page.get_by_label("Money earned from work this month").fill("about 2000")
+    page.get_by_role("button", name="Send this month's entry").click()
+    field = page.get_by_label("Money earned from work this month")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#entry-earnedIncomeCents-error")).to_contain_text("Write an amount")
+    axe_check(visit, "journal: an error at its field")
+    field.fill("2050")
+    page.get_by_label("Was the rent paid on time?").select_option("yes")
+    page.get_by_role("button", name="Send this month's entry").click()
+    expect(page.get_by_role("status")).to_contain_text("this month's entry is in")
+    expect(page.locator("ul.entries")).to_contain_text("$2,050.00")
+    axe_check(visit, "journal: entry in")
+    fits(page)
+    page.screenshot(path=shots / "family-journal-phone.png", full_page=True)
+
+    # A correction is a new version; a step toward the family's goal.
+    page.get_by_role("link", name="Correct this month's entry").click()
+    page.locator("#correct-savingsCents").fill("300")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.get_by_role("status")).to_contain_text("saved as a new version")
+    expect(page.get_by_text("2 versions")).to_be_visible()
+    page.get_by_label("What did you do?").fill("Set up an automatic transfer to savings")
+    page.get_by_label("Toward which of my goals? (optional)").select_option(
+        label="Emergency savings"
+    )
+    page.get_by_role("button", name="Record this step").click()
+    expect(page.get_by_role("status")).to_contain_text("Your step is recorded")
+    page.get_by_role("link", name="Español").click()
+    expect(page.get_by_role("heading", name="Mis entradas anteriores")).to_be_visible()
+    axe_check(visit, "journal in Spanish")
+    page.goto(f"{app.base}/app/staff")  # a family cannot open the staff page
+    expect(page.get_by_text("Esta página no es para su cuenta.")).to_be_visible()
+    visit.close()
+
+    desktop = Visit(browser, DESKTOP)
+    sign_in(desktop, app, app.code("family", "eli"))
+    desktop.page.goto(f"{app.base}/app/family/journal")
+    desktop.page.screenshot(path=shots / "family-journal-desktop.png", full_page=True)
+    desktop.close()
+
+    staff = Visit(browser, DESKTOP)
+    page = staff.page
+    sign_in(staff, app, _staff_code(app))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verification queue")
+    entry = page.locator("li.card", has_text="Family eli")
+    expect(entry).to_contain_text("random sample")
+    axe_check(staff, "verification queue")
+    page.screenshot(path=shots / "staff-queue-desktop.png", full_page=True)
+    entry.get_by_label("Evidence seen").first.select_option("PAY_STUB")
+    entry.get_by_role("button", name=re.compile("^Verified: eli--")).click()
+    expect(page.get_by_role("status")).to_contain_text("the evidence supports the report")
+    expect(page.locator("li.card", has_text="Family eli")).to_contain_text("Verified")
+    axe_check(staff, "verification queue after a check")
+    page.goto(f"{app.base}/app/family/journal")  # staff cannot open a family's journal
+    expect(page.get_by_text("This page is not for your account.")).to_be_visible()
+    page.goto(f"{app.base}/app/lang/es?next=/app/staff")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cola de verificación")
+    axe_check(staff, "verification queue in Spanish")
+    staff.close()
+
+    phone = Visit(browser, PHONE)
+    sign_in(phone, app, _staff_code(app))
+    fits(phone.page)
+    axe_check(phone, "verification queue (phone)")
+    phone.page.screenshot(path=shots / "staff-queue-phone.png", full_page=True)
+    phone.close()
+
+
+def _staff_code(app: App) -> str:
+    return app.code("staff", "sam", "oakland")
