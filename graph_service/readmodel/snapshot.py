@@ -2,9 +2,10 @@
 
 A snapshot is one ``.npz`` file (written to a temporary name, then renamed: a crash never
 leaves half a snapshot): the projection's NumPy columns as arrays, a JSON document (the
-version, regions, goals, cohorts and family ids) and the rest of the projection as one JSON
-entry per part (``body_attrs``, ``body_helpIds``, ...), each made and written in turn so
-that saving never holds the whole body in memory at once. It records the store's :meth:`~graph_service.stores.base.GraphStore.instance_id`
+version, regions, goals, cohorts and family ids) and the rest of the projection as one entry
+per part (``body_attrs``, ``body_helpIds``, ...) of JSON lines of 2,000 items, each made and
+written in turn: saving never holds the whole body in memory at once, and no single JSON call
+(which holds the GIL) stalls the process's request threads for long. It records the store's :meth:`~graph_service.stores.base.GraphStore.instance_id`
 and the data version it holds. :func:`load` refuses a snapshot of another database, of a
 newer version than the store (the store was restored from a backup), or of another format;
 the read model then catches up from the change feed after the snapshot's version, or rebuilds
@@ -25,11 +26,12 @@ import json
 import os
 import sys
 import tempfile
+import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,7 +41,7 @@ from graph_service.readmodel import snapshot_index
 from graph_service.readmodel.projection import FamilyAttrs, Projection, _Column, shared_terms
 from models import GoalStatus, MembershipStatus
 
-FORMAT = 6
+FORMAT = 7
 _COLUMNS = (
     "ref_from",
     "ref_at",
@@ -96,7 +98,7 @@ def save(
     }
     arrays: dict[str, Callable[[], np.ndarray]] = {"document": lambda: _json_array(document)}
     for part, make in body.items():
-        arrays[f"body_{part}"] = lambda make=make: _json_array(make())  # type: ignore[misc]  # default binds the loop's callable
+        arrays[f"body_{part}"] = lambda make=make: _json_chunks(make())  # type: ignore[misc]  # default binds the loop's callable
     for name in _COLUMNS + _COLUMNS_BOOL:
         column: _Column = getattr(projection, name)
         size = families if name in ("ref_from", "ref_at", "joined") else helps
@@ -191,7 +193,7 @@ class Saved:
         """The saved projection."""
         columns = {name: self.arrays[name] for name in _COLUMNS + _COLUMNS_BOOL}
         projection = _projection(
-            self.document, lambda part: _json_of(self.arrays[f"body_{part}"]), columns
+            self.document, lambda part: _json_of_chunks(self.arrays[f"body_{part}"]), columns
         )
         if isinstance(self.arrays, _Entries):
             self.arrays.close()  # everything the projection needs is read
@@ -243,6 +245,38 @@ def _json_array(document: dict[str, Any]) -> np.ndarray:
     return np.frombuffer(json.dumps(document).encode("utf-8"), dtype=np.uint8)
 
 
+# Items per JSON line of a body part. The C JSON coder holds the GIL for a whole call, so a
+# body part written or read as one document (tens of MB at 100,000 families) stalled every
+# request thread of the process (/health, the first match after a restart) for a second or
+# more; lines of this many items each take a few milliseconds.
+JSON_CHUNK = 2_000
+
+
+def _json_chunks(value: list[Any] | dict[str, Any]) -> np.ndarray:
+    """``value`` (a list or a dict) as JSON lines of :data:`JSON_CHUNK` items each."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        lines = [
+            json.dumps(dict(items[i : i + JSON_CHUNK])) for i in range(0, len(items), JSON_CHUNK)
+        ]
+        lines = lines or ["{}"]
+    else:
+        lines = [json.dumps(value[i : i + JSON_CHUNK]) for i in range(0, len(value), JSON_CHUNK)]
+        lines = lines or ["[]"]
+    return np.frombuffer("\n".join(lines).encode("utf-8"), dtype=np.uint8)
+
+
+def _json_of_chunks(array: np.ndarray) -> Any:
+    """The list or dict written by :func:`_json_chunks`."""
+    parts = [json.loads(line) for line in _yielding(bytes(array).split(b"\n"), every=1)]
+    if isinstance(parts[0], dict):
+        merged: dict[str, Any] = {}
+        for part in parts:
+            merged.update(part)
+        return merged
+    return [item for part in parts for item in part]
+
+
 def _json_of(array: np.ndarray) -> Any:
     return json.loads(bytes(array).decode("utf-8"))
 
@@ -266,12 +300,12 @@ def _projection(
     p.cohorts = _cohorts(document)
     p.ids = list(document["ids"])
     p.row = {family_id: row for row, family_id in enumerate(p.ids) if family_id}
-    p.attrs = [_attrs_in(a) for a in part("attrs")]
-    p.goals_of = [_goals_in(g) for g in part("goalsOf")]
+    p.attrs = [_attrs_in(a) for a in _yielding(part("attrs"))]
+    p.goals_of = [_goals_in(g) for g in _yielding(part("goalsOf"))]
     p.cohort_of = list(part("cohortOf"))
     p.memberships = {
         f: {c: MembershipStatus(s) for c, s in mine.items()}
-        for f, mine in part("memberships").items()
+        for f, mine in _yielding(part("memberships").items())
     }
     for family_id, mine in p.memberships.items():
         for cohort in mine:
@@ -284,18 +318,33 @@ def _projection(
         column.ensure(len(values))
         column.data[: len(values)] = values
     alive = np.flatnonzero(p.h_alive.data[: len(p.help_ids)])
-    p.help_row = {p.help_ids[at]: int(at) for at in alive.tolist()}
+    p.help_row = {p.help_ids[at]: int(at) for at in _yielding(alive.tolist())}
     u, v = p.h_from.data[alive], p.h_to.data[alive]
     low, high = np.minimum(u, v), np.maximum(u, v)
     width = max(len(p.ids), 1)
     keys, counts = np.unique(low * width + high, return_counts=True)  # one int per pair
     p.pair_help = {
         (a, b): n
-        for a, b, n in zip(
-            (keys // width).tolist(), (keys % width).tolist(), counts.tolist(), strict=True
+        for a, b, n in _yielding(
+            zip((keys // width).tolist(), (keys % width).tolist(), counts.tolist(), strict=True)
         )
     }
     return p
+
+
+T = TypeVar("T")
+YIELD_EVERY = 2_000  # items between two pauses of :func:`_yielding`
+
+
+def _yielding(items: Iterable[T], every: int = YIELD_EVERY) -> Iterator[T]:
+    """``items``, with a pause of half a millisecond every ``every``: the decode runs
+    on a thread beside the request threads (the restarted server serves matches meanwhile), and
+    CPython hands the GIL to a waiting thread only every 5 ms otherwise, so a request's many
+    small steps each waited that long (a first match took 0.8 s instead of 15 ms)."""
+    for i, item in enumerate(items):
+        if i % every == every - 1:
+            time.sleep(0.0005)
+        yield item
 
 
 def _attrs_out(attrs: FamilyAttrs | None) -> list[Any] | None:
