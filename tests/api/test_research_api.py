@@ -154,6 +154,8 @@ def test_researcher_reaches_no_id_or_name_through_any_root_field(api: Api) -> No
         "paymentRules": "{ paymentRules { perReportCents schedule } }",
         "verificationQueue": '{ verificationQueue(regionId: "oakland", quarter: "2025-Q1") '
         "{ familyId report { id } } }",
+        "verificationQueueSize": '{ verificationQueueSize(regionId: "oakland", '
+        'quarter: "2025-Q1") }',
         "paymentLedger": "{ paymentLedger { balances } }",
         "dollarOutcomes": "{ dollarOutcomes(by: BRIDGING) { quartiles { table group median } "
         "report { tables { name cells { row column count } } } } }",
