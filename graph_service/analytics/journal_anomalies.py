@@ -299,7 +299,32 @@ def rank_prepared(
     """:func:`rank_unusual` from its parts already computed: ``x = features(rows)`` and the
     rule flags by report id (both are computed per family, so a caller that keeps them per
     family recomputes only the families that changed; the forest and the explanation need
-    every row)."""
+    every row).
+
+    Parameters
+    ----------
+    rows : sequence of Transition
+        The transitions of a region's quarter.
+    x : numpy.ndarray
+        ``features(rows)``.
+    by_rule : mapping of str to Flag
+        The rule flags of ``rows`` (:func:`rule_flags`), by report id.
+    seed : int
+        Seed of the forest.
+
+    Returns
+    -------
+    list of Flag
+        The same ranking as :func:`rank_unusual` of ``rows``.
+
+    Examples
+    --------
+    >>> from graph_service.analytics.examples import savings_jump
+    >>> rows = savings_jump()
+    >>> flags = {f.report_id: f for f in rule_flags(rows, 3.0)}
+    >>> [f.report_id for f in rank_prepared(rows, features(rows), flags, seed=0)]
+    ['r2', 'r3']
+    """
     if not rows:
         return []
     scores = forest_scores(x, seed)
