@@ -23,10 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-import networkx as nx
-
 from graph_service.analytics.family_graph import FamilyGraph
-from graph_service.readmodel.graph import family_graph, tie_graph_of
+from graph_service.readmodel.graph import family_graph
 from graph_service.readmodel.live import LiveView, NotReady, ReadModel
 from graph_service.readmodel.projection import Projection
 from graph_service.settings import get_settings
@@ -196,13 +194,6 @@ def whole_graph(projection: Projection, *, help_edges: bool = True) -> FamilyGra
     """The whole network's graph of a frozen projection, built once per projection."""
     graph: FamilyGraph = _once(projection, "family", help_edges, family_graph)
     return graph
-
-
-def whole_ties(projection: Projection, *, help_edges: bool = True) -> nx.Graph[str]:
-    """The whole network's tie graph of a frozen projection, built once per projection from
-    its columns (:func:`~graph_service.readmodel.graph.tie_graph_of`)."""
-    ties: nx.Graph[str] = _once(projection, "ties", help_edges, tie_graph_of)
-    return ties
 
 
 def _once(projection: Projection, what: str, help_edges: bool, make: Callable[..., Any]) -> Any:

@@ -4,12 +4,11 @@
   in it): always current for this process's writes, and within the feed's poll interval for
   other processes' writes.
 - :func:`heavy` serves a result computed in the background from the whole network's graph
-  (:mod:`graph_service.readmodel.background`), with its ``asOf``; :func:`heavy_ties` one
-  computed from the whole tie graph only (made from the read model's columns: much smaller),
-  :func:`in_background` one computed from the live view alone; :func:`of_view` one computed
-  from the live view it is given, and :func:`ties_of_view` one from the tie arrays made from
-  it (no networkx graph, no copy of the projection: what the region graph and the bridging
-  ranking read).
+  (:mod:`graph_service.readmodel.background`), with its ``asOf``; :func:`of_view` one computed
+  from the live view current when it runs (:func:`in_background` for a computation that reads
+  the view itself), and :func:`ties_of_view` one from the tie arrays made from that view (no
+  networkx graph, no copy of the projection: what the region graph and the bridging ranking
+  read).
 """
 
 from __future__ import annotations
@@ -17,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-import networkx as nx
-
 from graph_service.analytics.family_graph import FamilyGraph
 from graph_service.analytics.tie_arrays import TieArrays
 from graph_service.readmodel import LiveView, Result, background, read_model
-from graph_service.readmodel.background import whole_graph, whole_ties
+from graph_service.readmodel.background import whole_graph
 from graph_service.readmodel.graph import tie_arrays_of_view
 from graph_service.readmodel.projection import Projection
 from graph_service.stores.base import GraphStore
@@ -45,24 +42,9 @@ def heavy(
     return background(read_model(store)).get((key, help_edges), compute)
 
 
-def heavy_ties(
-    store: GraphStore,
-    key: Hashable,
-    build: Callable[[nx.Graph[str]], T],
-    *,
-    help_edges: bool = True,
-) -> Result[T]:
-    """``build`` of the whole network's tie graph, computed in the background."""
-
-    def compute(projection: Projection) -> T:
-        return build(whole_ties(projection, help_edges=help_edges))
-
-    return background(read_model(store)).get(("ties", key, help_edges), compute)
-
-
 def in_background(store: GraphStore, key: Hashable, build: Callable[[], T]) -> Result[T]:
     """``build()`` (which reads the live view itself), computed in the background."""
-    return background(read_model(store)).get_of_view(("view", key), lambda _: build())
+    return of_view(store, ("reads_view", key), lambda _view: build())
 
 
 def of_view(store: GraphStore, key: Hashable, build: Callable[[LiveView], T]) -> Result[T]:
