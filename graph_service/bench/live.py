@@ -39,6 +39,7 @@ from graph_service.bench.server import start_api
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
 from loaders.importer import import_folder
+from loaders.synthetic import SyntheticNetwork
 from models import MembershipStatus
 
 SECRET = "bench-live-" + "k" * 40
@@ -62,13 +63,17 @@ class _Plan:
 
 
 def _plan(ctx: BenchContext, size: int) -> _Plan:
-    network = ctx.network()
+    return plan_of(ctx.network(), ctx.seed, size)
+
+
+def plan_of(network: SyntheticNetwork, seed: int, size: int) -> _Plan:
+    """Up to ``size`` pairs of cohort-mates who consented to matching (a seeded choice)."""
     matching = {f.id for f in network.families if f.consent.matching}
     cohorts: dict[str, list[str]] = {}
     for m in network.memberships:
         if m.status is MembershipStatus.ACTIVE and m.family_id in matching:
             cohorts.setdefault(m.cohort_id, []).append(m.family_id)
-    rng = np.random.default_rng(ctx.seed)
+    rng = np.random.default_rng(seed)
     groups = [sorted(g) for _, g in sorted(cohorts.items()) if len(g) >= 2]
     plan = _Plan()
     for i in rng.permutation(len(groups))[:size]:
