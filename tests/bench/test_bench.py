@@ -99,3 +99,41 @@ def test_bench_command_lists_cases() -> None:
     outcome = CliRunner().invoke(app, ["bench", "--list"])
     assert outcome.exit_code == 0
     assert "ingest" in outcome.output
+
+
+def test_scale_measures_neo4j_only(tmp_path: Path) -> None:
+    stores = {"embedded": embedded_opener(tmp_path)}
+    assert run_cases(["scale"], 60, 3, stores, None, console=quiet(), workdir=tmp_path) == []
+
+
+@pytest.mark.neo4j
+def test_scale_case_runs_the_whole_path_on_its_own_engines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One run at 60 families (the reference is the same size, so every ratio is 1): the bulk
+    load holds every generated record, and each step of the path gave a figure."""
+    import graph_service.bench.scale as scale_module
+    from loaders.synthetic import generate
+
+    monkeypatch.setattr(scale_module, "MIN_REFERENCE", 60)
+    monkeypatch.setattr(scale_module, "ASKERS", 5)
+    monkeypatch.setattr(scale_module, "WRITES", 3)
+    stores = {"neo4j": embedded_opener(tmp_path)}  # the case starts engines of its own
+    results = run_cases(["scale"], 60, 3, stores, None, console=quiet(), workdir=tmp_path)
+    figures = {m.metric: m for m in results}
+    network = generate(60, 3)
+    parts = (network.regions, network.goals, network.families, network.cohorts)
+    edges = (network.memberships, network.pursuits, network.helps, network.referrals)
+    assert figures["records"].value == sum(len(p) for p in (*parts, *edges))
+    for name in (
+        "bulk load s",
+        "first match after first start s",
+        "warm match p50 ms",
+        "recordHelp p99 ms",
+        "regionGraph first computed s",
+        "server peak RSS MiB",
+        "first match after a restart s",
+        "engine RSS MiB",
+    ):
+        assert figures[name].value > 0, name
+        assert figures[name].ratio == 1.0, name
