@@ -20,6 +20,11 @@ linearly with the families, less for a fixed cost, more for a step that grows fa
 9. a restart: the read model saved at shutdown (seconds to stop) and loaded at the next start
    (seconds to ``/health`` and to the first match).
 
+Steps 4-9 can also be run alone against a kept engine home that holds a bulk-loaded synthetic
+network of the same size and seed (``python -m graph_service.bench.scale --home DIR
+--families N --seed S``: the network is generated again, the same seed gives the same
+families, to choose who asks and who writes).
+
 Only the Neo4j store is measured (the bulk path is Neo4j's); the engine gets its heap and
 page cache from ``GS_NEO4J_HEAP`` and ``GS_NEO4J_PAGECACHE_MIB`` as every engine here does.
 """
@@ -47,7 +52,7 @@ from loaders.synthetic import generate, write_network
 MIN_REFERENCE = 100  # families of the baseline run at least (a tenth of a small N is too few)
 ASKERS = 200  # families asking for their matches (each asks twice: 400 warm requests)
 WRITES = 200  # recordHelp writes, each followed by a match
-WAIT_S = 3600.0  # the longest any one step may take before the run gives up
+WAIT_S = 3.0 * 3600  # the longest any one step may take before the run gives up
 HEAVY = {
     "rippleSummary": "{ rippleSummary { cascades } }",
     "regionGraph": "{ regionGraph { regions { id } } }",
@@ -212,3 +217,36 @@ def scale(ctx: BenchContext) -> list[Measurement]:
         for name in large
         if name != "families"
     ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Steps 4-9 alone on a kept engine home (see the module docstring); prints the figures."""
+    import argparse
+    import json
+
+    from rich.console import Console
+
+    parser = argparse.ArgumentParser(prog="python -m graph_service.bench.scale")
+    parser.add_argument("--home", type=Path, required=True, help="a kept Neo4j engine home")
+    parser.add_argument("--families", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    plan = plan_of(generate(args.families, args.seed), args.seed, ASKERS)
+    gc.collect()
+    ctx = BenchContext(args.families, args.seed, {}, args.home.parent, console)
+    engine = start_engine(home=args.home)
+    try:
+        figures = _serve(ctx, engine.uri, plan.askers, plan.pairs, args.home.parent, args.families)
+        figures["engine RSS MiB"] = _rss_mib(engine.process.pid)
+    finally:
+        engine.stop()
+    for name, value in figures.items():
+        console.print(f"{name}: {value:,.4g}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - a measuring tool, run by hand
+    main()
