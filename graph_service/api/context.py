@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -76,7 +76,7 @@ class Context(BaseContext):
         self._auth_error = auth_error
         self.loaders = Loaders(store)
         self._viewer: Viewer | None = None
-        self.regions_cache: dict[str, Region] | None = None
+        self._regions: asyncio.Task[dict[str, Region]] | None = None
         # (family id, field group) of private fields read by an organizer or admin
         self.private_reads: set[tuple[str, str]] = set()
 
@@ -91,6 +91,28 @@ class Context(BaseContext):
         """Drop a cached membership list after a write changed it."""
         with contextlib.suppress(KeyError):  # not loaded yet in this request
             self.loaders.memberships.clear(family_id)
+
+    async def regions(self) -> dict[str, Region]:
+        """Every region by id, read once per request (resolvers asking side by side share
+        the one read)."""
+        if self._regions is None:
+
+            async def read() -> dict[str, Region]:
+                return {r.id: r for r in await in_thread(self.store.list_regions)}
+
+            self._regions = asyncio.ensure_future(read())
+        return await self._regions
+
+    def know_families(
+        self, records: Mapping[str, tuple[Family, Sequence[MemberOf]]], read: Sequence[str]
+    ) -> None:
+        """Families and their memberships this request just read from the store (``read``: the
+        ids asked for, ``records``: those that exist): the loaders answer from them, as if
+        they had loaded them, instead of asking the store again."""
+        for family_id in read:
+            entry = records.get(family_id)
+            self.loaders.family.prime(family_id, entry[0] if entry is not None else None)
+            self.loaders.memberships.prime(family_id, list(entry[1]) if entry is not None else [])
 
     async def active_cohorts(self, family_id: str) -> frozenset[str]:
         memberships = await self.loaders.memberships.load(family_id)

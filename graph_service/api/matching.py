@@ -245,6 +245,7 @@ async def _suggestions(
             any_language=any_language,
         )
     )
+    ctx.know_families(found.records, found.read)  # the peers resolve without another read
     return PeerSuggestions.of(found, await ctx.locale(found.languages))
 
 
@@ -310,6 +311,7 @@ class MatchingQuery:
                 ctx.store, ctx.principal, target, first=first, any_language=any_language
             )
         )
+        ctx.know_families(found.records, found.read)
         locale = await ctx.locale(found.languages)
         return [PeerMatch(match=m, locale=locale) for m in found.matches]
 

@@ -145,13 +145,7 @@ class Region:
 
 
 async def region_by_id(info: GraphInfo, region_id: str) -> Region:
-    regions = info.context.regions_cache
-    if regions is None:
-        from graph_service.api.context import in_thread
-
-        regions = {r.id: r for r in await in_thread(info.context.store.list_regions)}
-        info.context.regions_cache = regions
-    model = regions.get(region_id)
+    model = (await info.context.regions()).get(region_id)
     if model is None:
         return Region(
             id=strawberry.ID(region_id), name=region_id, state="", latitude=None, longitude=None

@@ -75,6 +75,17 @@ def family_visibility(viewer: Viewer, family: Family, family_cohorts: frozenset[
     return Visibility.NONE
 
 
+def may_be_suggested(peer: Family, to: Family) -> bool:
+    """Whether ``peer`` may be suggested to family ``to`` as a peer, by their consent: ``peer``
+    consented to matching, and when the two live in different regions both consented to
+    cross-region contact (the matcher's rule, :mod:`graph_service.analytics.matching`,
+    checked again on the records as committed: the matcher reads the live view, which lags
+    other processes' writes by up to the feed's poll interval)."""
+    if not peer.consent.matching:
+        return False
+    return peer.region_id == to.region_id or (peer.consent.cross_region and to.consent.cross_region)
+
+
 def require_visibility(level: Visibility, needed: Visibility, what: str) -> None:
     if level < needed:
         raise Forbidden(f"you may not see {what}")

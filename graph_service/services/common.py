@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping, Sequence
 
 from graph_service.auth import Principal, Role
 from graph_service.errors import NotFound
@@ -58,6 +58,14 @@ def viewer_of(store: GraphStore, principal: Principal) -> Viewer:
     return Viewer(principal, own, cohorts)
 
 
+def policy_reads(principal: Principal, family_id: str) -> list[str]:
+    """The families whose records the policy needs to decide an action on ``family_id``:
+    that family, and the caller's own for a family token (its region, consent, cohorts)."""
+    if principal.role is Role.FAMILY and principal.subject != family_id:
+        return [family_id, principal.subject]
+    return [family_id]
+
+
 def authorized_family(
     store: GraphStore,
     principal: Principal,
@@ -66,16 +74,41 @@ def authorized_family(
     field: str = "familyId",
 ) -> Family:
     """Load a family and check ``action`` on it through the policy: a missing family and one
-    the caller may not see both answer NOT_FOUND (same message, the id not echoed)."""
-    found = store.families_with_memberships([family_id]).get(family_id)
-    if found is None:
+    the caller may not see both answer NOT_FOUND (same message, the id not echoed). One
+    store read: the family and, for a family token, the caller's own record."""
+    found = store.families_with_memberships(policy_reads(principal, family_id))
+    return authorized_among(found, principal, action, family_id, field)
+
+
+def authorized_among(
+    found: Mapping[str, tuple[Family, Sequence[MemberOf]]],
+    principal: Principal,
+    action: Action,
+    family_id: str,
+    field: str = "familyId",
+) -> Family:
+    """:func:`authorized_family` on records just read from the store (``found``: what
+    ``families_with_memberships`` answered for at least :func:`policy_reads`)."""
+    resource = _resource(found, family_id)
+    if resource is None:
         raise NotFound(NOT_FOUND_FAMILY, field=field)
-    family, memberships = found
-    cohorts = frozenset(m.cohort_id for m in memberships if m.status is MembershipStatus.ACTIVE)
-    resource = FamilyResource(family, cohorts)
-    if principal.role is Role.FAMILY and principal.subject == family_id:
-        viewer = Viewer(principal, family, cohorts)  # the same read: a family asking for itself
+    if principal.role is Role.FAMILY:
+        own = resource if principal.subject == family_id else _resource(found, principal.subject)
+        viewer = (
+            Viewer(principal, own.family, own.cohorts) if own is not None else Viewer(principal)
+        )
     else:
-        viewer = viewer_of(store, principal)
+        viewer = Viewer(principal)
     authorize(viewer, action, resource, field)
-    return family
+    return resource.family
+
+
+def _resource(
+    found: Mapping[str, tuple[Family, Sequence[MemberOf]]], family_id: str
+) -> FamilyResource | None:
+    entry = found.get(family_id)
+    if entry is None:
+        return None
+    family, memberships = entry
+    active = (m.cohort_id for m in memberships if m.status is MembershipStatus.ACTIVE)
+    return FamilyResource(family, frozenset(active))

@@ -15,6 +15,7 @@ suggestions for a pair of regions are computed in the background and served with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from graph_service.analytics.match_shortfall import Shortfall, ShortfallCode, shortfall
@@ -28,10 +29,17 @@ from graph_service.analytics.matching import (
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed, fields_named
 from graph_service.readmodel import Result
-from graph_service.services.access import Action, require_principal, require_role, serves
+from graph_service.services.access import (
+    Action,
+    may_be_suggested,
+    require_principal,
+    require_role,
+    serves,
+)
 from graph_service.services.analysis import in_background, live, region_exists
-from graph_service.services.common import authorized_family, known_family_or_404
+from graph_service.services.common import authorized_among, known_family_or_404, policy_reads
 from graph_service.stores.base import GraphStore
+from models import Family, MemberOf
 
 # Families per side considered by suggest_bridges (keeps one call within seconds at scale).
 BRIDGE_CANDIDATES_PER_REGION = 400
@@ -48,10 +56,7 @@ def match_index(store: GraphStore) -> MatchIndex:
     return live(store).index
 
 
-def _may_match_for(store: GraphStore, principal: Principal | None, family_id: str) -> None:
-    who = require_principal(principal)
-    authorized_family(store, who, Action.READ_MATCHES, family_id)
-    known_family_or_404(match_index(store).position, family_id)
+Records = dict[str, tuple[Family, list[MemberOf]]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,56 @@ class Suggestions:
     matches: list[PeerMatch]
     shortfall: list[Shortfall]
     languages: tuple[str, ...]  # the asking family's (for the answer's language)
+    # What the store answered, in the request's one read, for the asking family, the caller's
+    # own family and every peer found (missing ones are absent): the API's loaders start from
+    # it, so resolving the peers needs no further round trip.
+    records: Records
+    read: tuple[str, ...]  # the ids asked for in that read
+
+
+def _matched(
+    store: GraphStore,
+    principal: Principal | None,
+    family_id: str,
+    compute: Callable[[MatchIndex], tuple[list[PeerMatch], list[Shortfall]]],
+) -> Suggestions:
+    """``compute`` on the live index, and the request's one store read: the asking family,
+    the caller's own family and the peers found, with their memberships (consent and
+    cohorts as committed now, not as the view has them).
+
+    The match is computed from the view before the access check, so that the peers' records
+    come in the same read as the asker's; nothing of it leaves this function unless the
+    policy allows the caller to read this family's matches, and an error of the matcher is
+    raised only after that decision (the same error, in the same order, as checking first)."""
+    who = require_principal(principal)
+    index = match_index(store)
+    computed: tuple[list[PeerMatch], list[Shortfall]] | None = None
+    failure: Exception | None = None
+    if family_id in index.position:
+        try:
+            with fields_named(_FIELDS):
+                computed = compute(index)
+        except Exception as error:  # raised below, after the access decision
+            failure = error
+    read = list(dict.fromkeys(policy_reads(who, family_id)))
+    if computed is not None:
+        read.extend(m.family_id for m in computed[0] if m.family_id not in read)
+    records = store.families_with_memberships(read)
+    authorized_among(records, who, Action.READ_MATCHES, family_id)
+    known_family_or_404(index.position, family_id)
+    if failure is not None:
+        raise failure
+    assert computed is not None  # the family is in the index, and compute did not fail
+    found, why = computed
+    # A peer whose consent, as committed, no longer allows it (withdrawn through another
+    # process since the view was made) or that is gone is left out of this answer already.
+    asker = records[family_id][0]
+    found = [
+        m
+        for m in found
+        if (peer := records.get(m.family_id)) is not None and may_be_suggested(peer[0], asker)
+    ]
+    return Suggestions(found, why, index.profile(family_id).languages, records, tuple(read))
 
 
 def peer_suggestions(
@@ -77,9 +132,8 @@ def peer_suggestions(
 ) -> Suggestions:
     """Peers for ``family_id`` with the explanation of a short answer
     (:mod:`graph_service.analytics.match_shortfall`)."""
-    _may_match_for(store, principal, family_id)
-    index = match_index(store)
-    with fields_named(_FIELDS):
+
+    def compute(index: MatchIndex) -> tuple[list[PeerMatch], list[Shortfall]]:
         found = index.matches(
             family_id,
             first=first,
@@ -89,18 +143,20 @@ def peer_suggestions(
             include_connected=include_connected,
             any_language=any_language,
         )
-    why = shortfall(
-        index,
-        family_id,
-        first=first,
-        returned=len(found),
-        scope=scope,
-        goal=goal,
-        include_cohort=include_cohort,
-        include_connected=include_connected,
-        any_language=any_language,
-    )
-    return Suggestions(found, why, index.profile(family_id).languages)
+        why = shortfall(
+            index,
+            family_id,
+            first=first,
+            returned=len(found),
+            scope=scope,
+            goal=goal,
+            include_cohort=include_cohort,
+            include_connected=include_connected,
+            any_language=any_language,
+        )
+        return found, why
+
+    return _matched(store, principal, family_id, compute)
 
 
 def _serves_me_across(match: PeerMatch) -> bool:
@@ -120,33 +176,33 @@ def cross_region_peers(
     first: int,
     any_language: bool = False,
 ) -> Suggestions:
-    _may_match_for(store, principal, family_id)
-    index = match_index(store)
-    # Ask for more than needed, then keep the peers who have done or can do what I need.
-    with fields_named(_FIELDS):
+    def compute(index: MatchIndex) -> tuple[list[PeerMatch], list[Shortfall]]:
+        # Ask for more than needed, then keep the peers who have done or can do what I need.
         wide = index.matches(
             family_id,
             first=min(100, first * 5),
             scope=Scope.OTHER_REGIONS,
             any_language=any_language,
         )
-    found = [m for m in wide if _serves_me_across(m)][:first]
-    why = []
-    if len(found) < first:
-        why = shortfall(
-            index,
-            family_id,
-            first=first,
-            returned=len(wide),
-            scope=Scope.OTHER_REGIONS,
-            any_language=any_language,
-        )
-        left_out = len(wide) - len([m for m in wide if _serves_me_across(m)])
-        if left_out:
-            why.insert(0, Shortfall(ShortfallCode.NOT_SERVING_NEEDS, left_out))
-        if not why:
-            why = [Shortfall(ShortfallCode.FEWER_THAN_ASKED, len(found))]
-    return Suggestions(found, why, index.profile(family_id).languages)
+        found = [m for m in wide if _serves_me_across(m)][:first]
+        why = []
+        if len(found) < first:
+            why = shortfall(
+                index,
+                family_id,
+                first=first,
+                returned=len(wide),
+                scope=Scope.OTHER_REGIONS,
+                any_language=any_language,
+            )
+            left_out = len(wide) - len([m for m in wide if _serves_me_across(m)])
+            if left_out:
+                why.insert(0, Shortfall(ShortfallCode.NOT_SERVING_NEEDS, left_out))
+            if not why:
+                why = [Shortfall(ShortfallCode.FEWER_THAN_ASKED, len(found))]
+        return found, why
+
+    return _matched(store, principal, family_id, compute)
 
 
 @dataclass(frozen=True)

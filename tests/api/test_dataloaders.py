@@ -55,3 +55,20 @@ def test_nested_query_over_many_families_is_batched(counted: tuple[Api, Counting
     # list + one batch each for memberships, pursuits, cohorts, members, help, referrer,
     # families (for receivers/members) and regions: independent of the 66 families.
     assert calls <= 12, calls
+
+
+def test_a_family_s_own_peer_matches_make_one_store_read(
+    counted: tuple[Api, CountingStore],  # noqa: F811 - the fixture imported above
+) -> None:
+    # The asker, its cohorts and every peer's record and cohorts come in one read: the peers'
+    # fields and the access decisions about them need no further round trip (issue 19).
+    api, store = counted
+    query = """{ peerMatches(scope: ANY, includeCohort: true, first: 10) {
+        score peer { id name region { id } strengths } } }"""
+    before = store.calls
+    body = api.gql(query, as_=("family", "ana"))
+    assert "errors" not in body, body["errors"]
+    peers = [m["peer"] for m in body["data"]["peerMatches"]]
+    assert peers and all(p is not None for p in peers)
+    # families_with_memberships, and the regions' list for `region` (one batch)
+    assert store.calls - before == 2, store.calls - before

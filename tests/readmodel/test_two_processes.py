@@ -40,14 +40,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(uri: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start(uri: str, poll_s: str = "0.2") -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ,
         "NEO4J_URI": uri,
         "NEO4J_PASSWORD": "unused-auth-disabled",
         "GS_SECRET_KEY": SECRET,
-        "GS_FEED_POLL_S": "0.2",
+        "GS_FEED_POLL_S": poll_s,
     }
     process = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
@@ -128,3 +128,45 @@ def test_a_write_through_one_process_reaches_matching_in_the_other(
     # and the writer's own process saw it at once (read your writes)
     mine = _gql(writer, MATCHES, {"id": "ana"}, admin)["peerMatches"]
     assert "zoe" in {m["peer"]["id"] for m in mine}
+
+
+CONSENT = """mutation($f: ID) { updateConsent(familyId: $f, input: {matching: false}) { id } }"""
+
+
+@pytest.fixture
+def slow_reader(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
+    """A writer and a reader whose feed polls once a minute: its view lags every write of
+    the other process for the whole test."""
+    store = make_neo4j_store(neo4j_driver)
+    load_network(store, demo_network())
+    uri = os.environ.get("NEO4J_URI") or _uri(neo4j_driver)
+    started = [_start(uri), _start(uri, poll_s="60")]
+    try:
+        yield started[0][1], started[1][1]
+    finally:
+        for process, _ in started:
+            process.terminate()
+            process.wait(timeout=20)
+        store.close()
+
+
+@pytest.mark.neo4j
+def test_a_consent_withdrawn_through_another_process_is_honoured_by_the_next_match(
+    slow_reader: tuple[str, str],
+) -> None:
+    # The matcher reads the live view, which has not seen the withdrawal yet; the answer's
+    # peers are checked against their records as committed, so the peer is gone at once.
+    writer, reader = slow_reader
+    settings = Settings(secret_key=SECRET)
+    admin = issue_token(settings, Role.ADMIN, "root", ())
+    ana = issue_token(settings, Role.FAMILY, "ana")
+    mine = """{ peerMatches(includeCohort: true, first: 50) { score peer { id } } }"""
+    before = _gql(reader, mine, {}, ana)["peerMatches"]
+    assert before, "ana has peers in the demo network"
+    peer = before[0]["peer"]["id"]
+    _gql(writer, CONSENT, {"f": peer}, admin)
+    after = _gql(reader, mine, {}, ana)["peerMatches"]
+    assert all(m["peer"] is not None for m in after)
+    assert peer not in {m["peer"]["id"] for m in after}
+    asked = _gql(reader, MATCHES, {"id": "ana"}, admin)["peerMatches"]  # an admin, too
+    assert peer not in {m["peer"]["id"] for m in asked}
