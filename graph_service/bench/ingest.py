@@ -128,8 +128,9 @@ def load_csv(uri: str, folder: Path) -> float:
         began = time.perf_counter()
         with driver.session() as session:
             for kind in KINDS:  # write order: nodes before the relationships naming them
-                path = folder / SPEC_BY_TYPE[kind.name].file
-                if path.exists():
+                spec = SPEC_BY_TYPE.get(kind.name)  # kinds without an import file: none
+                path = folder / spec.file if spec is not None else None
+                if path is not None and path.exists():
                     statement = cypher(f"bench_loadcsv_{kind.part}")
                     url = path.resolve().as_uri()
                     session.run(statement, url=url, batch=LOAD_CSV_BATCH).consume()
