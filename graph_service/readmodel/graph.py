@@ -19,6 +19,7 @@ from graph_service.analytics.family_graph import HELPED, REFERRED, CohortInfo, F
 from graph_service.analytics.match_ties import COHORT_BIT, HELP_BIT
 from graph_service.analytics.tie_arrays import COHORT, HELP, REFERRAL, TieArrays
 from graph_service.kinds import KINDS, referenced_ids
+from graph_service.readmodel.build import projection_of_rows
 from graph_service.readmodel.projection import Projection
 
 if TYPE_CHECKING:
@@ -145,14 +146,23 @@ def _help_edges(projection: Projection, inside: np.ndarray) -> Iterable[tuple[ob
         )
 
 
-def projection_of_store(store: GraphStore) -> Projection:
-    """A projection of everything in ``store``, read kind by kind in batches.
+def projection_of_store(store: GraphStore, timings: dict[str, float] | None = None) -> Projection:
+    """A projection of everything in ``store``: the read model's full build, from the
+    store's rows (:func:`~graph_service.readmodel.build.projection_of_rows`; ``timings``
+    gets its ``read_s`` and ``apply_s``).
 
     The version is read first. A store whose reads are not one snapshot (Neo4j is
-    read-committed) may show a record written during the scan whose referenced record was
-    written after that kind was read: such a record is left out here, and the read model's
-    catch-up from the change feed after ``version`` applies both in order.
+    read-committed, and reads page by page) may show a record written during the scan whose
+    referenced record was written after that kind was read: such a record is left out here,
+    and the read model's catch-up from the change feed after ``version`` applies both in
+    order.
     """
+    return projection_of_rows(store, timings)
+
+
+def projection_of_records(store: GraphStore) -> Projection:
+    """The same projection from whole records (:meth:`GraphStore.scan`, a model per record,
+    :meth:`Projection.apply` batch by batch): the reference the tests hold the row path to."""
     projection = Projection()
     version = store.data_version()
     for kind in KINDS:

@@ -98,6 +98,9 @@ class _Stats:
     last_apply_s: float = 0.0
     lag_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+    # seconds of the parts of the last rebuild: read_s, apply_s (the projection from the
+    # store), index_s (the match index), publish_s (view and catch-up), settle_s (gc)
+    build_parts: dict[str, float] = field(default_factory=dict)
 
 
 class ReadModel:
@@ -245,14 +248,22 @@ class ReadModel:
     def rebuild(self) -> None:
         """Read the whole store into a new projection, then catch up with the feed."""
         began = time.monotonic()
-        projection = projection_of_store(self.store)
+        parts: dict[str, float] = {}
+        projection = projection_of_store(self.store, parts)
+        mark = time.monotonic()
         index = _index_of(projection)
+        parts["index_s"] = time.monotonic() - mark
+        mark = time.monotonic()
         with self._lock:
             self._projection = projection
             self._publish(projection, index, structure=True)
             self.stats.rebuilds += 1
             self._catch_up()
+        parts["publish_s"] = time.monotonic() - mark
+        mark = time.monotonic()
         _settle()
+        parts["settle_s"] = time.monotonic() - mark
+        self.stats.build_parts = parts
         self._ready.set()
         self.save_snapshot(force=True)
         log.info(

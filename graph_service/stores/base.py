@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 from graph_service.kinds import KIND_OF_PART, KINDS, NetworkRecords, RecordKind
 from graph_service.stores.audit import AuditEntry
 from graph_service.stores.preconditions import RuleBroken
+from graph_service.stores.projection_rows import Row
 from models import (
     Cohort,
     CohortProposal,
@@ -294,7 +295,12 @@ class GraphStore(Protocol):
 
     def scan(self, part: str) -> Iterator[DomainModel]:
         """Every stored record of one kind (a :class:`ChangeSet` part name), streamed; the
-        read model's full build reads the store this way."""
+        exporters and services read the store this way."""
+
+    def scan_rows(self, part: str) -> Iterator[list[Row]]:
+        """The rows the read model's full build needs of one projected kind, in pages (see
+        :mod:`graph_service.stores.projection_rows`: only the fields the projection keeps,
+        plain values, dates as day ordinals, no model per record)."""
 
     # the journal (models/journal.py) ----------------------------------------------------------
     def journal_of(self, part: str, family_ids: Sequence[str]) -> dict[str, list[DomainModel]]:

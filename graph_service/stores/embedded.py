@@ -45,6 +45,7 @@ from graph_service.stores.base import (
 from graph_service.stores.payments import SqlitePaymentLedger
 from graph_service.stores.preconditions import check_in_sqlite
 from graph_service.stores.privacy_ledger import SqliteLedger
+from graph_service.stores.projection_rows import ROW_FIELDS, Row
 from models import (
     Cohort,
     CohortProposal,
@@ -69,6 +70,9 @@ FEED_KEEP = 100_000
 PRUNE_EVERY = 256
 # Rows fetched from SQLite at a time while a scan streams a table.
 SCAN_FETCH = 2_000
+ROWS_FETCH = 20_000
+# Row fields holding lists (JSON text in SQLite).
+LIST_FIELDS = frozenset({"languages", "strengths", "needs", "focusGoals"})
 
 
 def _json(record: DomainModel) -> str:
@@ -245,6 +249,33 @@ class EmbeddedStore(UpsertsViaWrite):
         """Every record of one kind in key order, streamed from one read transaction on a
         connection of its own (so the caller may read the store while it iterates)."""
         kind = KIND_OF_PART[part]
+        for rows in self._pages(sql.SCAN[part], SCAN_FETCH):
+            for (data,) in rows:
+                yield kind.model.model_validate_json(data)
+
+    def scan_rows(self, part: str) -> Iterator[list[Row]]:
+        """The read model's rows of ``part`` (:mod:`~graph_service.stores.projection_rows`)
+        in key order, ``ROWS_FETCH`` at a time, from one read transaction (a snapshot) on a
+        connection of its own; the JSON values picked by SQLite, lists decoded here."""
+        lists = [i for i, name in enumerate(ROW_FIELDS[part]) if name in LIST_FIELDS]
+        decoded: dict[str | None, tuple[str, ...] | None] = {None: None}
+        for rows in self._pages(sql.ROWS[part], ROWS_FETCH):
+            if not lists:
+                yield rows
+                continue
+            page: list[Row] = []
+            for row in rows:
+                values = list(row)
+                for i in lists:
+                    text = values[i]
+                    found = decoded.get(text)
+                    if found is None and text is not None:
+                        found = decoded[text] = tuple(json.loads(text))
+                    values[i] = found
+                page.append(values)
+            yield page
+
+    def _pages(self, statement: str, size: int) -> Iterator[list[Any]]:
         if self._conn is None:
             raise StoreUnavailable("the embedded store is not open")
         try:
@@ -253,10 +284,9 @@ class EmbeddedStore(UpsertsViaWrite):
             raise StoreUnavailable(f"embedded store read failed: {error}") from None
         try:
             conn.execute("BEGIN")
-            cursor = conn.execute(sql.SCAN[part])
-            while rows := cursor.fetchmany(SCAN_FETCH):
-                for (data,) in rows:
-                    yield kind.model.model_validate_json(data)
+            cursor = conn.execute(statement)
+            while rows := cursor.fetchmany(size):
+                yield rows
         except sqlite3.Error as error:
             raise StoreUnavailable(f"embedded store read failed: {error}") from None
         finally:

@@ -23,7 +23,8 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from graph_service.errors import NotFound
-from graph_service.kinds import KINDS, RecordKind, referenced_ids
+from graph_service.kinds import KIND_OF_PART, KINDS, RecordKind, referenced_ids
+from graph_service.stores.projection_rows import DATE_FIELDS, ROW_FIELDS
 from models import Referred, check_referrals
 
 # ------------------------------------------------------------------ schema
@@ -104,6 +105,29 @@ _IDS = "(SELECT value FROM json_each(?))"
 SCAN = {
     k.part: f"SELECT data FROM {k.table} ORDER BY {', '.join(k.key_fields)}"  # noqa: S608 - registry constants
     for k in KINDS
+}
+
+
+# Row fields kept nested in the stored JSON (records.py flattens them for Neo4j only).
+_NESTED = {
+    "consentMatching": "consent.matching",
+    "consentCrossRegion": "consent.crossRegion",
+    "consentResearch": "consent.research",
+}
+
+
+def _row_value(field: str) -> str:
+    value = f"json_extract(data, '$.{_NESTED.get(field, field)}')"
+    if field in DATE_FIELDS:  # ISO text -> day ordinal (julianday of 0001-01-01 is 1721425.5)
+        return f"CAST(julianday({value}) - 1721424.5 AS INTEGER)"
+    return value
+
+
+# The read model's rows (graph_service/stores/projection_rows.py), lists as JSON text.
+ROWS = {
+    part: f"SELECT {', '.join(map(_row_value, fields))} FROM {KIND_OF_PART[part].table} "  # noqa: S608 - registry constants
+    f"ORDER BY {', '.join(KIND_OF_PART[part].key_fields)}"
+    for part, fields in ROW_FIELDS.items()
 }
 EXISTING_FAMILIES = f"SELECT id FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text
 GET_FAMILIES = f"SELECT id, data FROM families WHERE id IN {_IDS}"  # noqa: S608 - fixed text

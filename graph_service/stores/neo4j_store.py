@@ -52,6 +52,7 @@ from graph_service.stores.neo4j_writes import (
 )
 from graph_service.stores.payments import Neo4jPaymentLedger
 from graph_service.stores.privacy_ledger import Neo4jLedger
+from graph_service.stores.projection_rows import PAGE_FAMILIES, UNPAGED, Row, in_order
 from graph_service.stores.records import from_record
 from models import (
     Cohort,
@@ -228,6 +229,28 @@ class Neo4jStore(UpsertsViaWrite):
         ):
             for row in tx.run(statement):
                 yield from_record(kind.model, row["record"])
+
+    def scan_rows(self, part: str) -> Iterator[list[Row]]:
+        """The read model's rows of ``part`` (:mod:`~graph_service.stores.projection_rows`),
+        a page at a time: the families of ``PAGE_FAMILIES`` consecutive ids, or the
+        relationships leaving them, each page one list from one read (read-committed, as
+        :meth:`scan`). ``SCAN_WORKERS`` pages are read at once, each on a session of its
+        own, ahead of the caller."""
+        statement = cypher(f"rows_{part}")  # a registry name, not input
+        if part in UNPAGED:
+            bounds: list[tuple[str, str | None]] = [("", None)]
+        else:
+            found = self._read("rows_page_starts", every=PAGE_FAMILIES)
+            starts: list[str] = list(found[0]["starts"]) if found else []
+            bounds = list(zip(starts, [*starts[1:], None], strict=True))
+
+        def page(bound: tuple[str, str | None]) -> list[Row]:
+            first, after_last = bound
+            with self._translated_errors(), self._session(access_mode=neo4j.READ_ACCESS) as s:
+                found = s.run(statement, first=first, next=after_last).single(strict=True)
+                return list(found["rows"])
+
+        yield from in_order(page, bounds)
 
     # reads ------------------------------------------------------------------------------
     def get_families(self, ids: Sequence[str]) -> dict[str, Family]:

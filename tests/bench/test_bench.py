@@ -92,6 +92,23 @@ def test_ingest_case_reports_rate_baseline_ratio_and_memory(
     assert result.extra["peak_rss_mib"] > 0
 
 
+def test_startup_case_reports_the_build_against_the_load(tmp_path: Path) -> None:
+    (result,) = run_cases(
+        ["startup"],
+        40,
+        3,
+        {"embedded": embedded_opener(tmp_path)},
+        None,
+        console=quiet(),
+        workdir=tmp_path,
+    )
+    assert result.case == "startup" and result.subject == "embedded"
+    assert result.value > 0 and result.baseline > 0 and not result.higher_is_better
+    assert result.extra["families"] == 40
+    for part in ("read_s", "apply_s", "index_s", "settle_s", "first_match_s"):
+        assert result.extra[part] >= 0
+
+
 def test_bench_command_lists_cases() -> None:
     app = typer.Typer()
     app.command("noop")(lambda: None)
