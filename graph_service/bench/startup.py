@@ -21,37 +21,12 @@ import time
 from pathlib import Path
 
 from graph_service.bench import BenchContext, Measurement, bench_case, peak_rss_mib
-from graph_service.bench.ingest import LOAD_CSV_BATCH
-from graph_service.kinds import KINDS
+from graph_service.bench.ingest import load_csv
 from graph_service.neo4j_engine import start_engine
 from graph_service.readmodel.live import ReadModel
 from graph_service.stores.base import GraphStore
-from loaders.formats import SPEC_BY_TYPE, Format
+from loaders.formats import Format
 from loaders.importer import count_rows, import_folder
-
-
-def load_csv(uri: str, folder: Path) -> float:
-    """Seconds to load ``folder`` with ``LOAD CSV`` (``queries/bench_loadcsv_*.cypher``) into
-    the engine at ``uri``, constraints and indexes created first, not timed: the baseline of
-    :mod:`graph_service.bench.ingest`, whose ``load_csv`` stops at the kinds with no CSV
-    file (``KeyError: 'proposal'``); this one skips them."""
-    import neo4j
-
-    from graph_service.stores.neo4j_store import Neo4jStore
-    from queries import cypher
-
-    with neo4j.GraphDatabase.driver(uri, auth=("neo4j", "unused")) as driver:
-        Neo4jStore(driver).open()
-        began = time.perf_counter()
-        with driver.session() as session:
-            for kind in KINDS:  # write order: nodes before the relationships naming them
-                spec = SPEC_BY_TYPE.get(kind.name)
-                path = folder / spec.file if spec is not None else None
-                if path is not None and path.exists():
-                    statement = cypher(f"bench_loadcsv_{kind.part}")
-                    url = path.resolve().as_uri()
-                    session.run(statement, url=url, batch=LOAD_CSV_BATCH).consume()
-        return time.perf_counter() - began
 
 
 def _first_build(store: GraphStore) -> dict[str, float]:
