@@ -218,8 +218,8 @@ class Neo4jStore(UpsertsViaWrite):
         """Stream every record of ``part`` from one read transaction, ``BULK_FETCH_SIZE``
         rows at a time: memory stays bounded by one fetch, not by the whole kind (770,000
         help exchanges at 100,000 families). Neo4j reads are read-committed, so a record
-        written meanwhile may or may not be seen; the read model reads the version first and
-        replays the feed after it (:func:`~graph_service.readmodel.graph.projection_of_store`)."""
+        written meanwhile may or may not be seen. (The read model's full build reads
+        :meth:`scan_rows`, not this.)"""
         kind = KIND_OF_PART[part]
         statement = cypher(f"scan_{kind.part}")  # a registry name, not input
         with (
