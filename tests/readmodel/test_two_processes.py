@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -65,12 +66,14 @@ def _start(uri: str, poll_s: str = "0.2") -> tuple[subprocess.Popen[bytes], str]
     raise RuntimeError("API process did not become ready")
 
 
-@pytest.fixture
-def two_servers(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
+@contextmanager
+def _two_servers(neo4j_driver: Any, reader_poll_s: str = "0.2") -> Iterator[tuple[str, str]]:
+    """Two API processes on the demo network (the second polling the feed every
+    ``reader_poll_s`` seconds); their base URLs."""
     store = make_neo4j_store(neo4j_driver)
     load_network(store, demo_network())
     uri = os.environ.get("NEO4J_URI") or _uri(neo4j_driver)
-    started = [_start(uri), _start(uri)]
+    started = [_start(uri), _start(uri, poll_s=reader_poll_s)]
     try:
         yield started[0][1], started[1][1]
     finally:
@@ -78,6 +81,12 @@ def two_servers(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
             process.terminate()
             process.wait(timeout=20)
         store.close()
+
+
+@pytest.fixture
+def two_servers(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
+    with _two_servers(neo4j_driver) as bases:
+        yield bases
 
 
 def _uri(driver: Any) -> str:
@@ -137,17 +146,8 @@ CONSENT = """mutation($f: ID) { updateConsent(familyId: $f, input: {matching: fa
 def slow_reader(neo4j_driver: Any) -> Iterator[tuple[str, str]]:
     """A writer and a reader whose feed polls once a minute: its view lags every write of
     the other process for the whole test."""
-    store = make_neo4j_store(neo4j_driver)
-    load_network(store, demo_network())
-    uri = os.environ.get("NEO4J_URI") or _uri(neo4j_driver)
-    started = [_start(uri), _start(uri, poll_s="60")]
-    try:
-        yield started[0][1], started[1][1]
-    finally:
-        for process, _ in started:
-            process.terminate()
-            process.wait(timeout=20)
-        store.close()
+    with _two_servers(neo4j_driver, reader_poll_s="60") as bases:
+        yield bases
 
 
 @pytest.mark.neo4j
