@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
+    if not (args.home / "data" / "databases" / "neo4j").is_dir():
+        parser.error(f"--home {args.home} holds no Neo4j database (bulk-load one there first)")
     console = Console(stderr=True)
     plan = plan_of(generate(args.families, args.seed), args.seed, ASKERS)
     gc.collect()

@@ -154,3 +154,14 @@ def test_scale_case_runs_the_whole_path_on_its_own_engines(
     ):
         assert figures[name].value > 0, name
         assert figures[name].ratio == 1.0, name
+
+
+def test_scale_alone_refuses_a_home_without_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import graph_service.bench.scale as scale_module
+
+    with pytest.raises(SystemExit) as stopped:
+        scale_module.main(["--home", str(tmp_path), "--families", "10"])
+    assert stopped.value.code == 2
+    assert "holds no Neo4j database" in capsys.readouterr().err
