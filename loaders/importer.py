@@ -51,9 +51,11 @@ from rich.progress import (
 )
 
 from graph_service.errors import Conflict, DomainError, NotFound
+from graph_service.kinds import KIND_OF_MODEL
 from graph_service.settings import get_settings
-from graph_service.stores.base import GraphStore
+from graph_service.stores.base import ChangeSet, GraphStore
 from loaders.formats import (
+    SPEC_BY_TYPE,
     SPECS,
     RawRow,
     TypeSpec,
@@ -362,13 +364,17 @@ def import_folder(
     return report
 
 
-# Receives each batch the validate pass accepted: (type name, (file, line) of each row, models).
-Sink = Callable[[str, list[tuple[str, int]], list[DomainModel]], None]
+# Receives each batch the validate pass accepted: (type name, (file, line) of each row, models,
+# whether every record of the batch is new: none of its keys was stored when it was checked).
+Sink = Callable[[str, list[tuple[str, int]], list[DomainModel], bool], None]
+Spooled = tuple[str, list[tuple[str, int]], list[DomainModel], bool]
 
 
 def _pickler(spool: IO[bytes]) -> Sink:
-    def sink(name: str, places: list[tuple[str, int]], models: list[DomainModel]) -> None:
-        pickle.dump((name, places, models), spool, protocol=pickle.HIGHEST_PROTOCOL)
+    def sink(
+        name: str, places: list[tuple[str, int]], models: list[DomainModel], new: bool
+    ) -> None:
+        pickle.dump((name, places, models, new), spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     return sink
 
@@ -439,16 +445,14 @@ def _validate_pass(
             if checked.write and not refused:
                 places = [(row.file, row.line) for row, _ in checked.write]
                 models = [model for _, model in checked.write]
-                sink(spec.name, places, models)
+                sink(spec.name, places, models, checked.updated == 0)
                 spooled.rows += len(models)
             bar.advance(len(batch))
             _collect_young()
     return spooled
 
 
-def _spooled_batches(
-    spool: IO[bytes],
-) -> Iterator[tuple[str, list[tuple[str, int]], list[DomainModel]]]:
+def _spooled_batches(spool: IO[bytes]) -> Iterator[Spooled]:
     while True:
         try:
             yield pickle.load(spool)  # our own temporary file, written by _validate_pass
@@ -503,9 +507,8 @@ def _write_pass(
     rejections: _Rejections,
     bar: _Bar,
 ) -> None:
-    specs = {s.name: s for s in SPECS}
-    for name, places, models in _prefetched(_spooled_batches(spool)):
-        upsert: Callable[[Sequence[DomainModel]], int] = getattr(store, specs[name].upsert)
+    for name, places, models, new in _prefetched(_spooled_batches(spool)):
+        upsert = _writer(store, name, new)
         try:
             upsert(models)
             written = len(models)
@@ -520,6 +523,19 @@ def _write_pass(
         _collect_young()
 
 
+def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[DomainModel]], None]:
+    """Writes a batch of type ``name`` in one transaction. A batch whose keys were all new
+    when checked is written with ``new_records`` (created, not merged: the engine's rate); if
+    one of them was stored meanwhile, by another writer, the store refuses the batch with
+    CONFLICT and writes none of it."""
+    part = KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
+
+    def write(models: Sequence[DomainModel]) -> None:
+        store.write(ChangeSet.of_part(part, models, new_records=new))
+
+    return write
+
+
 def _store_problems(
     name: str, places: list[tuple[str, int]], error: DomainError
 ) -> list[RowProblem]:
@@ -530,7 +546,7 @@ def _store_problems(
 
 
 def _write_one_by_one(
-    upsert: Callable[[Sequence[DomainModel]], int],
+    upsert: Callable[[Sequence[DomainModel]], None],
     name: str,
     places: list[tuple[str, int]],
     models: list[DomainModel],

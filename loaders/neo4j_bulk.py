@@ -197,8 +197,10 @@ class AdminFiles:
         return _KindFile(name, graph_name, is_node, column, body)
 
     # a Sink ----------------------------------------------------------------------------
-    def __call__(self, name: str, places: list[tuple[str, int]], models: list[DomainModel]) -> None:
-        self.add(name, models)
+    def __call__(
+        self, name: str, places: list[tuple[str, int]], models: list[DomainModel], new: bool
+    ) -> None:
+        self.add(name, models)  # into an empty database: every record is new
 
     def add(self, name: str, models: list[DomainModel]) -> None:
         file = self._files[name]

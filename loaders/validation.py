@@ -60,6 +60,14 @@ def key_of(model: DomainModel) -> str:
     return str(getattr(model, "id"))  # noqa: B009 -- every node type and Helped have an id
 
 
+# The count (GraphStore.counts()) that says whether the store holds records of a type at all.
+_COUNTED_AS = {
+    "family": "Family",
+    "cohort": "Cohort",
+    "membership": "MEMBER_OF",
+    "pursuit": "PURSUES",
+    "referral": "REFERRED",
+}
 KEY_FIELD = {"membership": "cohortId", "pursuit": "goalId", "referral": "toId"}  # else "id"
 
 
@@ -122,6 +130,8 @@ class Checker:
         self.goals = {g.id: g for g in store.list_goals()}
         self.referrer: dict[str, str] = {}  # family -> referrer, accepted or stored
         self._stored_help: dict[str, int] | None = None
+        self._held: dict[str, int] = {}  # store.counts() when the current type's check began
+        self._held_for: str | None = None
         for spec in SPECS:
             self.accepted[spec.name] = {}
         self._sources: dict[str, tuple[Container[str], Container[str]]] = {
@@ -147,15 +157,26 @@ class Checker:
         return value in accepted or value in stored
 
     # ------------------------------------------------------------------------ store reads
-    def _look_up_references(self, references: Sequence[list[tuple[str, str, str]]]) -> None:
+    def _holds(self, spec: TypeSpec, kind: str) -> bool:
+        """Whether the store held any ``kind`` (a count key: ``Family``, ``MEMBER_OF``...)
+        when the check of ``spec``'s rows began (read once per type). A store that holds none
+        has nothing to compare against: the reads are skipped (a record written meanwhile by
+        someone else is found by the write: see ``ChangeSet.new_records``)."""
+        if self._held_for != spec.name:
+            self._held, self._held_for = self.store.counts(), spec.name
+        return self._held.get(kind, 0) > 0
+
+    def _look_up_references(
+        self, spec: TypeSpec, references: Sequence[list[tuple[str, str, str]]]
+    ) -> None:
         wanted: dict[str, set[str]] = {"family": set(), "cohort": set()}
         for refs in references:
             for _, value, kind in refs:
                 if kind in wanted and not self._exists(kind, value):
                     wanted[kind].add(value)
-        if wanted["family"]:
+        if wanted["family"] and self._holds(spec, "Family"):
             self.stored_ids["family"] |= set(self.store.get_families(sorted(wanted["family"])))
-        if wanted["cohort"]:
+        if wanted["cohort"] and self._holds(spec, "Cohort"):
             self.stored_ids["cohort"] |= set(self.store.get_cohorts(sorted(wanted["cohort"])))
 
     def _stored(
@@ -164,7 +185,9 @@ class Checker:
         """The stored records under the keys of ``models`` (help: see :meth:`_help_ids`)."""
         keys = sorted(set(model_keys))
         found: dict[str, Any]
-        if spec.name == "region":
+        if spec.name in _COUNTED_AS and not self._holds(spec, _COUNTED_AS[spec.name]):
+            found = {}  # the store holds none of this type
+        elif spec.name == "region":
             found = {k: self.regions[k] for k in keys if k in self.regions}
         elif spec.name == "goal":
             found = {k: self.goals[k] for k in keys if k in self.goals}
@@ -229,7 +252,7 @@ class Checker:
         models = [m for _, m in parsed]
         keys = [key_of(m) for m in models]
         references = [_references(m) for m in models]
-        self._look_up_references(references)
+        self._look_up_references(spec, references)
         stored = self._stored(spec, models, keys)
         stored_help = self._help_ids() if spec.name == "help" and models else {}
         accepted = self.accepted[spec.name]

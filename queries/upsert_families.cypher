@@ -1,5 +1,6 @@
 // Create or replace families and their LIVES_IN; a family that moved loses its old LIVES_IN.
-// $rows are flat Family records (one per id); every regionId names an existing Region.
+// `written` counts the families written (a row whose region is missing matches nothing).
+// $rows are flat Family records (one per id).
 UNWIND $rows AS row
 MATCH (r:Region {id: row.regionId})
 MERGE (f:Family {id: row.id})
@@ -10,3 +11,4 @@ WHERE elsewhere <> r
 DELETE old
 WITH DISTINCT f, r
 MERGE (f)-[:LIVES_IN]->(r)
+RETURN count(*) AS written

@@ -47,6 +47,13 @@ NODE_LABELS = tuple(kind.graph_name for kind in KINDS if kind.is_node)
 RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kind.is_node))
 
 
+# The CONFLICT of a write that creates a key someone else stored meanwhile (both stores).
+WRITTEN_MEANWHILE = "a record with this id was written at the same time"
+# The parts a ChangeSet with ``new_records`` creates rather than merges (the bulk of an
+# import); its other parts are written as usual.
+CREATED_WHEN_NEW = frozenset({"families", "memberships", "pursuits", "helps"})
+
+
 @dataclass(frozen=True)
 class ChangeSet:
     """Several batches written in ONE transaction, in dependency order (nodes first).
@@ -61,6 +68,12 @@ class ChangeSet:
     store checks them inside the write transaction, before writing anything, and raises
     :class:`~graph_service.stores.preconditions.RuleBroken` (CONFLICT) if one does not hold.
     They are not part of the change: :meth:`to_json` ignores them.
+
+    ``new_records``: the writer vouches that no key of the change set is stored (the import
+    sets it for a batch its validate pass found all new). The store then creates the parts of
+    :data:`CREATED_WHEN_NEW` instead of merging them, and a key of theirs that is stored
+    after all (written meanwhile by someone else) makes the whole change set fail with
+    :class:`~graph_service.errors.Conflict`, nothing written. Not part of the change either.
 
     ``audit`` (:class:`~graph_service.stores.audit.AuditEntry`): the audit-log entries that
     record this write (a consent change, an erasure, a verification). The store appends them
@@ -86,18 +99,22 @@ class ChangeSet:
     deleted_families: Sequence[str] = ()
     preconditions: Sequence[Precondition] = ()
     audit: Sequence[AuditEntry] = ()
+    new_records: bool = False
 
     @classmethod
     def of(cls, network: NetworkRecords) -> ChangeSet:
         """Every record of a network (the demo, a synthetic network) as one change set (a
         network without records of a kind, such as proposals, has none of it)."""
-        return cls(**{kind.part: list(getattr(network, kind.part, ())) for kind in KINDS})
+        parts: dict[str, Any] = {kind.part: list(getattr(network, kind.part, ())) for kind in KINDS}
+        return cls(**parts)
 
     @classmethod
-    def of_part(cls, part: str, records: Sequence[DomainModel]) -> ChangeSet:
+    def of_part(
+        cls, part: str, records: Sequence[DomainModel], *, new_records: bool = False
+    ) -> ChangeSet:
         """A change set of one part (records of one kind)."""
         parts: dict[str, Any] = {part: records}
-        return cls(**parts)
+        return cls(**parts, new_records=new_records)
 
     def parts(self) -> Iterator[tuple[RecordKind, Sequence[DomainModel]]]:
         """``(kind, records)`` of every non-empty part, in write order."""
@@ -161,7 +178,8 @@ class Change:
         size = sum(len(records) for _, records in changes.parts()) + len(changes.deleted_families)
         if size <= FEED_MAX_RECORDS:
             return changes.to_json()
-        projected = replace(changes, **{k.part: () for k in KINDS if not k.projected})
+        journal: dict[str, Any] = {k.part: () for k in KINDS if not k.projected}
+        projected = replace(changes, **journal)
         kept = sum(len(r) for _, r in projected.parts()) + len(projected.deleted_families)
         if kept > FEED_MAX_RECORDS:
             return '{"rebuild":true}'

@@ -30,6 +30,7 @@ from neo4j.exceptions import (
 )
 
 from graph_service.errors import Conflict, StoreUnavailable
+from graph_service.stores.base import WRITTEN_MEANWHILE
 from models.errors import DomainError
 
 log = logging.getLogger("graph_service.stores")
@@ -51,7 +52,7 @@ def translated(error: BaseException, where: str = "Neo4j") -> DomainError | None
             "try again in a moment"
         )
     if isinstance(error, ConstraintError):
-        return Conflict("a record with this id was written at the same time", field="id")
+        return Conflict(WRITTEN_MEANWHILE, field="id")
     if isinstance(error, Neo4jError | DriverError):
         log.error("Neo4j driver error answered UNAVAILABLE", exc_info=error)
         return StoreUnavailable(f"{where} could not complete the request ({_short_code(error)})")

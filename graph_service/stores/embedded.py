@@ -27,14 +27,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph_service.errors import NotFound, StoreUnavailable
+from graph_service.errors import Conflict, NotFound, StoreUnavailable
 from graph_service.kinds import KIND_OF_PART, referenced_ids
 from graph_service.stores import audit
 from graph_service.stores import embedded_sql as sql
 from graph_service.stores.audit import SqliteAuditLog
 from graph_service.stores.base import (
+    CREATED_WHEN_NEW,
     NODE_LABELS,
     RELATIONSHIP_TYPES,
+    WRITTEN_MEANWHILE,
     Change,
     ChangeFeed,
     ChangeSet,
@@ -202,13 +204,19 @@ class EmbeddedStore(UpsertsViaWrite):
                 if kind.part == "referrals":
                     sql.check_referral_rules(conn, records)
                 rows = [(*kind.columns(r), _json(r)) for r in records]
-                conn.executemany(sql.UPSERT[kind.part], rows)
+                create = changes.new_records and kind.part in CREATED_WHEN_NEW
+                conn.executemany((sql.INSERT if create else sql.UPSERT)[kind.part], rows)
             version = int(conn.execute(sql.BUMP_VERSION).fetchone()[0])
             conn.execute(sql.LOG_CHANGE, (version, Change.feed_body(changes)))
             if version % PRUNE_EVERY == 0:
                 conn.execute(sql.PRUNE_LOG, (version - FEED_KEEP,))
             audit.append_in_sqlite(conn, changes.audit)  # with the write, or not at all
             conn.execute("COMMIT")
+        except sqlite3.IntegrityError as error:
+            self._rollback()
+            if changes.new_records:  # a key said to be new is stored (written meanwhile)
+                raise Conflict(WRITTEN_MEANWHILE, field="id") from None
+            raise StoreUnavailable(f"embedded store write failed: {error}") from None
         except sqlite3.Error as error:
             self._rollback()
             raise StoreUnavailable(f"embedded store write failed: {error}") from None

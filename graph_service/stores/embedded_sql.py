@@ -62,6 +62,10 @@ UPSERT = {
     f"({', '.join('?' * (len(k.key_fields) + len(k.extra_columns) + 1))})"
     for k in KINDS
 }
+# ChangeSet.new_records: a key that is stored already fails (IntegrityError: a CONFLICT).
+INSERT = {
+    part: statement.replace("INSERT OR REPLACE", "INSERT", 1) for part, statement in UPSERT.items()
+}
 DELETE_FAMILY = (
     ("DELETE FROM families WHERE id = ?", 1),
     ("DELETE FROM memberships WHERE family_id = ?", 1),

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 
-from graph_service.errors import NotFound
+from graph_service.errors import Conflict, NotFound
 from graph_service.kinds import KINDS, RecordKind
 from graph_service.stores import audit
-from graph_service.stores.base import Change, ChangeSet
+from graph_service.stores.base import WRITTEN_MEANWHILE, Change, ChangeSet
 from graph_service.stores.preconditions import check_in_neo4j
 from graph_service.stores.records import split_relationship, to_record
 from models import (
@@ -61,6 +61,7 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
     """The transaction function writing ``changes`` (see the module docstring); it returns
     the new data version and the change as logged, or raises :class:`NothingToWrite`."""
     parts = [(_PART_WRITERS[kind.name], batch) for kind, batch in changes.parts()]
+    new = changes.new_records
 
     def work(tx: ManagedTransaction) -> Committed:
         version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
@@ -76,7 +77,7 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
             if deleted:
                 run(tx, "delete_families", ids=deleted)
         for write_part, batch in parts:
-            write_part(tx, batch)
+            write_part(tx, batch, new)
         run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
         if version % PRUNE_EVERY == 0:
             run(tx, "change_log_prune", upTo=version - FEED_KEEP)
@@ -87,24 +88,28 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------
-PartWriter = Callable[[ManagedTransaction, Sequence[Any]], None]
+# (tx, batch, new): ``new`` is ChangeSet.new_records (every key is new: CREATE, no MERGE).
+PartWriter = Callable[[ManagedTransaction, Sequence[Any], bool], None]
 
 
-def _write_regions(tx: ManagedTransaction, regions: Sequence[Region]) -> None:
+def _write_regions(tx: ManagedTransaction, regions: Sequence[Region], new: bool) -> None:
     run(tx, "upsert_regions", rows=[to_record(r) for r in _last_per_key(regions, id_of)])
 
 
-def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal]) -> None:
+def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal], new: bool) -> None:
     run(tx, "upsert_goals", rows=[to_record(g) for g in _last_per_key(goals, id_of)])
 
 
-def _write_families(tx: ManagedTransaction, families: Sequence[Family]) -> None:
+def _write_families(tx: ManagedTransaction, families: Sequence[Family], new: bool) -> None:
     batch = _last_per_key(families, id_of)
-    require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
-    run(tx, "upsert_families", rows=[to_record(f) for f in batch])
+    rows = [to_record(f) for f in batch]
+    written = count(tx, "create_families" if new else "upsert_families", rows=rows)
+    if written < len(rows):  # a region is missing: name it (this rolls the write back)
+        require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
+        raise _short(written, rows, new)
 
 
-def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
+def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort], new: bool) -> None:
     batch = _last_per_key(cohorts, id_of)
     require(tx, "missing_regions", (c.region_id for c in batch), "regionId", "region")
     focus = (goal for c in batch for goal in c.focus_goals)
@@ -112,7 +117,9 @@ def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort]) -> None:
     run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
 
 
-def _write_proposals(tx: ManagedTransaction, proposals: Sequence[CohortProposal]) -> None:
+def _write_proposals(
+    tx: ManagedTransaction, proposals: Sequence[CohortProposal], new: bool
+) -> None:
     batch = _last_per_key(proposals, id_of)
     require(tx, "missing_regions", (p.region_id for p in batch), "regionId", "region")
     cohorts = (c for p in batch for c in p.cohort_ids)
@@ -120,29 +127,40 @@ def _write_proposals(tx: ManagedTransaction, proposals: Sequence[CohortProposal]
     run(tx, "upsert_proposals", rows=[to_record(p) for p in batch])
 
 
-def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf]) -> None:
+def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf], new: bool) -> None:
     batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
-    require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
-    require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
-    run(tx, "upsert_memberships", rows=_relationship_rows(batch))
-
-
-def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues]) -> None:
-    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
-    require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
-    require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
-    run(tx, "upsert_pursuits", rows=_relationship_rows(batch))
-
-
-def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped]) -> None:
-    batch = _last_per_key(helps, id_of)
-    _require_pair_ends(tx, batch)
     rows = _relationship_rows(batch)
-    run(tx, "help_detach_moved", rows=rows)
-    run(tx, "upsert_help", rows=rows)
+    written = count(tx, "create_memberships" if new else "upsert_memberships", rows=rows)
+    if written < len(rows):  # an end is missing (name it) or, if new, a pair is stored
+        require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
+        require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
+        raise _short(written, rows, new)
 
 
-def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> None:
+def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues], new: bool) -> None:
+    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
+    rows = _relationship_rows(batch)
+    written = count(tx, "create_pursuits" if new else "upsert_pursuits", rows=rows)
+    if written < len(rows):  # an end is missing (name it) or, if new, a pair is stored
+        require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
+        require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
+        raise _short(written, rows, new)
+
+
+def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped], new: bool) -> None:
+    batch = _last_per_key(helps, id_of)
+    rows = _relationship_rows(batch)
+    if new:  # no stored help has these ids (the HELPED id constraint refuses one that does)
+        written = count(tx, "create_help", rows=rows)
+    else:
+        run(tx, "help_detach_moved", rows=rows)
+        written = count(tx, "upsert_help", rows=rows)
+    if written < len(rows):  # an end is missing: name it (this rolls the write back)
+        _require_pair_ends(tx, batch)
+        raise _short(written, rows, new)
+
+
+def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred], new: bool) -> None:
     batch = _last_per_key(referrals, lambda r: (r.from_id, r.to_id))
     _require_pair_ends(tx, batch)
     ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
@@ -151,20 +169,22 @@ def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred]) -> N
     run(tx, "upsert_referrals", rows=_relationship_rows(batch))
 
 
-def _write_introductions(tx: ManagedTransaction, introductions: Sequence[Introduction]) -> None:
+def _write_introductions(
+    tx: ManagedTransaction, introductions: Sequence[Introduction], new: bool
+) -> None:
     batch = _last_per_key(introductions, id_of)
     _require_pair_ends(tx, batch)
     run(tx, "upsert_introductions", rows=_relationship_rows(batch))
 
 
-def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport]) -> None:
+def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport], new: bool) -> None:
     batch = _last_per_key(reports, id_of)
     require(tx, "missing_families", (r.family_id for r in batch), "familyId", "family")
     require(tx, "missing_helps", (h for r in batch for h in r.help_ids), "helpIds", "help")
     run(tx, "upsert_reports", rows=[to_record(r) for r in batch])
 
 
-def _write_actions(tx: ManagedTransaction, actions: Sequence[Action]) -> None:
+def _write_actions(tx: ManagedTransaction, actions: Sequence[Action], new: bool) -> None:
     batch = _last_per_key(actions, id_of)
     require(tx, "missing_families", (a.family_id for a in batch), "familyId", "family")
     goals = (a.goal_id for a in batch if a.goal_id is not None)
@@ -172,7 +192,7 @@ def _write_actions(tx: ManagedTransaction, actions: Sequence[Action]) -> None:
     run(tx, "upsert_actions", rows=[to_record(a) for a in batch])
 
 
-def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification]) -> None:
+def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification], new: bool) -> None:
     batch = _last_per_key(checks, id_of)
     require(tx, "missing_reports", (v.report_id for v in batch), "reportId", "report")
     run(tx, "upsert_verifications", rows=[to_record(v) for v in batch])
@@ -204,6 +224,22 @@ def missing_part_writers(kinds: Sequence[RecordKind] = KINDS) -> list[str]:
 def run(tx: ManagedTransaction, name: str, **params: Any) -> None:
     """Run the write statement ``name`` to completion."""
     tx.run(cypher(name), params).consume()
+
+
+def count(tx: ManagedTransaction, name: str, **params: Any) -> int:
+    """Run the write statement ``name``, which returns ``written``: the rows it wrote (a row
+    whose referenced node is missing matches nothing, so it is not counted)."""
+    return int(tx.run(cypher(name), params).single(strict=True)["written"])
+
+
+def _short(written: int, rows: Rows, new: bool) -> Exception:
+    """The error for a statement that wrote fewer rows than given while every reference
+    exists: with ``new`` records, a key is stored already (a CONFLICT, as the constraints
+    raise it: the create statements skip a stored membership or pursuit); otherwise a bug
+    (each row names one key, once)."""
+    if new:
+        return Conflict(WRITTEN_MEANWHILE, field="id")
+    return RuntimeError(f"wrote {written} of {len(rows)} rows, yet every reference exists")
 
 
 def require(tx: ManagedTransaction, name: str, ids: Iterable[str], field: str, what: str) -> None:

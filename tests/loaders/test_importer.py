@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph_service.stores.base import GraphStore
+from graph_service.stores.base import ChangeSet, GraphStore
 from loaders.formats import Format
 from loaders.importer import ImportFailed, import_folder, show_progress
 from tests.loaders.helpers import embedded, graph_data, write_small
@@ -175,7 +174,7 @@ class Killed(Exception):
 
 
 class DiesAfter:
-    """A store that lets ``batches`` upserts through, then 'dies'."""
+    """A store that lets ``batches`` writes (one per batch) through, then 'dies'."""
 
     def __init__(self, store: GraphStore, batches: int) -> None:
         self._store = store
@@ -183,16 +182,16 @@ class DiesAfter:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._store, name)
-        if not name.startswith("upsert_"):
+        if name != "write":
             return attribute
 
-        def upsert(records: Sequence[Any]) -> int:
+        def write(changes: ChangeSet) -> None:
             if self.left == 0:
                 raise Killed
             self.left -= 1
-            return int(attribute(records))
+            attribute(changes)
 
-        return upsert
+        return write
 
 
 def test_killed_import_run_again_completes_without_duplicates(
@@ -239,3 +238,58 @@ def test_membership_invited_by_an_unknown_family_is_reported(tmp_path: Path) -> 
         "memberships.csv",
         "invitedBy",
     )
+
+
+class WriterBetweenPasses:
+    """A store on which another writer (a real write, through the same store) commits
+    ``meanwhile`` just before the import's first batch of the same kind: the race between
+    the validate and the write pass, made deterministic."""
+
+    def __init__(self, store: GraphStore, meanwhile: ChangeSet) -> None:
+        self._store = store
+        self.meanwhile: ChangeSet | None = meanwhile
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if name != "write":
+            return attribute
+
+        def write(changes: ChangeSet) -> None:
+            due = self.meanwhile
+            if due is not None and next(changes.parts())[0] == next(due.parts())[0]:
+                self.meanwhile = None
+                attribute(due)
+            attribute(changes)
+
+        return write
+
+
+@pytest.mark.parametrize("kind", ["families", "helps"])
+def test_a_key_stored_between_the_passes_refuses_the_batch_as_a_conflict(
+    tmp_path: Path, store: GraphStore, kind: str
+) -> None:
+    """The import creates what it found new (ChangeSet.new_records); a record another writer
+    stored meanwhile under one of those keys is not overwritten: the batch is refused with
+    CONFLICT, naming its lines, and none of it is written."""
+    network = write_small(tmp_path / "in", families=20)
+    first, help_ = network.families[0], network.helps[0]
+    if kind == "families":
+        meanwhile = ChangeSet(families=[first.model_copy(update={"name": "Written meanwhile"})])
+    else:
+        meanwhile = ChangeSet(helps=[help_.model_copy(update={"hours": 99.0})])
+    racing: Any = WriterBetweenPasses(store, meanwhile)
+    with pytest.raises(ImportFailed) as raised:
+        import_folder(racing, tmp_path / "in", batch_size=1000, progress=False)
+    assert raised.value.code == "CONFLICT"
+    problem = raised.value.rows[0]
+    assert problem.file == ("families.csv" if kind == "families" else "help.csv")
+    assert "written at the same time" in problem.reason
+    counts = store.counts()
+    if kind == "families":  # the whole families batch refused: only the racing one is stored
+        assert counts["Family"] == 1
+        assert store.get_families([first.id])[first.id].name == "Written meanwhile"
+    else:  # the families were written; of the help, only the racing exchange
+        assert counts["Family"] == len(network.families)
+        assert counts["HELPED"] == 1
+        stored = store.help_of([help_.from_id])[help_.from_id]
+        assert [h.hours for h in stored if h.id == help_.id] == [99.0]

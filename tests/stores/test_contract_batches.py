@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from graph_service.errors import NotFound
+from graph_service.errors import Conflict, NotFound
 from graph_service.stores.base import ChangeSet, GraphStore
 from models import (
     Cohort,
@@ -96,6 +96,21 @@ def test_help_is_many_per_pair_and_merged_on_id(store: GraphStore) -> None:
             "fromId",
         ),
         (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
+        (  # created, not merged (ChangeSet.new_records): the same references are checked
+            lambda s: s.write(
+                ChangeSet(families=[family("f9"), family("f8", region_id="no")], new_records=True)
+            ),
+            "regionId",
+        ),
+        (
+            lambda s: s.write(
+                ChangeSet(
+                    helps=[help_record("h", "f1", "f2"), help_record("x", "f1", "zz")],
+                    new_records=True,
+                )
+            ),
+            "toId",
+        ),
         (
             lambda s: s.write(
                 ChangeSet(
@@ -167,3 +182,55 @@ def test_concurrent_writers_cannot_both_close_a_cycle(store: GraphStore) -> None
             thread.join()
         assert sorted(outcomes) == ["ok", "rejected"]
         assert store.counts()["REFERRED"] == trial + 1
+
+
+# records said to be new (ChangeSet.new_records: the import's batches) ----------------------------
+def test_new_records_are_created_as_an_upsert_would_write_them(store: GraphStore) -> None:
+    seed_basics(store, "f1")
+    store.write(
+        ChangeSet(
+            families=[family("f2"), family("f3", region_id="bos")],
+            helps=[help_record("h1", "f1", "f2"), help_record("h2", "f3", "f1", amount=5.0)],
+            new_records=True,
+        )
+    )
+    assert store.counts()["LIVES_IN"] == 3
+    assert store.counts()["HELPED"] == 2
+    assert store.get_families(["f3"])["f3"] == family("f3", region_id="bos")
+    got = [(h.id, h.from_id, h.amount) for h in store.help_of(["f1"])["f1"]]
+    assert got == [("h1", "f1", None), ("h2", "f3", 5.0)]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        ChangeSet(families=[family("f9"), family("f1", region_id="bos")], new_records=True),
+        ChangeSet(
+            helps=[help_record("h2", "f2", "f1"), help_record("h1", "f2", "f1")], new_records=True
+        ),
+        ChangeSet(
+            families=[family("f9")],
+            memberships=[MemberOf(family_id="f1", cohort_id="c1", since=DAY)],
+            new_records=True,
+        ),
+    ],
+    ids=["family", "help moved to other ends", "membership"],
+)
+def test_a_stored_key_among_new_records_is_a_conflict_and_nothing_is_written(
+    store: GraphStore, changes: ChangeSet
+) -> None:
+    """A writer that vouched its keys were new (checked before, outside the transaction)
+    loses the race to another writer: the store refuses the whole change set."""
+    seed_basics(store, "f1", "f2")
+    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
+    store.upsert_memberships([MemberOf(family_id="f1", cohort_id="c1", since=DAY)])
+    store.upsert_help([help_record("h1", "f1", "f2")])
+    before, version = store.counts(), store.data_version()
+    stored = store.get_families(["f1"])["f1"]
+    with pytest.raises(Conflict) as caught:
+        store.write(changes)
+    assert caught.value.code == "CONFLICT"
+    assert store.counts() == before
+    assert store.data_version() == version
+    assert store.get_families(["f1", "f9"]) == {"f1": stored}
+    assert [(h.id, h.from_id) for h in store.help_of(["f2"])["f2"]] == [("h1", "f1")]
