@@ -53,7 +53,7 @@ from rich.progress import (
 from graph_service.errors import Conflict, DomainError, NotFound
 from graph_service.kinds import KIND_OF_MODEL
 from graph_service.settings import get_settings
-from graph_service.stores.base import ChangeSet, GraphStore
+from graph_service.stores.base import ChangeSet, GraphStore, PreparedWrite
 from loaders.formats import (
     SPEC_BY_TYPE,
     SPECS,
@@ -507,20 +507,35 @@ def _write_pass(
     rejections: _Rejections,
     bar: _Bar,
 ) -> None:
-    for name, places, models, new in _prefetched(_spooled_batches(spool)):
-        upsert = _writer(store, name, new)
+    for name, places, models, new, prepared in _prefetched(_prepared(store, spool)):
         try:
-            upsert(models)
+            store.write(prepared)
             written = len(models)
         except (NotFound, ValidationFailed, Conflict) as error:
             # The store saw a problem the validate pass could not (e.g. a referral cycle
             # through stored edges, or a concurrent writer). Nothing of the batch was written.
             if not skip_invalid:
                 raise ImportFailed(_store_problems(name, places, error), written=True) from None
+            upsert = _writer(store, name, new)
             written = _write_one_by_one(upsert, name, places, models, report, rejections)
         report.rows[name] += written
         bar.advance(len(models))
         _collect_young()
+
+
+def _prepared(
+    store: GraphStore, spool: IO[bytes]
+) -> Iterator[tuple[str, list[tuple[str, int]], list[DomainModel], bool, PreparedWrite]]:
+    """The spooled batches, each with its write prepared by the store (its parameter rows
+    built: :meth:`GraphStore.prepare`). Run on the prefetch thread, this overlaps the
+    store's writing of one batch."""
+    for name, places, models, new in _spooled_batches(spool):
+        changes = ChangeSet.of_part(_part(name), models, new_records=new)
+        yield name, places, models, new, store.prepare(changes)
+
+
+def _part(name: str) -> str:
+    return KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
 
 
 def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[DomainModel]], None]:
@@ -528,7 +543,7 @@ def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[Domai
     when checked is written with ``new_records`` (created, not merged: the engine's rate); if
     one of them was stored meanwhile, by another writer, the store refuses the batch with
     CONFLICT and writes none of it."""
-    part = KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
+    part = _part(name)
 
     def write(models: Sequence[DomainModel]) -> None:
         store.write(ChangeSet.of_part(part, models, new_records=new))

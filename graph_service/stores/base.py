@@ -216,6 +216,16 @@ class FamilyPage:
 
 
 @dataclass(frozen=True)
+class PreparedWrite:
+    """A change set and what the store that prepared it (:meth:`GraphStore.prepare`) has
+    built for it ahead: ``work`` is that store's own (another store prepares it anew)."""
+
+    changes: ChangeSet
+    store: object = field(compare=False, repr=False)
+    work: Any = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class FamilyFilter:
     region_ids: tuple[str, ...] | None = None  # None: every region
     goal_id: str | None = None  # families pursuing this goal (any status)
@@ -242,10 +252,16 @@ class GraphStore(Protocol):
         """A number that grows with every committed write."""
 
     # batched upserts (one transaction each) -------------------------------------------------
-    def write(self, changes: ChangeSet) -> None:
+    def write(self, changes: ChangeSet | PreparedWrite) -> None:
         """Validate and write every part of ``changes`` and its audit entries in one
         transaction (all or nothing); an empty change set writes nothing and leaves
-        :meth:`data_version` unchanged."""
+        :meth:`data_version` unchanged. A :class:`PreparedWrite` of this store is written
+        as the change set it was prepared from."""
+
+    def prepare(self, changes: ChangeSet) -> PreparedWrite:
+        """``changes`` with this store's work done ahead that needs no transaction (the
+        parameter rows of every part), for a writer that builds its next batch on one thread
+        while this one is written on another (the import). Pure: reads and writes nothing."""
 
     def upsert_regions(self, regions: Sequence[Region]) -> int: ...
     def upsert_goals(self, goals: Sequence[Goal]) -> int: ...
@@ -357,7 +373,17 @@ class UpsertsViaWrite:
 
     _listeners: list[CommitListener]
 
-    def write(self, changes: ChangeSet) -> None:
+    def write(self, changes: ChangeSet | PreparedWrite) -> None:
+        raise NotImplementedError
+
+    def _prepared(self, changes: ChangeSet | PreparedWrite) -> PreparedWrite:
+        """``changes`` as prepared by this store (prepared now unless it already was)."""
+        if isinstance(changes, PreparedWrite) and changes.store is self:
+            return changes
+        plain = changes.changes if isinstance(changes, PreparedWrite) else changes
+        return self.prepare(plain)
+
+    def prepare(self, changes: ChangeSet) -> PreparedWrite:
         raise NotImplementedError
 
     @staticmethod

@@ -42,6 +42,7 @@ from graph_service.stores.base import (
     ChangeSet,
     FamilyFilter,
     FamilyPage,
+    PreparedWrite,
     UpsertsViaWrite,
 )
 from graph_service.stores.payments import SqlitePaymentLedger
@@ -171,16 +172,26 @@ class EmbeddedStore(UpsertsViaWrite):
             raise StoreUnavailable(f"embedded store read failed: {error}") from None
 
     # ------------------------------------------------------------------ writing
-    def write(self, changes: ChangeSet) -> None:
-        if self._nothing_to_write(changes):
+    def prepare(self, changes: ChangeSet) -> PreparedWrite:
+        """``changes`` with the table rows of every part built (key columns and JSON)."""
+        rows = {
+            kind.part: [(*kind.columns(r), _json(r)) for r in rs] for kind, rs in changes.parts()
+        }
+        return PreparedWrite(changes, self, rows)
+
+    def write(self, changes: ChangeSet | PreparedWrite) -> None:
+        prepared = self._prepared(changes)
+        if self._nothing_to_write(prepared.changes):
             return
         with self._lock:
-            done = self._write_tables(changes)
+            done = self._write_tables(prepared.changes, prepared.work)
         # Outside the lock: a listener may read the store.
         if done is not None:
             self._committed(*done)
 
-    def _write_tables(self, changes: ChangeSet) -> tuple[int, ChangeSet] | None:
+    def _write_tables(
+        self, changes: ChangeSet, rows_of: dict[str, list[tuple[Any, ...]]]
+    ) -> tuple[int, ChangeSet] | None:
         """One transaction: delete the (existing) ``deleted_families``, then check and upsert
         each part in write order, bump the version, log the change under it and append the
         change's audit entries. The new version and the change as logged; None (nothing
@@ -203,7 +214,7 @@ class EmbeddedStore(UpsertsViaWrite):
                 sql.require_references(conn, kind, records)
                 if kind.part == "referrals":
                     sql.check_referral_rules(conn, records)
-                rows = [(*kind.columns(r), _json(r)) for r in records]
+                rows = rows_of[kind.part]
                 create = changes.new_records and kind.part in CREATED_WHEN_NEW
                 conn.executemany((sql.INSERT if create else sql.UPSERT)[kind.part], rows)
             version = int(conn.execute(sql.BUMP_VERSION).fetchone()[0])

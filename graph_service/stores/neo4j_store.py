@@ -39,6 +39,7 @@ from graph_service.stores.base import (
     ChangeSet,
     FamilyFilter,
     FamilyPage,
+    PreparedWrite,
     UpsertsViaWrite,
 )
 from graph_service.stores.driver_errors import translated
@@ -186,16 +187,22 @@ class Neo4jStore(UpsertsViaWrite):
                 pass
 
     # batched upserts --------------------------------------------------------------------
-    def write(self, changes: ChangeSet) -> None:
+    def prepare(self, changes: ChangeSet) -> PreparedWrite:
+        """``changes`` with its transaction function built (``neo4j_writes.write_work``:
+        the parameter rows of every part)."""
+        return PreparedWrite(changes, self, write_work(changes))
+
+    def write(self, changes: ChangeSet | PreparedWrite) -> None:
         """Validate and write every part of ``changes`` in one transaction, in dependency
         order (each part is checked against the graph including the parts before it), and
         log it in the change feed under the new data version and append its audit entries,
         in the same transaction (``stores/neo4j_writes.py``)."""
-        if self._nothing_to_write(changes):
+        prepared = self._prepared(changes)
+        if self._nothing_to_write(prepared.changes):
             return
         try:
             with self._translated_errors(), self._session() as session:
-                done = session.execute_write(write_work(changes))
+                done = session.execute_write(prepared.work)
         except NothingToWrite:
             return  # rolled back: every family to delete was gone
         self._committed(*done)

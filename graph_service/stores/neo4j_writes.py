@@ -13,7 +13,7 @@ back: the data-version bump, the records, the feed entry and the audit entries.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
@@ -23,19 +23,17 @@ from graph_service.kinds import KINDS, RecordKind
 from graph_service.stores import audit
 from graph_service.stores.base import WRITTEN_MEANWHILE, Change, ChangeSet
 from graph_service.stores.preconditions import check_in_neo4j
-from graph_service.stores.records import split_relationship, to_record
+from graph_service.stores.records import ENDPOINTS, split_relationship, to_record
 from models import (
     Cohort,
     CohortProposal,
     DomainModel,
     Family,
-    Goal,
     Helped,
     Introduction,
     MemberOf,
     Pursues,
     Referred,
-    Region,
     check_referrals,
 )
 from models.journal import Action, MonthlyReport, Verification
@@ -60,7 +58,7 @@ Committed = tuple[int, ChangeSet]
 def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
     """The transaction function writing ``changes`` (see the module docstring); it returns
     the new data version and the change as logged, or raises :class:`NothingToWrite`."""
-    parts = [(_PART_WRITERS[kind.name], batch) for kind, batch in changes.parts()]
+    parts = [(_PART_WRITERS[kind.name], part_of(kind, batch)) for kind, batch in changes.parts()]
     new = changes.new_records
 
     def work(tx: ManagedTransaction) -> Committed:
@@ -76,8 +74,8 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
                 raise NothingToWrite
             if deleted:
                 run(tx, "delete_families", ids=deleted)
-        for write_part, batch in parts:
-            write_part(tx, batch, new)
+        for write_part, part in parts:
+            write_part(tx, part, new)
         run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
         if version % PRUNE_EVERY == 0:
             run(tx, "change_log_prune", upTo=version - FEED_KEEP)
@@ -88,114 +86,129 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------
-# (tx, batch, new): ``new`` is ChangeSet.new_records (every key is new: CREATE, no MERGE).
-PartWriter = Callable[[ManagedTransaction, Sequence[Any], bool], None]
+@dataclass(frozen=True)
+class Part:
+    """A part of a change set ready to send: its records, one per key (a batch may repeat a
+    record; the last wins), and their parameter rows. Built before the transaction (and so
+    only once, whatever the driver's retries), on the thread that prepares the write."""
+
+    batch: Sequence[Any]
+    rows: Rows
 
 
-def _write_regions(tx: ManagedTransaction, regions: Sequence[Region], new: bool) -> None:
-    run(tx, "upsert_regions", rows=[to_record(r) for r in _last_per_key(regions, id_of)])
+# (tx, part, new): ``new`` is ChangeSet.new_records (CREATED_WHEN_NEW parts: CREATE, no MERGE).
+PartWriter = Callable[[ManagedTransaction, Part, bool], None]
+
+_PAIR_KEYS: dict[str, Callable[[Any], Hashable]] = {
+    "membership": lambda m: (m.family_id, m.cohort_id),
+    "pursuit": lambda p: (p.family_id, p.goal_id),
+    "referral": lambda r: (r.from_id, r.to_id),
+}
 
 
-def _write_goals(tx: ManagedTransaction, goals: Sequence[Goal], new: bool) -> None:
-    run(tx, "upsert_goals", rows=[to_record(g) for g in _last_per_key(goals, id_of)])
+def part_of(kind: RecordKind, records: Sequence[DomainModel]) -> Part:
+    """The :class:`Part` of ``records`` of ``kind``."""
+    batch = _last_per_key(records, _PAIR_KEYS.get(kind.name, id_of))
+    if kind.is_node or not batch or type(batch[0]) not in ENDPOINTS:
+        return Part(batch, [to_record(r) for r in batch])
+    return Part(batch, _relationship_rows(batch))
 
 
-def _write_families(tx: ManagedTransaction, families: Sequence[Family], new: bool) -> None:
-    batch = _last_per_key(families, id_of)
-    rows = [to_record(f) for f in batch]
-    written = count(tx, "create_families" if new else "upsert_families", rows=rows)
-    if written < len(rows):  # a region is missing: name it (this rolls the write back)
+def _write_regions(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    run(tx, "upsert_regions", rows=part.rows)
+
+
+def _write_goals(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    run(tx, "upsert_goals", rows=part.rows)
+
+
+def _write_families(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Family] = part.batch
+    written = count(tx, "create_families" if new else "upsert_families", rows=part.rows)
+    if written < len(part.rows):  # a region is missing: name it (this rolls the write back)
         require(tx, "missing_regions", (f.region_id for f in batch), "regionId", "region")
-        raise _short(written, rows, new)
+        raise _short(written, part.rows, new)
 
 
-def _write_cohorts(tx: ManagedTransaction, cohorts: Sequence[Cohort], new: bool) -> None:
-    batch = _last_per_key(cohorts, id_of)
+def _write_cohorts(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Cohort] = part.batch
     require(tx, "missing_regions", (c.region_id for c in batch), "regionId", "region")
     focus = (goal for c in batch for goal in c.focus_goals)
     require(tx, "missing_goals", focus, "focusGoals", "goal")
-    run(tx, "upsert_cohorts", rows=[to_record(c) for c in batch])
+    run(tx, "upsert_cohorts", rows=part.rows)
 
 
-def _write_proposals(
-    tx: ManagedTransaction, proposals: Sequence[CohortProposal], new: bool
-) -> None:
-    batch = _last_per_key(proposals, id_of)
+def _write_proposals(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[CohortProposal] = part.batch
     require(tx, "missing_regions", (p.region_id for p in batch), "regionId", "region")
     cohorts = (c for p in batch for c in p.cohort_ids)
     require(tx, "missing_cohorts", cohorts, "cohortIds", "cohort")
-    run(tx, "upsert_proposals", rows=[to_record(p) for p in batch])
+    run(tx, "upsert_proposals", rows=part.rows)
 
 
-def _write_memberships(tx: ManagedTransaction, memberships: Sequence[MemberOf], new: bool) -> None:
-    batch = _last_per_key(memberships, lambda m: (m.family_id, m.cohort_id))
-    rows = _relationship_rows(batch)
-    written = count(tx, "create_memberships" if new else "upsert_memberships", rows=rows)
-    if written < len(rows):  # an end is missing (name it) or, if new, a pair is stored
+def _write_memberships(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[MemberOf] = part.batch
+    written = count(tx, "create_memberships" if new else "upsert_memberships", rows=part.rows)
+    if written < len(part.rows):  # an end is missing (name it) or, if new, a pair is stored
         require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
         require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
-        raise _short(written, rows, new)
+        raise _short(written, part.rows, new)
 
 
-def _write_pursuits(tx: ManagedTransaction, pursuits: Sequence[Pursues], new: bool) -> None:
-    batch = _last_per_key(pursuits, lambda p: (p.family_id, p.goal_id))
-    rows = _relationship_rows(batch)
-    written = count(tx, "create_pursuits" if new else "upsert_pursuits", rows=rows)
-    if written < len(rows):  # an end is missing (name it) or, if new, a pair is stored
+def _write_pursuits(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Pursues] = part.batch
+    written = count(tx, "create_pursuits" if new else "upsert_pursuits", rows=part.rows)
+    if written < len(part.rows):  # an end is missing (name it) or, if new, a pair is stored
         require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
         require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
-        raise _short(written, rows, new)
+        raise _short(written, part.rows, new)
 
 
-def _write_helps(tx: ManagedTransaction, helps: Sequence[Helped], new: bool) -> None:
-    batch = _last_per_key(helps, id_of)
-    rows = _relationship_rows(batch)
+def _write_helps(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Helped] = part.batch
     if new:  # no stored help has these ids (the HELPED id constraint refuses one that does)
-        written = count(tx, "create_help", rows=rows)
+        written = count(tx, "create_help", rows=part.rows)
     else:
-        run(tx, "help_detach_moved", rows=rows)
-        written = count(tx, "upsert_help", rows=rows)
-    if written < len(rows):  # an end is missing: name it (this rolls the write back)
+        run(tx, "help_detach_moved", rows=part.rows)
+        written = count(tx, "upsert_help", rows=part.rows)
+    if written < len(part.rows):  # an end is missing: name it (this rolls the write back)
         _require_pair_ends(tx, batch)
-        raise _short(written, rows, new)
+        raise _short(written, part.rows, new)
 
 
-def _write_referrals(tx: ManagedTransaction, referrals: Sequence[Referred], new: bool) -> None:
-    batch = _last_per_key(referrals, lambda r: (r.from_id, r.to_id))
+def _write_referrals(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Referred] = part.batch
     _require_pair_ends(tx, batch)
     ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
     chains = tx.run(cypher("referral_chains"), ids=ids)
     check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
-    run(tx, "upsert_referrals", rows=_relationship_rows(batch))
+    run(tx, "upsert_referrals", rows=part.rows)
 
 
-def _write_introductions(
-    tx: ManagedTransaction, introductions: Sequence[Introduction], new: bool
-) -> None:
-    batch = _last_per_key(introductions, id_of)
-    _require_pair_ends(tx, batch)
-    run(tx, "upsert_introductions", rows=_relationship_rows(batch))
+def _write_introductions(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    _require_pair_ends(tx, part.batch)
+    run(tx, "upsert_introductions", rows=part.rows)
 
 
-def _write_reports(tx: ManagedTransaction, reports: Sequence[MonthlyReport], new: bool) -> None:
-    batch = _last_per_key(reports, id_of)
+def _write_reports(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[MonthlyReport] = part.batch
     require(tx, "missing_families", (r.family_id for r in batch), "familyId", "family")
     require(tx, "missing_helps", (h for r in batch for h in r.help_ids), "helpIds", "help")
-    run(tx, "upsert_reports", rows=[to_record(r) for r in batch])
+    run(tx, "upsert_reports", rows=part.rows)
 
 
-def _write_actions(tx: ManagedTransaction, actions: Sequence[Action], new: bool) -> None:
-    batch = _last_per_key(actions, id_of)
+def _write_actions(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Action] = part.batch
     require(tx, "missing_families", (a.family_id for a in batch), "familyId", "family")
     goals = (a.goal_id for a in batch if a.goal_id is not None)
     require(tx, "missing_goals", goals, "goalId", "goal")
-    run(tx, "upsert_actions", rows=[to_record(a) for a in batch])
+    run(tx, "upsert_actions", rows=part.rows)
 
 
-def _write_verifications(tx: ManagedTransaction, checks: Sequence[Verification], new: bool) -> None:
-    batch = _last_per_key(checks, id_of)
+def _write_verifications(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    batch: Sequence[Verification] = part.batch
     require(tx, "missing_reports", (v.report_id for v in batch), "reportId", "report")
-    run(tx, "upsert_verifications", rows=[to_record(v) for v in batch])
+    run(tx, "upsert_verifications", rows=part.rows)
 
 
 _PART_WRITERS: dict[str, PartWriter] = {

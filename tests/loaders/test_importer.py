@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from graph_service.stores.base import ChangeSet, GraphStore
+from graph_service.stores.base import ChangeSet, GraphStore, PreparedWrite
 from loaders.formats import Format
 from loaders.importer import ImportFailed, import_folder, show_progress
 from tests.loaders.helpers import embedded, graph_data, write_small
@@ -185,7 +185,7 @@ class DiesAfter:
         if name != "write":
             return attribute
 
-        def write(changes: ChangeSet) -> None:
+        def write(changes: ChangeSet | PreparedWrite) -> None:
             if self.left == 0:
                 raise Killed
             self.left -= 1
@@ -254,9 +254,10 @@ class WriterBetweenPasses:
         if name != "write":
             return attribute
 
-        def write(changes: ChangeSet) -> None:
+        def write(changes: ChangeSet | PreparedWrite) -> None:
             due = self.meanwhile
-            if due is not None and next(changes.parts())[0] == next(due.parts())[0]:
+            plain = changes.changes if isinstance(changes, PreparedWrite) else changes
+            if due is not None and next(plain.parts())[0] == next(due.parts())[0]:
                 self.meanwhile = None
                 attribute(due)
             attribute(changes)

@@ -216,7 +216,7 @@ def test_readers_do_not_wait_for_an_open_write_transaction(tmp_path: Path) -> No
         assert len(store.get_families(["ana", "lu"])) == 2
         assert store.counts()["Family"] == 12 and store.ping()
         with pytest.raises(StoreUnavailable):  # the write lock is held elsewhere
-            EmbeddedStore._write_tables.__get__(_busy(store))(ChangeSet(regions=[]))
+            EmbeddedStore._write_tables.__get__(_busy(store))(ChangeSet(regions=[]), {})
     finally:
         writer.execute("ROLLBACK")
         writer.close()
