@@ -413,8 +413,14 @@ class ReadModel:
         return any(t.name == "readmodel-follow" and t.is_alive() for t in self._threads)
 
     def poll(self) -> None:
-        """Apply whatever other processes committed since the last poll."""
-        if self._projection is None:
+        """Apply whatever other processes committed since the last poll.
+
+        First one small read of the store's data version (one round trip on Neo4j): when it
+        equals the projection's, nothing was committed since, and the change feed (a read
+        transaction of two statements) is not read. The version is bumped in the same
+        transaction as the feed entry it numbers, so an equal version means an empty feed."""
+        projection = self._projection
+        if projection is None or self.store.data_version() == projection.version:
             return
         with self._lock:
             self._catch_up()

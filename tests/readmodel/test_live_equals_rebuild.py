@@ -309,3 +309,38 @@ def test_ranks_stay_consistent_after_a_rebuild_with_deleted_rows(store: GraphSto
             check(store, model)
     finally:
         model.stop()
+
+
+def test_a_poll_reads_the_feed_only_when_the_version_moved(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The follower's poll asks for the data version first: at the projection's version the
+    change feed is not read; a write this model did not see (as if made by another process)
+    moves the version, and the next poll reads the feed and applies it."""
+    store.write(_base())
+    model = ReadModel(store)
+    model.start(follow=False, background=False)
+    feed_reads: list[int] = []
+    changes_since = store.changes_since
+
+    def counted(version: int, *, limit: int = 1000) -> Any:
+        feed_reads.append(version)
+        return changes_since(version, limit=limit)
+
+    monkeypatch.setattr(store, "changes_since", counted)
+    try:
+        before = model.view()
+        model.poll()
+        assert feed_reads == []
+        assert model.view() is before
+        store.remove_commit_listener(model.on_commit)  # the write of another process
+        store.write(_change(("family", "f7", "oak", 2, (True, False), "en")))
+        store.add_commit_listener(model.on_commit)
+        assert "f7" not in model.view().index.position
+        model.poll()
+        assert feed_reads == [before.version]
+        assert model.view().version == store.data_version() == before.version + 1
+        assert "f7" in model.view().index.position
+        check(store, model)
+    finally:
+        model.stop()
