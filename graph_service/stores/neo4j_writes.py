@@ -31,8 +31,6 @@ from models import (
     Family,
     Helped,
     Introduction,
-    MemberOf,
-    Pursues,
     Referred,
     check_referrals,
 )
@@ -153,20 +151,26 @@ def _write_proposals(tx: ManagedTransaction, part: Part, new: bool) -> None:
 
 
 def _write_memberships(tx: ManagedTransaction, part: Part, new: bool) -> None:
-    batch: Sequence[MemberOf] = part.batch
-    written = count(tx, "create_memberships" if new else "upsert_memberships", rows=part.rows)
-    if written < len(part.rows):  # an end is missing (name it) or, if new, a pair is stored
-        require(tx, "missing_families", (m.family_id for m in batch), "familyId", "family")
-        require(tx, "missing_cohorts", (m.cohort_id for m in batch), "cohortId", "cohort")
-        raise _short(written, part.rows, new)
+    cohorts = [m.cohort_id for m in part.batch]
+    _write_family_pairs(tx, part, new, "memberships", ("missing_cohorts", cohorts, "cohortId"))
 
 
 def _write_pursuits(tx: ManagedTransaction, part: Part, new: bool) -> None:
-    batch: Sequence[Pursues] = part.batch
-    written = count(tx, "create_pursuits" if new else "upsert_pursuits", rows=part.rows)
-    if written < len(part.rows):  # an end is missing (name it) or, if new, a pair is stored
-        require(tx, "missing_families", (p.family_id for p in batch), "familyId", "family")
-        require(tx, "missing_goals", (p.goal_id for p in batch), "goalId", "goal")
+    goals = [p.goal_id for p in part.batch]
+    _write_family_pairs(tx, part, new, "pursuits", ("missing_goals", goals, "goalId"))
+
+
+def _write_family_pairs(
+    tx: ManagedTransaction, part: Part, new: bool, kind: str, other: tuple[str, list[str], str]
+) -> None:
+    """Memberships or pursuits (``kind``): a family and another node per row. A shortfall
+    means an end is missing (named here) or, with ``new`` records, a pair is stored."""
+    written = count(tx, f"create_{kind}" if new else f"upsert_{kind}", rows=part.rows)
+    if written < len(part.rows):
+        families = (r.family_id for r in part.batch)
+        require(tx, "missing_families", families, "familyId", "family")
+        query, ids, field = other
+        require(tx, query, ids, field, field.removesuffix("Id"))
         raise _short(written, part.rows, new)
 
 
