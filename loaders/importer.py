@@ -530,12 +530,13 @@ def _prepared(
     built: :meth:`GraphStore.prepare`). Run on the prefetch thread, this overlaps the
     store's writing of one batch."""
     for name, places, models, new in _spooled_batches(spool):
-        changes = ChangeSet.of_part(_part(name), models, new_records=new)
-        yield name, places, models, new, store.prepare(changes)
+        yield name, places, models, new, store.prepare(_changes(name, models, new))
 
 
-def _part(name: str) -> str:
-    return KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
+def _changes(name: str, models: Sequence[DomainModel], new: bool) -> ChangeSet:
+    """The one-part change set writing a batch of type ``name``."""
+    part = KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
+    return ChangeSet.of_part(part, models, new_records=new)
 
 
 def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[DomainModel]], None]:
@@ -543,10 +544,9 @@ def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[Domai
     when checked is written with ``new_records`` (created, not merged: the engine's rate); if
     one of them was stored meanwhile, by another writer, the store refuses the batch with
     CONFLICT and writes none of it."""
-    part = _part(name)
 
     def write(models: Sequence[DomainModel]) -> None:
-        store.write(ChangeSet.of_part(part, models, new_records=new))
+        store.write(_changes(name, models, new))
 
     return write
 
