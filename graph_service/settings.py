@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     embedded_path: Path = Path("data/graph.sqlite")
 
     batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    # Batches an import writes at once into a store that takes concurrent writes (Neo4j: the
+    # engine builds them on as many cores); 1 writes them one after the other.
+    import_writers: int = Field(default=2, ge=1, le=16)
 
     # Auth
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)

@@ -33,7 +33,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
@@ -499,6 +501,9 @@ def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
         reader.join()
 
 
+Prepared = tuple[str, list[tuple[str, int]], list[DomainModel], bool, PreparedWrite]
+
+
 def _write_pass(
     store: GraphStore,
     spool: IO[bytes],
@@ -507,25 +512,72 @@ def _write_pass(
     rejections: _Rejections,
     bar: _Bar,
 ) -> None:
-    for name, places, models, new, prepared in _prefetched(_prepared(store, spool)):
+    """Write the spooled batches. Into a store that takes concurrent writes, up to
+    ``Settings.import_writers`` batches of one type are in flight at once (each its own
+    transaction, on a thread of a small pool); a type's batches are all written before the
+    next type's begin, so a relationship never waits for a node written beside it. Each batch
+    is settled here, in spool order: counted, or its problem handled (see :func:`_settle`)."""
+    writers = get_settings().import_writers if store.takes_concurrent_writes else 1
+    batches = _prefetched(_prepared(store, spool), depth=writers + 1)
+    if writers == 1:
+        for batch in batches:
+            _settle(store, batch, _outcome(store, batch[4]), skip_invalid, report, rejections)
+            bar.advance(len(batch[2]))
+            _collect_young()
+        return
+    in_flight: deque[tuple[Prepared, Future[DomainError | None]]] = deque()
+    with ThreadPoolExecutor(writers, thread_name_prefix="import-writer") as pool:
         try:
-            store.write(prepared)
-            written = len(models)
-        except (NotFound, ValidationFailed, Conflict) as error:
-            # The store saw a problem the validate pass could not (e.g. a referral cycle
-            # through stored edges, or a concurrent writer). Nothing of the batch was written.
-            if not skip_invalid:
-                raise ImportFailed(_store_problems(name, places, error), written=True) from None
-            upsert = _writer(store, name, new)
-            written = _write_one_by_one(upsert, name, places, models, report, rejections)
-        report.rows[name] += written
-        bar.advance(len(models))
-        _collect_young()
+            for batch in batches:
+                while in_flight and (len(in_flight) >= writers or in_flight[0][0][0] != batch[0]):
+                    done, outcome = in_flight.popleft()
+                    _settle(store, done, outcome.result(), skip_invalid, report, rejections)
+                    bar.advance(len(done[2]))
+                    _collect_young()
+                in_flight.append((batch, pool.submit(_outcome, store, batch[4])))
+            while in_flight:
+                done, outcome = in_flight.popleft()
+                _settle(store, done, outcome.result(), skip_invalid, report, rejections)
+                bar.advance(len(done[2]))
+        finally:
+            for _, outcome in in_flight:  # an import that stops waits for what is in flight
+                outcome.cancel()
+            wait([outcome for _, outcome in in_flight])
 
 
-def _prepared(
-    store: GraphStore, spool: IO[bytes]
-) -> Iterator[tuple[str, list[tuple[str, int]], list[DomainModel], bool, PreparedWrite]]:
+def _outcome(store: GraphStore, prepared: PreparedWrite) -> DomainError | None:
+    """Write one batch; the store's refusal of it (a problem the validate pass could not see)
+    is returned, to be settled in spool order; any other error is raised."""
+    try:
+        store.write(prepared)
+    except (NotFound, ValidationFailed, Conflict) as error:
+        return error
+    return None
+
+
+def _settle(
+    store: GraphStore,
+    batch: Prepared,
+    refused: DomainError | None,
+    skip_invalid: bool,
+    report: ImportReport,
+    rejections: _Rejections,
+) -> None:
+    """Count a written batch. One the store refused (e.g. a referral cycle through stored
+    edges, or a key a concurrent writer stored meanwhile; nothing of it was written) stops
+    the import with :class:`ImportFailed`, or with ``skip_invalid`` is written record by
+    record, each refused one rejected."""
+    name, places, models, new, _ = batch
+    written = len(models)
+    if refused is not None:
+        if not skip_invalid:
+            raise ImportFailed(_store_problems(name, places, refused), written=True) from None
+        upsert = _writer(store, name, new)
+        written = _write_one_by_one(upsert, name, places, models, report, rejections)
+    report.rows[name] += written
+
+
+def _prepared(store: GraphStore, spool: IO[bytes]) -> Iterator[Prepared]:
     """The spooled batches, each with its write prepared by the store (its parameter rows
     built: :meth:`GraphStore.prepare`). Run on the prefetch thread, this overlaps the
     store's writing of one batch."""

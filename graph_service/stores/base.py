@@ -52,6 +52,12 @@ WRITTEN_MEANWHILE = "a record with this id was written at the same time"
 # The parts a ChangeSet with ``new_records`` creates rather than merges (the bulk of an
 # import); its other parts are written as usual.
 CREATED_WHEN_NEW = frozenset({"families", "memberships", "pursuits", "helps"})
+# The parts whose creation needs no writer lock: a change set of ``new_records`` made of these
+# alone (no preconditions, deletions or audit entries) can be written while other such change
+# sets are written (GraphStore.takes_concurrent_writes): a key written twice at once is
+# refused by the store's uniqueness constraint on it (a CONFLICT), not by a check that needs
+# the writers to run one at a time (memberships and pursuits have no such constraint).
+CREATED_CONCURRENTLY = frozenset({"families", "helps"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,13 @@ class ChangeSet:
             records: Sequence[DomainModel] = getattr(self, kind.part)
             if records:
                 yield kind, records
+
+    def creates_concurrently(self) -> bool:
+        """Whether this change set only creates :data:`CREATED_CONCURRENTLY` records (see
+        there): the store may then write it beside other such change sets."""
+        parts = [kind.part for kind, _ in self.parts()]
+        alone = not (self.preconditions or self.deleted_families or self.audit)
+        return self.new_records and alone and bool(parts) and set(parts) <= CREATED_CONCURRENTLY
 
     def is_empty(self) -> bool:
         return not self.deleted_families and next(self.parts(), None) is None
@@ -238,6 +251,9 @@ class GraphStore(Protocol):
     """Persistence of the family graph. Implementations are safe to share across threads."""
 
     name: str
+    # Whether write transactions of this store may run at once (the import then keeps
+    # ``Settings.import_writers`` batches in flight); False: one writer at a time.
+    takes_concurrent_writes: bool
 
     # life cycle -------------------------------------------------------------------------
     def open(self) -> None:

@@ -92,6 +92,7 @@ class EmbeddedStore(UpsertsViaWrite):
     """SQLite-backed :class:`~graph_service.stores.base.GraphStore`; no records in memory."""
 
     name = "embedded"
+    takes_concurrent_writes = False  # SQLite has one writer at a time
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

@@ -100,6 +100,9 @@ class Neo4jStore(UpsertsViaWrite):
     :meth:`from_settings`, in which case :meth:`close` closes it)."""
 
     name = "neo4j"
+    # Write transactions run at once; they queue on the Meta lock (neo4j_writes), except the
+    # change sets that only create families or help (ChangeSet.creates_concurrently).
+    takes_concurrent_writes = True
 
     def __init__(
         self,

@@ -8,6 +8,13 @@ that still exist, write each part in registry order, append the change to the ch
 under the new version, and append the change set's audit entries
 (:func:`graph_service.stores.audit.append_in_neo4j`). Anything that raises rolls all of it
 back: the data-version bump, the records, the feed entry and the audit entries.
+
+A change set that only creates families or help (:meth:`ChangeSet.creates_concurrently`: an
+import's batch of new records) bumps the version *after* its records, just before the feed
+entry: such transactions (the import keeps several in flight) build their records at the same
+time and queue on the Meta lock only for their last statements, so the versions still number
+the commits in order. Nothing they do needs the writers' lock: a family or help id written
+twice at once is refused by its uniqueness constraint (CONFLICT), and they check no rule.
 """
 
 from __future__ import annotations
@@ -58,9 +65,11 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
     the new data version and the change as logged, or raises :class:`NothingToWrite`."""
     parts = [(_PART_WRITERS[kind.name], part_of(kind, batch)) for kind, batch in changes.parts()]
     new = changes.new_records
+    bump_last = changes.creates_concurrently()
 
     def work(tx: ManagedTransaction) -> Committed:
-        version = int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
+        if not bump_last:
+            version = bump(tx)
         check_in_neo4j(tx, changes.preconditions)  # holds the Meta lock: see preconditions.py
         logged = changes
         if changes.deleted_families:
@@ -74,6 +83,8 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
                 run(tx, "delete_families", ids=deleted)
         for write_part, part in parts:
             write_part(tx, part, new)
+        if bump_last:
+            version = bump(tx)
         run(tx, "change_log_append", version=version, body=Change.feed_body(logged))
         if version % PRUNE_EVERY == 0:
             run(tx, "change_log_prune", upTo=version - FEED_KEEP)
@@ -81,6 +92,12 @@ def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
         return version, logged
 
     return work
+
+
+def bump(tx: ManagedTransaction) -> int:
+    """Bump the data version and return it; this takes the Meta node's lock, held to the end
+    of the transaction, so versions number the commits in their order."""
+    return int(tx.run(cypher("data_version_bump")).single(strict=True)["value"])
 
 
 # writing one part of a change set (inside the write transaction) ------------------------------
