@@ -5,6 +5,7 @@ commit once and in order, and another writer's transactions neither lost nor dea
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ def writers(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 
 
 class InFlight:
-    """Counts the writes of ``store`` running at the same moment (the most seen at once)."""
+    """Counts the writes of ``store`` running at the same moment (the most seen at once);
+    each write first waits a moment, so that writes handed out together do overlap."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -46,6 +48,7 @@ class InFlight:
                 self.now += 1
                 self.most = max(self.most, self.now)
             try:
+                time.sleep(0.05)  # long enough for the next batches to be handed out meanwhile
                 attribute(changes)
             finally:
                 with self._lock:
