@@ -28,7 +28,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import pickle
 import sys
 import tempfile
 import threading
@@ -65,6 +64,7 @@ from loaders.formats import (
     read_csv,
     read_jsonl_lines,
 )
+from loaders.spool import Sink, Spooled, SpoolWriter, spooled_batches
 from loaders.validation import CONFLICT, Checker, Rejected
 from models import DomainModel, FieldProblem, ValidationFailed
 
@@ -364,19 +364,9 @@ def import_folder(
     return report
 
 
-# Receives each batch the validate pass accepted: (type name, (file, line) of each row, models,
-# whether every record of the batch is new: none of its keys was stored when it was checked).
-Sink = Callable[[str, list[tuple[str, int]], list[DomainModel], bool], None]
-Spooled = tuple[str, list[tuple[str, int]], list[DomainModel], bool]
-
-
-def _pickler(spool: IO[bytes]) -> Sink:
-    def sink(
-        name: str, places: list[tuple[str, int]], models: list[DomainModel], new: bool
-    ) -> None:
-        pickle.dump((name, places, models, new), spool, protocol=pickle.HIGHEST_PROTOCOL)
-
-    return sink
+def _pickler(spool: IO[bytes]) -> SpoolWriter:
+    """The :data:`Sink` spooling the accepted batches to ``spool`` (:mod:`loaders.spool`)."""
+    return SpoolWriter(spool)
 
 
 def validate_folder(
@@ -453,11 +443,8 @@ def _validate_pass(
 
 
 def _spooled_batches(spool: IO[bytes]) -> Iterator[Spooled]:
-    while True:
-        try:
-            yield pickle.load(spool)  # our own temporary file, written by _validate_pass
-        except EOFError:
-            return
+    """The batches :func:`_pickler` spooled (our own temporary file)."""
+    return spooled_batches(spool)
 
 
 def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
