@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     embedded_path: Path = Path("data/graph.sqlite")
 
     batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    # The import's validate pass parses rows on this many worker processes while it checks
+    # them (loaders/parse_workers.py); 0 or 1: in the importing process, as is any input of
+    # fewer than import_workers_min_rows rows (a worker's start-up costs about a second).
+    import_workers: int = Field(default=2, ge=0, le=64)
+    import_workers_min_rows: int = Field(default=20_000, ge=0)
 
     # Auth
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)

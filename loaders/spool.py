@@ -48,6 +48,7 @@ class _Plan:
     names: tuple[str, ...]
     nested: tuple[tuple[int, _Plan], ...]
     values: Callable[[dict[str, Any]], tuple[Any, ...]]  # the field values of a __dict__
+    bits: dict[str, int]  # field name -> its bit in a fields-set mask
     fields_sets: dict[int, frozenset[str]] = field(default_factory=dict)  # by mask
 
 
@@ -59,7 +60,8 @@ def _plan(model: type[DomainModel]) -> _Plan:
         for i, info in enumerate(model.model_fields.values())
         if isinstance(info.annotation, type) and issubclass(info.annotation, DomainModel)
     )
-    return _Plan(model, names, nested, itemgetter(*names))  # every record type has 2+ fields
+    bits = {name: 1 << i for i, name in enumerate(names)}
+    return _Plan(model, names, nested, itemgetter(*names), bits)  # every record type has 2+ fields
 
 
 _MODELS: tuple[type[DomainModel], ...] = tuple(s.model for s in SPECS)
@@ -75,9 +77,8 @@ def _fields_of_mask(plan: _Plan, mask: int) -> frozenset[str]:
 
 
 def _mask(plan: _Plan, fields_set: set[str]) -> int:
-    if len(fields_set) == len(plan.names):
-        return (1 << len(plan.names)) - 1
-    return sum(1 << i for i, name in enumerate(plan.names) if name in fields_set)
+    bits = plan.bits
+    return sum([bits[name] for name in fields_set])
 
 
 def _encode(plan: _Plan, model: BaseModel) -> tuple[Any, ...]:
