@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # Batches an import writes at once into a store that takes concurrent writes (Neo4j: the
     # engine builds them on as many cores); 1 writes them one after the other.
     import_writers: int = Field(default=2, ge=1, le=16)
+    # The import's validate pass parses rows on this many worker processes while it checks
+    # them (loaders/parse_workers.py); 0 or 1: in the importing process, as is any input of
+    # fewer than import_workers_min_rows rows (a worker's start-up costs about a second).
+    import_workers: int = Field(default=2, ge=0, le=64)
+    import_workers_min_rows: int = Field(default=20_000, ge=0)
 
     # Auth
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)

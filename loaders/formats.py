@@ -37,11 +37,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from models import (
     Cohort,
@@ -271,18 +271,32 @@ def jsonl_paths(folder: Path) -> list[Path]:
 def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
     """The rows of one CSV file. Bytes that are not UTF-8 are kept as lone surrogates
     (``surrogateescape``) so that the row, not the file, is reported."""
+    return cast(Iterator[RawRow], read_csv_skipping(spec, path, folder=folder, skip=None))
+
+
+def read_csv_skipping(
+    spec: TypeSpec, path: Path, *, folder: Path, skip: Callable[[], bool] | None
+) -> Iterator[RawRow | None]:
+    """:func:`read_csv`, asking ``skip()`` once per row (in order) whether to build it: a
+    skipped row comes out as None, its cells read but not turned into a record (a parse
+    worker reads the whole file and builds only the rows of its own batches)."""
     name = str(path.relative_to(folder))
     with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, [])
         except csv.Error as error:
-            yield RawRow(spec.name, name, 1, None, f"unreadable CSV header ({error})")
+            yield (
+                None
+                if skip and skip()
+                else RawRow(spec.name, name, 1, None, f"unreadable CSV header ({error})")
+            )
             return
         bad_header = _cell_problems({c: c for c in header})
         if bad_header:
             reason = f"header column {bad_header[0].reason}"
-            yield RawRow(spec.name, name, 1, None, reason, (FieldProblem("(header)", reason),))
+            named = (FieldProblem("(header)", reason),)
+            yield None if skip and skip() else RawRow(spec.name, name, 1, None, reason, named)
             return
         unknown = [c for c in header if c not in spec.columns]
         width = len(header)
@@ -293,12 +307,16 @@ def read_csv(spec: TypeSpec, path: Path, *, folder: Path) -> Iterator[RawRow]:
             except StopIteration:
                 return
             except csv.Error as error:  # e.g. a field over the csv module's 128 KiB limit
-                yield RawRow(spec.name, name, ended + 1, None, f"unreadable CSV row ({error})")
+                reason = f"unreadable CSV row ({error})"
+                yield None if skip and skip() else RawRow(spec.name, name, ended + 1, None, reason)
                 ended = reader.line_num
                 continue
             line = ended = reader.line_num
             if not cells:
                 continue  # a blank line
+            if skip is not None and skip():
+                yield None
+                continue
             if len(cells) > width:
                 yield RawRow(spec.name, name, line, None, "more cells than header columns")
                 continue

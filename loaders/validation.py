@@ -107,13 +107,53 @@ class Rejected:
 
 
 @dataclass
-class Checked:
-    """The verdict on one batch."""
+class Parsed:
+    """One batch of rows parsed (:func:`parse_rows`): the rows whose record is a valid model,
+    as (file, line) with the model, and the rows rejected, each with its problems."""
 
-    write: list[tuple[RawRow, DomainModel]] = field(default_factory=list)
+    rows: int  # rows in the batch
+    places: list[tuple[str, int]] = field(default_factory=list)
+    models: list[DomainModel] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    # The record of each parsed row, for the rejected rows' report; None when none is kept
+    # (no report is written: the rows then carry an empty record).
+    records: list[dict[str, Any]] | None = None
+    encoded: bytes | None = None  # the models as loaders.spool.encode_models, when known
+
+
+def parse_rows(spec: TypeSpec, batch: Sequence[RawRow], *, keep_records: bool = True) -> Parsed:
+    """Parse every row of ``batch`` (rows of type ``spec``) into its model. Depends on no
+    state but the vocabulary, so a parse worker process may run it (:mod:`loaders.parse_workers`)."""
+    out = Parsed(len(batch), records=[] if keep_records else None)
+    model = spec.model
+    for row in batch:
+        if row.record is None:
+            out.rejected.append(
+                Rejected(row, list(row.problems) or [FieldProblem("(line)", row.problem)])
+            )
+            continue
+        try:
+            out.models.append(parse(model, row.record))
+        except ValidationFailed as error:
+            out.rejected.append(Rejected(row, error.problems))
+            continue
+        out.places.append((row.file, row.line))
+        if out.records is not None:
+            out.records.append(row.record)
+    return out
+
+
+@dataclass
+class Checked:
+    """The verdict on one batch: the rows to write (their (file, line) and models, in file
+    order), the rows rejected, and the counts of the rows skipped or replacing stored ones."""
+
+    places: list[tuple[str, int]] = field(default_factory=list)
+    models: list[DomainModel] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     unchanged: int = 0  # already stored, or earlier in the input, identical
     updated: int = 0  # stored with different content, replaced (``update``)
+    whole: bool = False  # every parsed model is written (``models`` is the parsed list)
 
 
 class Checker:
@@ -142,12 +182,12 @@ class Checker:
         }
 
     # ------------------------------------------------------------------------ bookkeeping
-    def _pack(self, fp: int, row: RawRow) -> int:
-        index = self._file_index.get(row.file)
+    def _pack(self, fp: int, file: str, line: int) -> int:
+        index = self._file_index.get(file)
         if index is None:
-            index = self._file_index[row.file] = len(self.files)
-            self.files.append(row.file)
-        return fp << 48 | index << 32 | row.line
+            index = self._file_index[file] = len(self.files)
+            self.files.append(file)
+        return fp << 48 | index << 32 | line
 
     def _where(self, packed: int) -> tuple[int, str]:
         return packed >> 48, f"{self.files[(packed >> 32) & 0xFFFF]}:{packed & 0xFFFFFFFF}"
@@ -237,19 +277,19 @@ class Checker:
     # ------------------------------------------------------------------------ the check
     def check(self, spec: TypeSpec, batch: Sequence[RawRow]) -> Checked:
         """Decide every row of ``batch`` (rows of type ``spec``, in file order)."""
-        out = Checked()
-        parsed: list[tuple[RawRow, DomainModel]] = []
-        for row in batch:
-            if row.record is None:
-                out.rejected.append(
-                    Rejected(row, list(row.problems) or [FieldProblem("(line)", row.problem)])
-                )
-                continue
-            try:
-                parsed.append((row, parse(spec.model, row.record)))
-            except ValidationFailed as error:
-                out.rejected.append(Rejected(row, error.problems))
-        models = [m for _, m in parsed]
+        return self.check_parsed(spec, parse_rows(spec, batch))
+
+    def check_parsed(self, spec: TypeSpec, parsed: Parsed) -> Checked:
+        """Decide every row of a parsed batch (:func:`parse_rows`, here or on a worker);
+        the batches of an import come in file order."""
+        out = Checked(rejected=list(parsed.rejected))
+        models = parsed.models
+        records = parsed.records
+
+        def row(i: int) -> RawRow:
+            file, line = parsed.places[i]
+            return RawRow(spec.name, file, line, records[i] if records is not None else {})
+
         keys = [key_of(m) for m in models]
         references = [_references(m) for m in models]
         self._look_up_references(spec, references)
@@ -257,35 +297,37 @@ class Checker:
         stored_help = self._help_ids() if spec.name == "help" and models else {}
         accepted = self.accepted[spec.name]
         exists = self._exists
-        for (row, model), key, refs in zip(parsed, keys, references, strict=True):
+        for i, (model, key, refs) in enumerate(zip(models, keys, references, strict=True)):
             if not all(exists(kind, value) for _, value, kind in refs):
                 problems = [
                     FieldProblem(name, f"{kind} {value!r} does not exist")
                     for name, value, kind in refs
                     if not exists(kind, value)
                 ]
-                out.rejected.append(Rejected(row, problems))
+                out.rejected.append(Rejected(row(i), problems))
                 continue
             fp = fingerprint(model)
             earlier = accepted.get(key)
             if earlier is not None:
-                self._duplicate(spec, row, model, key, fp, earlier, out)
+                self._duplicate(spec, row(i), model, key, fp, earlier, out)
                 continue
             if isinstance(model, Referred) and (problem := self._referral_problem(model)):
-                out.rejected.append(Rejected(row, [problem]))
+                out.rejected.append(Rejected(row(i), [problem]))
                 continue
             verdict = self._against_store(spec, model, key, fp, stored, stored_help)
             if isinstance(verdict, FieldProblem):
-                out.rejected.append(Rejected(row, [verdict], CONFLICT))
+                out.rejected.append(Rejected(row(i), [verdict], CONFLICT))
                 continue
-            accepted[key] = self._pack(fp, row)
+            accepted[key] = self._pack(fp, *parsed.places[i])
             if isinstance(model, Referred):
                 self.referrer[model.to_id] = model.from_id
             if verdict == "unchanged":
                 out.unchanged += 1
             else:
                 out.updated += verdict == "updated"
-                out.write.append((row, model))
+                out.places.append(parsed.places[i])
+                out.models.append(model)
+        out.whole = len(out.models) == len(models)
         out.rejected.sort(key=lambda r: r.row.line)
         return out
 
