@@ -30,16 +30,12 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from queue import Full, Queue
 from typing import IO, Any, TypeVar
 
 from rich.console import Console
@@ -51,12 +47,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from graph_service.errors import Conflict, DomainError, NotFound
-from graph_service.kinds import KIND_OF_MODEL
+from graph_service.errors import NotFound
 from graph_service.settings import get_settings
-from graph_service.stores.base import ChangeSet, GraphStore, PreparedWrite
+from graph_service.stores.base import GraphStore
 from loaders.formats import (
-    SPEC_BY_TYPE,
     SPECS,
     RawRow,
     TypeSpec,
@@ -66,109 +60,41 @@ from loaders.formats import (
     read_csv,
     read_jsonl_lines,
 )
+from loaders.import_report import (
+    MAX_PROBLEMS,
+    ImportFailed,
+    ImportReport,
+    ImportStopped,
+    Rejections,
+    RowProblem,
+)
 from loaders.parse_workers import ParseWorkerFailed, parse_workers
-from loaders.spool import Sink, Spooled, SpoolWriter, spooled_batches
-from loaders.validation import CONFLICT, Checker, Parsed, Rejected, parse_rows
-from models import DomainModel, FieldProblem, ValidationFailed
+from loaders.spool import Sink, SpoolWriter
+from loaders.validation import Checker, Parsed, Rejected, parse_rows
+from loaders.write_pass import write_pass
+from models import FieldProblem
+
+# The import's outcomes live in loaders.import_report; they are named here too, where callers
+# of import_folder look for them.
+__all__ = [
+    "MAX_PROBLEMS",
+    "ImportFailed",
+    "ImportReport",
+    "ImportStopped",
+    "RowProblem",
+    "count_rows",
+    "import_folder",
+    "index_folder",
+    "iter_rows",
+    "show_progress",
+    "validate_folder",
+]
 
 REJECTED_FILE = "rejected.jsonl"
 SUMMARY_FILE = "import-summary.json"
 REPORT_DIR = "_import"  # default report folder, inside the import folder (never read as data)
-MAX_PROBLEMS = 100  # problems an ImportFailed lists; the rest are counted
 COLLECT_EVERY_ROWS = 50_000  # rows between two collections of the young generations
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One thing wrong with one row of one file."""
-
-    file: str
-    line: int
-    field: str
-    reason: str
-    code: str = "BAD_USER_INPUT"  # CONFLICT: clashes with what the store holds
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
-
-
-class ImportFailed(DomainError):
-    """The input had problems and nothing was written. ``rows`` names each (file, line,
-    field, reason), at most :data:`MAX_PROBLEMS`; ``more`` counts the problems left out.
-    ``code`` is ``CONFLICT`` when every problem is a clash with the store."""
-
-    def __init__(self, rows: list[RowProblem], *, more: int = 0, written: bool = False) -> None:
-        self.rows = rows
-        self.more = more
-        self.code = CONFLICT if rows and all(r.code == CONFLICT for r in rows) else "BAD_USER_INPUT"
-        shown = "\n".join(f"  {p}" for p in rows)
-        rest = f"\n  ... and {more} more problem(s)" if more else ""
-        first = rows[0] if rows else RowProblem("", 0, "", "")
-        outcome = "the batches before this one were written" if written else "nothing was written"
-        super().__init__(
-            f"import refused: {len(rows) + more} problem(s); {outcome}\n{shown}{rest}",
-            field=first.field,
-        )
-
-
-class ImportStopped(ImportFailed):
-    """The import stopped before its first write for a reason that is not the input's (a
-    parse worker process failed or died); nothing was written."""
-
-    def __init__(self, reason: str) -> None:
-        DomainError.__init__(self, f"import stopped: {reason}\nnothing was written")
-        self.rows, self.more, self.code = [], 0, "INTERNAL_SERVER_ERROR"
-
-
-@dataclass
-class ImportReport:
-    """What an import did per type: rows written (``rows``, of which ``updated`` replaced a
-    different stored record), rows skipped as already stored or repeated (``unchanged``),
-    rows rejected; and how long the validate and write passes took."""
-
-    rows: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
-    unchanged: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
-    updated: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
-    rejected: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SPECS})
-    seconds: float = 0.0
-    validate_seconds: float = 0.0
-    write_seconds: float = 0.0
-    rejected_path: Path | None = None
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.rows.values())
-
-    @property
-    def total_unchanged(self) -> int:
-        return sum(self.unchanged.values())
-
-    @property
-    def total_rejected(self) -> int:
-        return sum(self.rejected.values())
-
-    @property
-    def rows_per_second(self) -> float:
-        """Rows read (written, unchanged or rejected) per second of the whole import."""
-        read = self.total_rows + self.total_unchanged + self.total_rejected
-        return read / self.seconds if self.seconds > 0 else 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "unchanged": self.unchanged,
-            "updated": self.updated,
-            "rejected": self.rejected,
-            "totalRows": self.total_rows,
-            "totalUnchanged": self.total_unchanged,
-            "totalRejected": self.total_rejected,
-            "seconds": round(self.seconds, 3),
-            "validateSeconds": round(self.validate_seconds, 3),
-            "writeSeconds": round(self.write_seconds, 3),
-            "rowsPerSecond": round(self.rows_per_second, 1),
-            "rejectedPath": str(self.rejected_path) if self.rejected_path else None,
-        }
 
 
 JsonlIndex = dict[Path, dict[str, list[tuple[int, int]]]]
@@ -218,31 +144,6 @@ def _batches(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 
 # ---------------------------------------------------------------------------- reporting
-class _Rejections:
-    """Writes rejected rows to ``rejected.jsonl`` (opened on first use)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[str] | None = None
-
-    def write(self, row: RawRow, problems: Sequence[FieldProblem]) -> None:
-        if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("w", encoding="utf-8")
-        entry = {
-            "file": row.file,
-            "line": row.line,
-            "type": row.type,
-            "problems": [{"field": p.field, "reason": p.reason} for p in problems],
-            "record": row.record,
-        }
-        self._handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-
-
 class _Problems:
     """Problems of a refused import: the first :data:`MAX_PROBLEMS` kept, the rest counted."""
 
@@ -364,7 +265,7 @@ def import_folder(
         raise NotFound(f"import folder {folder} does not exist", field="folder")
     out = report_dir or folder / REPORT_DIR
     report = ImportReport()
-    rejections = _Rejections(out / REJECTED_FILE)
+    rejections = Rejections(out / REJECTED_FILE)
     began = time.monotonic()
     bar = _Bar(show_progress() if progress is None else progress)
     try:
@@ -382,7 +283,13 @@ def import_folder(
                 raise ImportFailed(spooled.problems.rows, more=spooled.problems.more)
             bar.begin("writing", spooled.rows)
             spool.seek(0)
-            _write_pass(store, spool, skip_invalid, report, rejections, bar)
+            young = _YoungCollections()
+
+            def advance(rows: int) -> None:
+                bar.advance(rows)
+                young.after(rows)
+
+            write_pass(store, spool, skip_invalid, report, rejections, advance)
     finally:
         rejections.close()
         report.seconds = time.monotonic() - began
@@ -412,7 +319,7 @@ def validate_folder(
         raise NotFound(f"import folder {folder} does not exist", field="folder")
     report = ImportReport()
     began = time.monotonic()
-    rejections = _Rejections(folder / REPORT_DIR / REJECTED_FILE)  # unused: never skip_invalid
+    rejections = Rejections(folder / REPORT_DIR / REJECTED_FILE)  # unused: never skip_invalid
     with _young_collections_only():
         spooled = _validate_pass(
             store, folder, size, False, False, report, rejections, sink, _Bar(False)
@@ -436,7 +343,7 @@ def _validate_pass(
     update: bool,
     skip_invalid: bool,
     report: ImportReport,
-    rejections: _Rejections,
+    rejections: Rejections,
     spool: IO[bytes] | Sink,
     bar: _Bar,
 ) -> _Spooled:
@@ -487,179 +394,3 @@ def _validate_pass(
     except ParseWorkerFailed as error:
         raise ImportStopped(str(error)) from None
     return spooled
-
-
-def _spooled_batches(spool: IO[bytes]) -> Iterator[Spooled]:
-    """The batches :func:`_pickler` spooled (our own temporary file)."""
-    return spooled_batches(spool)
-
-
-def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``batches``, each read (unpickled) on a thread of its own while the one before it is
-    being written: the store's round trip and the decoding of the next batch overlap."""
-    done = object()
-    queue: Queue[Any] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        """Queue ``item`` unless the consumer has stopped (then never block on a full queue)."""
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not put(batch):
-                    return
-        except BaseException as error:  # handed to the consumer, raised there
-            put(error)
-            return
-        put(done)
-
-    reader = threading.Thread(target=produce, name="import-prefetch", daemon=True)
-    reader.start()
-    try:
-        while (item := queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-
-
-Prepared = tuple[str, list[tuple[str, int]], list[DomainModel], bool, PreparedWrite]
-
-
-def _write_pass(
-    store: GraphStore,
-    spool: IO[bytes],
-    skip_invalid: bool,
-    report: ImportReport,
-    rejections: _Rejections,
-    bar: _Bar,
-) -> None:
-    """Write the spooled batches. Into a store that takes concurrent writes, up to
-    ``Settings.import_writers`` batches of one type are in flight at once (each its own
-    transaction, on a thread of a small pool); a type's batches are all written before the
-    next type's begin, so a relationship never waits for a node written beside it. Each batch
-    is settled here, in spool order: counted, or its problem handled (see :func:`_settle`)."""
-    writers = get_settings().import_writers if store.takes_concurrent_writes else 1
-    batches = _prefetched(_prepared(store, spool), depth=writers + 1)
-    if writers == 1:
-        for batch in batches:
-            _settle(store, batch, _outcome(store, batch[4]), skip_invalid, report, rejections)
-            bar.advance(len(batch[2]))
-            _collect_young()
-        return
-    in_flight: deque[tuple[Prepared, Future[DomainError | None]]] = deque()
-    with ThreadPoolExecutor(writers, thread_name_prefix="import-writer") as pool:
-        try:
-            for batch in batches:
-                while in_flight and (len(in_flight) >= writers or in_flight[0][0][0] != batch[0]):
-                    done, outcome = in_flight.popleft()
-                    _settle(store, done, outcome.result(), skip_invalid, report, rejections)
-                    bar.advance(len(done[2]))
-                    _collect_young()
-                in_flight.append((batch, pool.submit(_outcome, store, batch[4])))
-            while in_flight:
-                done, outcome = in_flight.popleft()
-                _settle(store, done, outcome.result(), skip_invalid, report, rejections)
-                bar.advance(len(done[2]))
-        finally:
-            for _, outcome in in_flight:  # an import that stops waits for what is in flight
-                outcome.cancel()
-            wait([outcome for _, outcome in in_flight])
-
-
-def _outcome(store: GraphStore, prepared: PreparedWrite) -> DomainError | None:
-    """Write one batch; the store's refusal of it (a problem the validate pass could not see)
-    is returned, to be settled in spool order; any other error is raised."""
-    try:
-        store.write(prepared)
-    except (NotFound, ValidationFailed, Conflict) as error:
-        return error
-    return None
-
-
-def _settle(
-    store: GraphStore,
-    batch: Prepared,
-    refused: DomainError | None,
-    skip_invalid: bool,
-    report: ImportReport,
-    rejections: _Rejections,
-) -> None:
-    """Count a written batch. One the store refused (e.g. a referral cycle through stored
-    edges, or a key a concurrent writer stored meanwhile; nothing of it was written) stops
-    the import with :class:`ImportFailed`, or with ``skip_invalid`` is written record by
-    record, each refused one rejected."""
-    name, places, models, new, _ = batch
-    written = len(models)
-    if refused is not None:
-        if not skip_invalid:
-            raise ImportFailed(_store_problems(name, places, refused), written=True) from None
-        upsert = _writer(store, name, new)
-        written = _write_one_by_one(upsert, name, places, models, report, rejections)
-    report.rows[name] += written
-
-
-def _prepared(store: GraphStore, spool: IO[bytes]) -> Iterator[Prepared]:
-    """The spooled batches, each with its write prepared by the store (its parameter rows
-    built: :meth:`GraphStore.prepare`). Run on the prefetch thread, this overlaps the
-    store's writing of one batch."""
-    for name, places, models, new in _spooled_batches(spool):
-        yield name, places, models, new, store.prepare(_changes(name, models, new))
-
-
-def _changes(name: str, models: Sequence[DomainModel], new: bool) -> ChangeSet:
-    """The one-part change set writing a batch of type ``name``."""
-    part = KIND_OF_MODEL[SPEC_BY_TYPE[name].model].part
-    return ChangeSet.of_part(part, models, new_records=new)
-
-
-def _writer(store: GraphStore, name: str, new: bool) -> Callable[[Sequence[DomainModel]], None]:
-    """Writes a batch of type ``name`` in one transaction. A batch whose keys were all new
-    when checked is written with ``new_records`` (created, not merged: the engine's rate); if
-    one of them was stored meanwhile, by another writer, the store refuses the batch with
-    CONFLICT and writes none of it."""
-
-    def write(models: Sequence[DomainModel]) -> None:
-        store.write(_changes(name, models, new))
-
-    return write
-
-
-def _store_problems(
-    name: str, places: list[tuple[str, int]], error: DomainError
-) -> list[RowProblem]:
-    (file, first), (_, last) = places[0], places[-1]
-    where = f"{first}-{last}" if first != last else str(first)
-    reason = f"store rejected the {name} batch of lines {where}: {error.message}"
-    return [RowProblem(file, first, error.field or "(batch)", reason, error.code)]
-
-
-def _write_one_by_one(
-    upsert: Callable[[Sequence[DomainModel]], None],
-    name: str,
-    places: list[tuple[str, int]],
-    models: list[DomainModel],
-    report: ImportReport,
-    rejections: _Rejections,
-) -> int:
-    written = 0
-    for (file, line), model in zip(places, models, strict=True):
-        try:
-            upsert([model])
-        except (NotFound, ValidationFailed, Conflict) as error:
-            problem = FieldProblem(error.field or "(record)", error.message)
-            rejections.write(RawRow(name, file, line, model.to_record()), [problem])
-            report.rejected[name] += 1
-        else:
-            written += 1
-    return written

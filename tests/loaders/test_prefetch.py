@@ -11,7 +11,7 @@ from typing import cast
 
 import pytest
 
-from loaders.importer import _prefetched
+from loaders.write_pass import prefetched as _prefetched
 
 
 def test_same_batches_in_order() -> None:
