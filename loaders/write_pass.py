@@ -90,7 +90,9 @@ def write_pass(
     with ThreadPoolExecutor(writers, thread_name_prefix="import-writer") as pool:
         try:
             for batch in batches:
-                while in_flight and (len(in_flight) >= writers or in_flight[0][0][0] != batch[0]):
+                # Batches of other kinds take the writers' lock first: one at a time.
+                limit = writers if batch[4].changes.creates_concurrently() else 1
+                while in_flight and (len(in_flight) >= limit or in_flight[0][0][0] != batch[0]):
                     done, outcome = in_flight.popleft()
                     _settle(store, done, outcome.result(), skip_invalid, report, rejections)
                     advance(len(done[2]))

@@ -101,7 +101,7 @@ class Neo4jStore(UpsertsViaWrite):
 
     name = "neo4j"
     # Write transactions run at once; they queue on the Meta lock (neo4j_writes), except the
-    # change sets that only create families or help (ChangeSet.creates_concurrently).
+    # change sets that only create help (ChangeSet.creates_concurrently).
     takes_concurrent_writes = True
 
     def __init__(

@@ -9,12 +9,12 @@ under the new version, and append the change set's audit entries
 (:func:`graph_service.stores.audit.append_in_neo4j`). Anything that raises rolls all of it
 back: the data-version bump, the records, the feed entry and the audit entries.
 
-A change set that only creates families or help (:meth:`ChangeSet.creates_concurrently`: an
+A change set that only creates help (:meth:`ChangeSet.creates_concurrently`: an
 import's batch of new records) bumps the version *after* its records, just before the feed
 entry: such transactions (the import keeps several in flight) build their records at the same
 time and queue on the Meta lock only for their last statements, so the versions still number
-the commits in order. Nothing they do needs the writers' lock: a family or help id written
-twice at once is refused by its uniqueness constraint (CONFLICT), and they check no rule.
+the commits in order. Nothing they do needs the writers' lock: a help id written twice at once
+is refused by its uniqueness constraint (CONFLICT), and they check no rule.
 """
 
 from __future__ import annotations
