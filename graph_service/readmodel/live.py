@@ -38,6 +38,7 @@ from graph_service.errors import StoreUnavailable
 from graph_service.readmodel import snapshot as snapshots
 from graph_service.readmodel.graph import projection_of_store
 from graph_service.readmodel.projection import Delta, Projection
+from graph_service.readmodel.records import FamilyRecords
 from graph_service.settings import get_settings
 from graph_service.stores.base import Change, GraphStore
 
@@ -131,6 +132,8 @@ class ReadModel:
         self._threads: list[threading.Thread] = []
         self._rebuild_wanted = threading.Event()
         self.stats = _Stats()
+        # The families' committed records the request path keeps (current at this version).
+        self.records = FamilyRecords()
         store.add_commit_listener(self.on_commit)
 
     # -- life cycle -------------------------------------------------------------------------
@@ -212,6 +215,7 @@ class ReadModel:
                 log.warning("read model snapshot not used: %s", why)
                 return False
             self._projection = projection
+            self.records.reset(projection.version)
             self._publish(projection, index or _index_of(projection), structure=True)
             self._saved_version = projection.version
             self._catch_up()
@@ -256,6 +260,7 @@ class ReadModel:
         mark = time.monotonic()
         with self._lock:
             self._projection = projection
+            self.records.reset(projection.version)
             self._publish(projection, index, structure=True)
             self.stats.rebuilds += 1
             self._catch_up()
@@ -340,6 +345,7 @@ class ReadModel:
         delta = projection.apply(change.changes, change.version)
         index = self._updated_index(projection, delta)
         self._publish(projection, index, structure=delta.structure)
+        self.records.applied(change)
         self.stats.applied += 1
         self.stats.last_apply_s = time.monotonic() - began
 

@@ -28,7 +28,7 @@ from graph_service.analytics.matching import (
 )
 from graph_service.auth import Principal, Role
 from graph_service.errors import FieldProblem, Forbidden, NotFound, ValidationFailed, fields_named
-from graph_service.readmodel import Result
+from graph_service.readmodel import Result, read_model
 from graph_service.services.access import (
     Action,
     may_be_suggested,
@@ -100,7 +100,9 @@ def _matched(
     read = list(dict.fromkeys(policy_reads(who, family_id)))
     if computed is not None:
         read.extend(m.family_id for m in computed[0] if m.family_id not in read)
-    records = store.families_with_memberships(read)
+    # Kept records when they are current (the store's data version, read in the same round
+    # trip, says so), else the store's: graph_service/readmodel/records.py.
+    records = read_model(store).records.read(store, read)
     authorized_among(records, who, Action.READ_MATCHES, family_id)
     known_family_or_404(index.position, family_id)
     if failure is not None:

@@ -326,6 +326,14 @@ class GraphStore(Protocol):
         """The families among ``ids`` that exist, each with its memberships (any status): what
         the access policy needs about a family, in one round trip where the store can."""
 
+    def families_with_memberships_at(
+        self, ids: Sequence[str]
+    ) -> tuple[int, dict[str, tuple[Family, list[MemberOf]]]]:
+        """:meth:`data_version`, read first, and :meth:`families_with_memberships` of ``ids``
+        (which may be newer than that version, never older), in one round trip where the
+        store can: a caller keeping records from the change feed learns in the same read
+        whether they are current."""
+
     def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each cohort, keyed by cohort id, in family-id order."""
 
@@ -434,6 +442,9 @@ class UpsertsViaWrite:
     def memberships_of_families(self, family_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         raise NotImplementedError
 
+    def data_version(self) -> int:
+        raise NotImplementedError
+
     def families_with_memberships(
         self, ids: Sequence[str]
     ) -> dict[str, tuple[Family, list[MemberOf]]]:
@@ -441,6 +452,13 @@ class UpsertsViaWrite:
         families = self.get_families(ids)
         memberships = self.memberships_of_families(sorted(families)) if families else {}
         return {fid: (family, memberships.get(fid, [])) for fid, family in families.items()}
+
+    def families_with_memberships_at(
+        self, ids: Sequence[str]
+    ) -> tuple[int, dict[str, tuple[Family, list[MemberOf]]]]:
+        """The version, then the families (a store with a joined read overrides this)."""
+        version = self.data_version()
+        return version, self.families_with_memberships(ids) if ids else {}
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         if not hasattr(self, "_listeners"):

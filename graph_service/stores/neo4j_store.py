@@ -312,10 +312,18 @@ class Neo4jStore(UpsertsViaWrite):
         """One read: each existing family among ``ids`` with its memberships (cohort order)."""
         found: dict[str, tuple[Family, list[MemberOf]]] = {}
         for row in self._read("families_with_memberships", ids=unique(ids)):
-            family = from_record(Family, row["record"])
-            memberships = [from_record(MemberOf, m) for m in row["memberships"]]
-            found[family.id] = (family, sorted(memberships, key=lambda m: m.cohort_id))
+            _add_family(found, row)
         return found
+
+    def families_with_memberships_at(
+        self, ids: Sequence[str]
+    ) -> tuple[int, dict[str, tuple[Family, list[MemberOf]]]]:
+        """One statement, one round trip: the data version, then the families."""
+        row = self._read("families_with_memberships_at", ids=unique(ids))[0]
+        found: dict[str, tuple[Family, list[MemberOf]]] = {}
+        for entry in row["rows"]:
+            _add_family(found, entry)
+        return int(row["version"]), found
 
     def members_of_cohorts(self, cohort_ids: Sequence[str]) -> dict[str, list[MemberOf]]:
         """Memberships (any status) of each existing cohort, in family-id order."""
@@ -528,3 +536,10 @@ def _without_credentials(uri: str) -> str:
     parts = urlsplit(uri)
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _add_family(found: dict[str, tuple[Family, list[MemberOf]]], row: Any) -> None:
+    """A family (``record``) and its memberships (``memberships``, in cohort order)."""
+    family = from_record(Family, row["record"])
+    memberships = [from_record(MemberOf, m) for m in row["memberships"]]
+    found[family.id] = (family, sorted(memberships, key=lambda m: m.cohort_id))

@@ -154,6 +154,21 @@ def test_families_with_memberships_is_both_reads_in_one(demo: GraphStore) -> Non
     assert demo.families_with_memberships([]) == {}
 
 
+def test_families_with_memberships_at_comes_with_the_data_version(demo: GraphStore) -> None:
+    """The same families, and the data version read in the same round trip (before them)."""
+    ids = ["ana", "nobody", "gus"]
+    version, joined = demo.families_with_memberships_at(ids)
+    assert version == demo.data_version()
+    assert joined == demo.families_with_memberships(ids)
+    demo.upsert_memberships(
+        [MemberOf(family_id="ana", cohort_id="oak-1", since=date(2024, 1, 10), status="left")]
+    )
+    moved, joined = demo.families_with_memberships_at(ids)
+    assert moved == version + 1
+    assert joined == demo.families_with_memberships(ids)
+    assert demo.families_with_memberships_at([]) == (moved, {})
+
+
 def test_leaving_a_cohort_keeps_history(demo: GraphStore) -> None:
     demo.upsert_memberships(
         [MemberOf(family_id="ana", cohort_id="oak-1", since=date(2024, 1, 10), status="left")]
