@@ -43,7 +43,11 @@ class ImportFailed(DomainError):
         shown = "\n".join(f"  {p}" for p in rows)
         rest = f"\n  ... and {more} more problem(s)" if more else ""
         first = rows[0] if rows else RowProblem("", 0, "", "")
-        outcome = "the batches before this one were written" if written else "nothing was written"
+        outcome = (
+            "the batches before this one (and any written beside it) were written"
+            if written
+            else "nothing was written"
+        )
         super().__init__(
             f"import refused: {len(rows) + more} problem(s); {outcome}\n{shown}{rest}",
             field=first.field,

@@ -74,9 +74,11 @@ def write_pass(
     advance: Callable[[int], None],
 ) -> None:
     """Write the spooled batches. Into a store that takes concurrent writes, up to
-    ``Settings.import_writers`` batches of one type are in flight at once (each its own
-    transaction, on a thread of a small pool); a type's batches are all written before the
-    next type's begin, so a relationship never waits for a node written beside it. Each batch
+    ``Settings.import_writers`` batches that only create new help
+    (:meth:`ChangeSet.creates_concurrently`) are in flight at once, each its own transaction
+    on a thread of a small pool; any other batch is written alone. A type's batches are all
+    written before the next type's begin, so a relationship never waits for a node written
+    beside it. Each batch
     is settled here, in spool order: counted, or its problem handled (see :func:`_settle`),
     then ``advance`` is called with its rows (the progress bar, the young collections)."""
     writers = get_settings().import_writers if store.takes_concurrent_writes else 1
