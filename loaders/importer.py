@@ -382,13 +382,13 @@ def _validate_pass(
                     report.unchanged[spec.name] += checked.unchanged
                     report.updated[spec.name] += checked.updated
                     refused = spooled.problems and not skip_invalid  # then only check the rest
-                    if checked.models and not refused:
+                    if checked.places and not refused:
                         new = checked.updated == 0
-                        if checked.whole and parsed.encoded and isinstance(sink, SpoolWriter):
-                            sink.encoded(spec.name, checked.places, parsed.encoded, new)
+                        if checked.whole is not None and isinstance(sink, SpoolWriter):
+                            sink.encoded(spec.name, checked.places, checked.whole.encoded, new)
                         else:
                             sink(spec.name, checked.places, checked.models, new)
-                        spooled.rows += len(checked.models)
+                        spooled.rows += len(checked.places)
                     bar.advance(parsed.rows)
                     young.after(parsed.rows)
     except ParseWorkerFailed as error:

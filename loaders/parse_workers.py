@@ -4,7 +4,9 @@ Reading rows (:mod:`loaders.formats`) and parsing them into models (pydantic) is
 validate pass's CPU and needs no state (but the vocabulary): :class:`ParseWorkers` runs it on
 ``n`` worker processes, and the import (:func:`loaders.importer._validate_pass`) keeps every
 check that needs state (keys, duplicates, references, referrals, the store's records, the
-fingerprints, which are salted per process), consuming the batches in file order.
+fingerprints, which are salted per process and so computed there from the values), consuming
+the batches in file order; a batch of new records is decided on its encoded values without
+its models being built (:mod:`loaders.validation`).
 
 The batches are dealt round robin: worker ``w`` of ``n`` owns the batches ``w, w + n, ...``
 of every type. Each worker reads every file of the folder itself, building (and parsing) only
@@ -44,7 +46,7 @@ from loaders.formats import (
     read_csv_skipping,
     read_jsonl_lines,
 )
-from loaders.spool import decode_models, encode_models
+from loaders.spool import load_values
 from loaders.validation import Parsed, parse_rows
 from models import extend_vocabulary, vocabulary
 
@@ -123,9 +125,15 @@ def _work(
                 if parsed_batches % _COLLECT_EVERY_BATCHES == 0:
                     gc.collect(1)
                 parsed = parse_rows(spec, batch, keep_records=keep_records)
-                encoded = encode_models(parsed.models)
                 out.put(
-                    ("batch", parsed.rows, parsed.places, encoded, parsed.rejected, parsed.records)
+                    (
+                        "batch",
+                        parsed.rows,
+                        parsed.places,
+                        parsed.encoded,
+                        parsed.rejected,
+                        parsed.records,
+                    )
                 )
             out.put(("end",))
     except BaseException:  # reported to the import, which stops
@@ -202,7 +210,10 @@ class ParseWorkers:
                         )
                 return
             _, rows, places, encoded, rejected, records = message
-            yield Parsed(rows, places, decode_models(encoded), rejected, records, encoded)
+            model, values = load_values(encoded)
+            if model is not spec.model:
+                raise ParseWorkerFailed(f"parse worker {k % n} sent {model.__name__} rows")
+            yield Parsed(rows, model, places, values, rejected, records, known_encoded=encoded)
             k += 1
 
 

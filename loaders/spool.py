@@ -123,23 +123,69 @@ def _decoder(plan: _Plan) -> Callable[[tuple[Any, ...]], Any]:
 _DECODERS = tuple(_decoder(_plan(m)) for m in _MODELS)
 
 
+Values = tuple[Any, ...]  # one model encoded: its field values, then its fields-set mask
+
+
+def encode_values(models: Sequence[DomainModel]) -> list[Values]:
+    """Each model (all of one record type) as its encoded values."""
+    if not models:
+        return []
+    plan = _plan(type(models[0]))
+    return [_encode(plan, m) for m in models]
+
+
+def dump_values(model: type[DomainModel], rows: Sequence[Values]) -> bytes:
+    """Encoded values of ``model`` records as bytes for :func:`load_values`."""
+    return pickle.dumps((_MODEL_INDEX[model], list(rows)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_values(data: bytes) -> tuple[type[DomainModel], list[Values]]:
+    """The record type and the encoded values :func:`dump_values` wrote (our own bytes)."""
+    index, rows = pickle.loads(data)
+    return _MODELS[index], rows
+
+
+def field_names(model: type[DomainModel]) -> tuple[str, ...]:
+    """The attribute names of ``model``'s fields, in the order of its encoded values."""
+    return _plan(model).names
+
+
+def build_models(model: type[DomainModel], rows: Sequence[Values]) -> list[DomainModel]:
+    """The models of encoded values, equal to the models they were encoded from."""
+    build = _DECODERS[_MODEL_INDEX[model]]
+    return [build(values) for values in rows]
+
+
+def content(model: type[DomainModel], values: Values) -> tuple[Any, ...]:
+    """A record's content from its encoded values: the field values without the fields-set
+    masks (nested models as the tuples of their own values), so that two records with the
+    same values are equal whichever fields were given."""
+    return _content(_plan(model), values)
+
+
+def _content(plan: _Plan, values: Values) -> tuple[Any, ...]:
+    if not plan.nested:
+        return values[:-1]
+    listed = list(values[:-1])
+    for i, inner in plan.nested:
+        if listed[i] is not None:
+            listed[i] = _content(inner, listed[i])
+    return tuple(listed)
+
+
 def encode_models(models: Sequence[DomainModel]) -> bytes:
     """The models of one batch (all of one record type, one of :data:`loaders.formats.SPECS`)
     as bytes for :func:`decode_models`."""
     if not models:
         return pickle.dumps((0, []), protocol=pickle.HIGHEST_PROTOCOL)
-    model = type(models[0])
-    plan = _plan(model)
-    rows = [_encode(plan, m) for m in models]
-    return pickle.dumps((_MODEL_INDEX[model], rows), protocol=pickle.HIGHEST_PROTOCOL)
+    return dump_values(type(models[0]), encode_values(models))
 
 
 def decode_models(data: bytes) -> list[DomainModel]:
     """The models :func:`encode_models` encoded, equal to them (our own bytes: the spool or a
     parse worker of this import; never input from elsewhere)."""
-    index, rows = pickle.loads(data)
-    build = _DECODERS[index]
-    return [build(values) for values in rows]
+    model, rows = load_values(data)
+    return build_models(model, rows)
 
 
 class SpoolWriter:
