@@ -125,6 +125,8 @@ SPECS: tuple[TypeSpec, ...] = (
 SPEC_BY_TYPE: dict[str, TypeSpec] = {s.name: s for s in SPECS}
 SPEC_BY_MODEL: dict[type[DomainModel], TypeSpec] = {s.model: s for s in SPECS}
 LIST_FIELDS = frozenset({"languages", "strengths", "needs", "focusGoals"})
+# The columns :func:`record_from_cells` folds or splits (the others are kept as they are).
+_FOLDED = frozenset(CONSENT_COLUMNS) | frozenset(HOUSEHOLD_COLUMNS) | LIST_FIELDS
 JSONL_FILE = "graph.jsonl"
 
 
@@ -158,6 +160,8 @@ def record_from_cells(spec: TypeSpec, cells: Mapping[str, str | None]) -> dict[s
 
     Empty cells are left out (the model's default applies, or it reports the field missing);
     unknown columns are kept so that validation names them."""
+    if _FOLDED.isdisjoint(cells):  # plain columns only (help, memberships...): each as it is
+        return {column: value for column, raw in cells.items() if (value := (raw or "").strip())}
     record: dict[str, Any] = {}
     consent: dict[str, str] = {}
     household: dict[str, Any] = {}

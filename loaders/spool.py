@@ -49,6 +49,7 @@ class _Plan:
     nested: tuple[tuple[int, _Plan], ...]
     values: Callable[[dict[str, Any]], tuple[Any, ...]]  # the field values of a __dict__
     bits: dict[str, int]  # field name -> its bit in a fields-set mask
+    every: int  # the mask of every field
     fields_sets: dict[int, frozenset[str]] = field(default_factory=dict)  # by mask
 
 
@@ -61,7 +62,10 @@ def _plan(model: type[DomainModel]) -> _Plan:
         if isinstance(info.annotation, type) and issubclass(info.annotation, DomainModel)
     )
     bits = {name: 1 << i for i, name in enumerate(names)}
-    return _Plan(model, names, nested, itemgetter(*names), bits)  # every record type has 2+ fields
+    every = (1 << len(names)) - 1
+    return _Plan(
+        model, names, nested, itemgetter(*names), bits, every
+    )  # every record type has 2+ fields
 
 
 _MODELS: tuple[type[DomainModel], ...] = tuple(s.model for s in SPECS)
@@ -77,6 +81,8 @@ def _fields_of_mask(plan: _Plan, mask: int) -> frozenset[str]:
 
 
 def _mask(plan: _Plan, fields_set: set[str]) -> int:
+    if len(fields_set) == len(plan.names):
+        return plan.every  # the common case: every field given
     bits = plan.bits
     return sum([bits[name] for name in fields_set])
 
