@@ -3,7 +3,11 @@
 - ``matching``: p50/p99 of one match on the synthetic network, in process against two floors
   measured in the same run (one NumPy/SciPy matrix-vector product over the same matrix, and
   scikit-learn's brute-force cosine ``NearestNeighbors``), and through ``/graphql`` on a server
-  (its own process) holding the same network in the embedded store.
+  (its own process) holding the same network in the embedded store. With ``neo4j`` in the
+  stores, a server over the bulk-loaded Neo4j runs beside it and the measured requests
+  alternate between the two (the order flipped at each family), so the load of a shared
+  machine, which drifts within minutes, falls on both stores alike; the paired figure (the
+  median of Neo4j's over the embedded latency of the same family) cancels slow moments.
 - ``matching-eval``: hide 20% of help ties, match, and score precision@10, recall@10 and
   NDCG@10 against random, goal-overlap Jaccard and Adamic-Adar baselines, under the product's
   protocol (cohort-mates excluded, the default of ``peerMatches``) and with cohort-mates
@@ -17,6 +21,9 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -114,26 +121,51 @@ def matching(ctx: BenchContext) -> list[Measurement]:
     return results
 
 
-def _family_latencies(base: str, secret: str, asking: list[str], warm: list[str]) -> list[float]:
-    """Warm ``peerMatches`` over HTTP, each family asking for itself with its own token,
-    after one request of each family of ``warm`` (not measured)."""
+Ask = Callable[[str], None]
+
+
+def _ask_self(http: httpx.Client, tokens: Mapping[str, str], family: str) -> None:
+    """One ``peerMatches`` of ``family`` for itself, with its own token (an error fails the run)."""
+    headers = {"Authorization": f"Bearer {tokens[family]}"}
+    body = http.post("/graphql", json={"query": MATCH_SELF}, headers=headers).json()
+    assert "errors" not in body, body
+
+
+@contextmanager
+def _self_askers(
+    bases: Mapping[str, str], secret: str, families: list[str]
+) -> Iterator[dict[str, Ask]]:
+    """For each server of ``bases`` (name to base URL), a function sending one family's
+    ``peerMatches`` for itself over a client of its own (kept open: warm connections)."""
     settings = Settings(secret_key=SecretStr(secret))
-    tokens = {f: issue_token(settings, Role.FAMILY, f) for f in [*warm, *asking]}
-    latencies = []
-    with httpx.Client(timeout=600) as http:
+    tokens = {f: issue_token(settings, Role.FAMILY, f) for f in families}
+    with ExitStack() as clients:
+        asks: dict[str, Ask] = {}
+        for name, base in bases.items():
+            http = clients.enter_context(httpx.Client(base_url=base, timeout=600))
+            asks[name] = partial(_ask_self, http, tokens)
+        yield asks
 
-        def ask(family: str) -> None:
-            headers = {"Authorization": f"Bearer {tokens[family]}"}
-            body = http.post(f"{base}/graphql", json={"query": MATCH_SELF}, headers=headers).json()
-            assert "errors" not in body, body
 
-        for family in warm:
-            ask(family)
-        for family in asking:
+def _alternating(asking: list[str], asks: Mapping[str, Ask]) -> dict[str, list[float]]:
+    """Each family of ``asking`` asks every server once, one request after another: in the
+    order of ``asks`` at even positions, reversed at odd ones, so no server always goes first
+    and the servers share the machine's slow and quiet moments alike. The milliseconds of each
+    request by server, in the order of ``asking`` (entry i of each list is the same family)."""
+    names = list(asks)
+    latencies: dict[str, list[float]] = {name: [] for name in names}
+    for i, family in enumerate(asking):
+        for name in names if i % 2 == 0 else names[::-1]:
             began = time.perf_counter()
-            ask(family)
-            latencies.append(1000 * (time.perf_counter() - began))
+            asks[name](family)
+            latencies[name].append(1000 * (time.perf_counter() - began))
     return latencies
+
+
+def _paired_ratio(values: list[float], baselines: list[float]) -> float:
+    """The median over pairs of ``values[i] / baselines[i]`` (the same family, asked back to
+    back): a slow moment of the machine slows both requests of a pair, so it mostly cancels."""
+    return statistics.median([v / b for v, b in zip(values, baselines, strict=True)])
 
 
 def _wait_ready(base: str, timeout_s: float = 1800) -> float:
@@ -149,55 +181,75 @@ def _wait_ready(base: str, timeout_s: float = 1800) -> float:
     raise RuntimeError("the read model was not ready in time")
 
 
+NO_SNAPSHOT = {"GS_READMODEL_SNAPSHOTS": "false"}
+
+
+@contextmanager
+def _served(db: Path | None, secret: str, neo4j_uri: str | None = None) -> Iterator[str]:
+    """A server over the embedded store ``db`` (or Neo4j at ``neo4j_uri``) for the block; its
+    base URL. A first start: the full build, and no snapshot saved after it (saving one holds
+    the interpreter for seconds at 100,000 families, which would fall on measured requests)."""
+    server, base = start_api(db, secret, neo4j_uri=neo4j_uri, extra_env=NO_SNAPSHOT)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@contextmanager
+def _bulk_loaded(home: Path, folder: Path) -> Iterator[str]:
+    """A Neo4j engine in ``home`` bulk-loaded with ``folder``, up for the block; its URI."""
+    from graph_service.neo4j_engine import start_engine
+    from loaders.neo4j_bulk import bulk_load
+
+    engine = start_engine(home=home)
+    try:
+        engine, _ = bulk_load(engine, folder)
+        yield engine.uri
+    finally:
+        engine.stop()
+
+
 def _per_store(
     ctx: BenchContext, asking: list[str], warm: list[str]
 ) -> tuple[list[Measurement], list[float]]:
-    """The same warm match on the embedded store and on Neo4j, servers one after the other;
-    also the admin's ``peerMatches(familyId)`` latencies on the embedded server."""
+    """The same warm match on the embedded store and, with ``neo4j`` in the stores, on Neo4j:
+    both servers up at once, warmed with ``warm`` and measured with ``asking`` alternating
+    (see :func:`_alternating`); also the admin's ``peerMatches(familyId)`` latencies on the
+    embedded server."""
     secret = "bench-" + "s" * 40
     folder = ctx.data_folder(Format.CSV)
-    figures: dict[str, tuple[list[float], float]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-stores-") as scratch:
+    ready: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-stores-") as scratch, ExitStack() as running:
         db = Path(scratch) / "graph.sqlite"
         store = EmbeddedStore(db)
         store.open()
         import_folder(store, folder, progress=False)
         store.close()
-        # A first start on both stores: the full build, and no snapshot saved after it (saving
-        # one holds the interpreter for seconds at 100,000 families, which would fall on the
-        # first measured requests of one store only).
-        no_snapshot = {"GS_READMODEL_SNAPSHOTS": "false"}
-        server, base = start_api(db, secret, extra_env=no_snapshot)
-        try:
-            ready = _wait_ready(base)
-            figures["embedded"] = (_family_latencies(base, secret, asking, warm), ready)
-            admin = _admin_latencies(base, secret, asking)
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+        # The engine is loaded first and each server builds its read model while the other is
+        # idle (or not up yet), so the start-up figures are not slowed by each other.
+        neo4j_uri = None
         if "neo4j" in ctx.stores:
-            from graph_service.neo4j_engine import start_engine
-            from loaders.neo4j_bulk import bulk_load
-
-            engine = start_engine(home=Path(scratch) / "neo4j")
-            try:
-                engine, _ = bulk_load(engine, folder)
-                server, base = start_api(None, secret, neo4j_uri=engine.uri, extra_env=no_snapshot)
-                try:
-                    ready = _wait_ready(base)
-                    figures["neo4j"] = (_family_latencies(base, secret, asking, warm), ready)
-                finally:
-                    server.terminate()
-                    server.wait(timeout=60)
-            finally:
-                engine.stop()
+            neo4j_uri = running.enter_context(_bulk_loaded(Path(scratch) / "neo4j", folder))
+        bases = {"embedded": running.enter_context(_served(db, secret))}
+        ready["embedded"] = _wait_ready(bases["embedded"])
+        if neo4j_uri is not None:
+            bases["neo4j"] = running.enter_context(_served(None, secret, neo4j_uri))
+            ready["neo4j"] = _wait_ready(bases["neo4j"])
+        with _self_askers(bases, secret, [*warm, *asking]) as asks:
+            _alternating(warm, asks)  # not measured
+            figures = _alternating(asking, asks)
+        admin = _admin_latencies(bases["embedded"], secret, asking)
+    interleaved = 1.0 if len(figures) > 1 else 0.0
     results = []
-    embedded_p = _quantiles(figures["embedded"][0])
-    for name, (latencies, ready) in figures.items():
+    embedded_p = _quantiles(figures["embedded"])
+    for name, latencies in figures.items():
         p = _quantiles(latencies)
         ctx.console.log(
             f"{name}: warm family peerMatches p50 {p[50]:.1f} ms, p99 {p[99]:.1f} ms; "
-            f"read model ready {ready:.1f}s after the server answered"
+            f"read model ready {ready[name]:.1f}s after the server answered"
+            + ("; requests alternating with the other server" if interleaved else "")
         )
         for q in (50, 99):
             results.append(
@@ -209,9 +261,36 @@ def _per_store(
                     baseline=embedded_p[q],
                     baseline_label="embedded, same requests",
                     higher_is_better=False,
-                    extra={"requests": float(len(latencies)), "read_model_ready_s": ready},
+                    extra={
+                        "requests": float(len(latencies)),
+                        "read_model_ready_s": ready[name],
+                        "interleaved": interleaved,
+                    },
                 )
             )
+    if "neo4j" in figures:
+        paired = _paired_ratio(figures["neo4j"], figures["embedded"])
+        p50_ratio = _quantiles(figures["neo4j"])[50] / embedded_p[50]
+        ctx.console.log(
+            f"neo4j / embedded, the same family back to back: median ratio {paired:.2f}x "
+            f"(ratio of the p50s {p50_ratio:.2f}x)"
+        )
+        results.append(
+            Measurement(
+                "matching",
+                "neo4j / embedded, paired median ratio",
+                "x",
+                paired,
+                baseline=1.0,
+                baseline_label="equal latency",
+                higher_is_better=False,
+                extra={
+                    "requests": float(len(figures["neo4j"])),
+                    "interleaved": interleaved,
+                    "p50_ratio": p50_ratio,
+                },
+            )
+        )
     return results, admin
 
 
