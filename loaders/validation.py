@@ -22,8 +22,8 @@ Rules:
 A batch arrives parsed (:class:`Parsed`: each valid row as its model's encoded values,
 :mod:`loaders.spool`, from a parse worker or :func:`parse_rows` here). Most batches of a first
 import are new records that break no rule: when a batch's keys are unique, none was accepted
-before, the store holds no record of its type (for help: none of its ids), and every node it
-names exists, the batch is accepted whole on those values with set operations, without
+before, the store holds none of them (read a batch at a time, as row by row), and every node
+it names exists, the batch is accepted whole on those values with set operations, without
 building a model (:meth:`Checker._whole_if_new`; at 100,000 families building the models
 was a third of the pass's time in the importing process). Any other batch is decided row by
 row (:meth:`Checker._check_each`), with the same verdict on a batch the first path accepts
@@ -301,9 +301,10 @@ class Checker:
                 self.stored_ids[kind].update(read(sorted(wanted)))
 
     def _stored(
-        self, spec: TypeSpec, models: Sequence[DomainModel], model_keys: Sequence[str]
+        self, spec: TypeSpec, parsed: Parsed, model_keys: Sequence[str]
     ) -> dict[str, DomainModel]:
-        """The stored records under the keys of ``models`` (help: see :meth:`_help_ids`)."""
+        """The stored records under the keys of ``parsed``'s records (help: see
+        :meth:`_help_ids`)."""
         keys = sorted(set(model_keys))
         found: dict[str, Any]
         if spec.name in _COUNTED_AS and not self._holds(spec, _COUNTED_AS[spec.name]):
@@ -317,7 +318,8 @@ class Checker:
         elif spec.name == "cohort":
             found = self.store.get_cohorts(keys)
         elif spec.name in ("membership", "pursuit"):
-            families = sorted({m.family_id for m in models if isinstance(m, MemberOf | Pursues)})
+            at = field_names(spec.model).index("family_id")
+            families = sorted({values[at] for values in parsed.values})
             read = (
                 self.store.memberships_of_families
                 if spec.name == "membership"
@@ -325,7 +327,8 @@ class Checker:
             )
             found = {key_of(r): r for rs in read(families).values() for r in rs}
         elif spec.name == "referral":
-            ends = {e for m in models if isinstance(m, Referred) for e in (m.from_id, m.to_id)}
+            referrals = parsed.models
+            ends = {e for m in referrals if isinstance(m, Referred) for e in (m.from_id, m.to_id)}
             stored = self.store.referrer_of(sorted(ends - set(self.referrer)))
             for family, referral in stored.items():
                 self.referrer.setdefault(family, referral.from_id)
@@ -372,13 +375,11 @@ class Checker:
     def _whole_if_new(self, spec: TypeSpec, parsed: Parsed) -> Checked | None:
         """The verdict on a batch whose every parsed record is new, valid and unique (the
         common case of a first import), decided on the encoded values with set operations and
-        no model built; None when that is not so (:meth:`_check_each` then decides each row,
-        with the same result for such a batch)."""
+        no model built. Otherwise each row is decided (:meth:`_check_each`, with the store's
+        records when already read; None: not read yet)."""
         name, model = spec.name, spec.model
         if name in ("region", "goal", "referral"):
             return None  # few rows, or a check per row (a referral's cycle)
-        if name in _COUNTED_AS and self._holds(spec, _COUNTED_AS[name]):
-            return None  # a key may be stored: compare record by record
         keys = _keys_of_values(model, parsed.values)
         unique = set(keys)
         accepted = self.accepted[name]
@@ -386,12 +387,15 @@ class Checker:
             return None  # a duplicate within the batch or of an earlier one
         if name == "help" and len(unique.difference(self._help_ids())) != len(unique):
             return None  # a stored help exchange
+        stored = self._stored(spec, parsed, keys) if name != "help" else {}
+        if not unique.isdisjoint(stored):
+            return self._check_each(spec, parsed, stored)  # a stored key: record by record
         referenced = _referenced(model, parsed.values)
         self._look_up_references(spec, referenced)
         for kind, ids in referenced.items():
-            known, stored = self._sources[kind]
-            if ids.difference(known).difference(stored):
-                return None  # a reference to a node that does not exist
+            known, held = self._sources[kind]
+            if ids.difference(known).difference(held):
+                return self._check_each(spec, parsed, stored)  # names a missing node
         pack = self._pack
         accepted.update(
             (key, pack(fingerprint_of_values(model, values), file, line))
@@ -400,8 +404,11 @@ class Checker:
         rejected = sorted(parsed.rejected, key=lambda r: r.row.line)
         return Checked(places=list(parsed.places), rejected=rejected, whole=parsed)
 
-    def _check_each(self, spec: TypeSpec, parsed: Parsed) -> Checked:
-        """Decide each row of a parsed batch in turn (the reference path)."""
+    def _check_each(
+        self, spec: TypeSpec, parsed: Parsed, stored: dict[str, DomainModel] | None = None
+    ) -> Checked:
+        """Decide each row of a parsed batch in turn (the reference path); ``stored``: the
+        stored records under its keys, when already read."""
         out = Checked(rejected=list(parsed.rejected))
         models = parsed.models
         records = parsed.records
@@ -417,7 +424,8 @@ class Checker:
             for _, value, kind in refs:
                 referenced.setdefault(kind, set()).add(value)
         self._look_up_references(spec, referenced)
-        stored = self._stored(spec, models, keys)
+        if stored is None:
+            stored = self._stored(spec, parsed, keys)
         stored_help = self._help_ids() if spec.name == "help" and models else {}
         accepted = self.accepted[spec.name]
         exists = self._exists

@@ -127,15 +127,18 @@ def _stored_part(tmp_path: Path, families: int) -> Path:
 
 
 @pytest.mark.neo4j
-@pytest.mark.parametrize("stored", [False, True], ids=["empty store", "stored"])
+@pytest.mark.parametrize("stored", ["none", "all but help", "a smaller network"])
 @pytest.mark.parametrize("update", [False, True], ids=["no update", "update"])
 def test_whole_batches_are_decided_as_row_by_row(
-    tmp_path: Path, store: GraphStore, stored: bool, update: bool
+    tmp_path: Path, store: GraphStore, stored: str, update: bool
 ) -> None:
     folder = tmp_path / "input"
     write_network(generate(60, 5), folder, Format.CSV)
-    if stored:
+    if stored == "all but help":
         import_folder(store, _stored_part(tmp_path, 60), progress=False)
+    elif stored == "a smaller network":
+        write_network(generate(30, 5), tmp_path / "smaller", Format.CSV)
+        import_folder(store, tmp_path / "smaller", progress=False)
     taken = 0
     for seed in SEEDS:
         rate = 0.0 if seed == 0 else 0.02
@@ -169,6 +172,28 @@ def test_a_clean_first_import_builds_no_model_but_for_regions_goals_and_referral
         if parsed.known_models is not None:
             built.add(spec.name)
     assert built == {"region", "goal", "referral"}
+
+
+def test_new_keys_beside_stored_ones_are_decided_whole(tmp_path: Path) -> None:
+    from graph_service.stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph.sqlite")
+    store.open()
+    try:
+        write_network(generate(30, 5), tmp_path / "smaller", Format.CSV)
+        import_folder(store, tmp_path / "smaller", progress=False)
+        write_network(generate(60, 5), tmp_path / "all", Format.CSV)
+        checker = Checker(store, update=True)
+        built = {}
+        for spec, batch in _clean_batches(tmp_path / "all"):
+            if spec.name == "family":
+                parsed = _as_from_a_worker(spec, batch)
+                checked = checker.check_parsed(spec, parsed)
+                assert not checked.rejected
+                built[batch[0].line] = parsed.known_models is not None
+    finally:
+        store.close()
+    assert built == {2: True, 12: True, 22: True, 32: False, 42: False, 52: False}
 
 
 def test_a_stored_help_id_in_a_batch_takes_the_row_by_row_path(tmp_path: Path) -> None:
