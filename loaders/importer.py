@@ -384,8 +384,8 @@ def _validate_pass(
                     refused = spooled.problems and not skip_invalid  # then only check the rest
                     if checked.places and not refused:
                         new = checked.updated == 0
-                        if checked.whole is not None and isinstance(sink, SpoolWriter):
-                            sink.encoded(spec.name, checked.places, checked.whole.encoded, new)
+                        if checked.written is not None and isinstance(sink, SpoolWriter):
+                            sink.encoded(spec.name, checked.places, checked.written.encoded, new)
                         else:
                             sink(spec.name, checked.places, checked.models, new)
                         spooled.rows += len(checked.places)

@@ -10,7 +10,7 @@ no validation: the values were validated when they were encoded), so the result 
 (``==``) the model that was encoded, with the same ``model_fields_set``.
 
 The encoding is also what the parse worker processes (:mod:`loaders.parse_workers`) send to
-the import: a batch accepted whole goes to the spool as the worker's bytes
+the import: a batch written whole goes to the spool as the worker's bytes
 (:meth:`SpoolWriter.encoded`), without being encoded again.
 """
 

@@ -20,14 +20,15 @@ Rules:
   refused even with ``update``: the store keeps the first).
 
 A batch arrives parsed (:class:`Parsed`: each valid row as its model's encoded values,
-:mod:`loaders.spool`, from a parse worker or :func:`parse_rows` here). Most batches of a first
-import are new records that break no rule: when a batch's keys are unique, none was accepted
-before, the store holds none of them (read a batch at a time, as row by row), and every node
-it names exists, the batch is accepted whole on those values with set operations, without
-building a model (:meth:`Checker._whole_if_new`; at 100,000 families building the models
-was a third of the pass's time in the importing process). Any other batch is decided row by
-row (:meth:`Checker._check_each`), with the same verdict on a batch the first path accepts
-(``tests/loaders/test_validation.py`` compares the two on mutated inputs).
+:mod:`loaders.spool`, from a parse worker or :func:`parse_rows` here). Most batches break no
+rule: when a batch's keys are unique and none was accepted before, every node it names exists,
+and each key the store holds (read a batch at a time, as row by row) holds the identical
+record, the verdict is reached on those values with set operations and without building a
+model (:meth:`Checker._on_values`): the stored records are skipped, the others written (at
+100,000 families building the models was a third of the pass's time in the importing
+process). Any other batch is decided row by row (:meth:`Checker._check_each`), with the same
+verdict on a batch the first path decides (``tests/loaders/test_validation.py`` compares the
+two on mutated inputs).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ class Parsed:
     """One batch of rows parsed (:func:`parse_rows`): the rows whose record is a valid model,
     as (file, line) with the model's encoded values (:mod:`loaders.spool`), and the rows
     rejected, each with its problems. The models are built from the values when first asked
-    for: a batch the check accepts whole goes to the spool without them."""
+    for: a batch decided on its values goes to the spool without them."""
 
     rows: int  # rows in the batch
     model: type[DomainModel]  # the record type of the batch
@@ -228,15 +229,17 @@ class Checked:
     order), the rows rejected, and the counts of the rows skipped or replacing stored ones."""
 
     places: list[tuple[str, int]] = field(default_factory=list)
-    chosen: list[DomainModel] = field(default_factory=list)  # unless ``whole``
+    chosen: list[DomainModel] = field(default_factory=list)  # unless ``written``
     rejected: list[Rejected] = field(default_factory=list)
     unchanged: int = 0  # already stored, or earlier in the input, identical
     updated: int = 0  # stored with different content, replaced (``update``)
-    whole: Parsed | None = None  # every parsed model is written: the batch, as parsed
+    # The records to write as parsed values (the batch, or its rows not skipped), when the
+    # verdict was reached on them (or every parsed record is written); else ``chosen``.
+    written: Parsed | None = None
 
     @property
     def models(self) -> list[DomainModel]:
-        return self.whole.models if self.whole is not None else self.chosen
+        return self.written.models if self.written is not None else self.chosen
 
 
 class Checker:
@@ -245,7 +248,7 @@ class Checker:
     def __init__(self, store: GraphStore, *, update: bool = False, fast: bool = True) -> None:
         self.store = store
         self.update = update
-        self.fast = fast  # decide batches of new records whole (False: row by row, for tests)
+        self.fast = fast  # decide clean batches on their values (False: row by row, for tests)
         self.accepted: dict[str, dict[str, int]] = {}  # type -> key -> fingerprint|file|line
         self.files: list[str] = []
         self._file_index: dict[str, int] = {}
@@ -367,16 +370,18 @@ class Checker:
         """Decide every row of a parsed batch (:func:`parse_rows`, here or on a worker);
         the batches of an import come in file order."""
         if self.fast:
-            checked = self._whole_if_new(spec, parsed)
+            checked = self._on_values(spec, parsed)
             if checked is not None:
                 return checked
         return self._check_each(spec, parsed)
 
-    def _whole_if_new(self, spec: TypeSpec, parsed: Parsed) -> Checked | None:
-        """The verdict on a batch whose every parsed record is new, valid and unique (the
-        common case of a first import), decided on the encoded values with set operations and
-        no model built. Otherwise each row is decided (:meth:`_check_each`, with the store's
-        records when already read; None: not read yet)."""
+    def _on_values(self, spec: TypeSpec, parsed: Parsed) -> Checked | None:
+        """The verdict on a batch whose parsed records are unique, not earlier in the input,
+        name nodes that exist and are new or stored identical (the common case of a first
+        import, or of one run again), decided on the encoded values with set operations and
+        no model built: the stored ones are skipped, the others written. Otherwise each row
+        is decided (:meth:`_check_each`, with the store's records when already read; None:
+        not read yet)."""
         name, model = spec.name, spec.model
         if name in ("region", "goal", "referral"):
             return None  # few rows, or a check per row (a referral's cycle)
@@ -385,11 +390,25 @@ class Checker:
         accepted = self.accepted[name]
         if len(unique) != len(keys) or len(unique.difference(accepted)) != len(unique):
             return None  # a duplicate within the batch or of an earlier one
-        if name == "help" and len(unique.difference(self._help_ids())) != len(unique):
-            return None  # a stored help exchange
-        stored = self._stored(spec, parsed, keys) if name != "help" else {}
-        if not unique.isdisjoint(stored):
-            return self._check_each(spec, parsed, stored)  # a stored key: record by record
+        stored: dict[str, DomainModel] = {}
+        if name == "help":
+            stored_fps = self._help_ids()
+            hits = (
+                [k for k in stored_fps if k in unique]
+                if len(stored_fps) < len(unique)
+                else [k for k in keys if k in stored_fps]
+            )
+        else:
+            stored = self._stored(spec, parsed, keys)
+            hits = [k for k in stored if k in unique]
+            stored_fps = {k: fingerprint(stored[k]) for k in hits}
+        fps = [fingerprint_of_values(model, values) for values in parsed.values]
+        skip: set[int] = set()
+        if hits:
+            at = {k: i for i, k in enumerate(keys)}
+            skip = {at[k] for k in hits}
+            if any(stored_fps[keys[i]] != fps[i] for i in skip):
+                return self._check_each(spec, parsed, stored)  # differs from the stored one
         referenced = _referenced(model, parsed.values)
         self._look_up_references(spec, referenced)
         for kind, ids in referenced.items():
@@ -398,11 +417,22 @@ class Checker:
                 return self._check_each(spec, parsed, stored)  # names a missing node
         pack = self._pack
         accepted.update(
-            (key, pack(fingerprint_of_values(model, values), file, line))
-            for key, values, (file, line) in zip(keys, parsed.values, parsed.places, strict=True)
+            (key, pack(fp, file, line))
+            for key, fp, (file, line) in zip(keys, fps, parsed.places, strict=True)
         )
+        written = parsed
+        if skip:
+            kept = [i for i in range(len(keys)) if i not in skip]
+            written = Parsed(
+                parsed.rows,
+                model,
+                [parsed.places[i] for i in kept],
+                [parsed.values[i] for i in kept],
+            )
         rejected = sorted(parsed.rejected, key=lambda r: r.row.line)
-        return Checked(places=list(parsed.places), rejected=rejected, whole=parsed)
+        return Checked(
+            places=list(written.places), rejected=rejected, unchanged=len(skip), written=written
+        )
 
     def _check_each(
         self, spec: TypeSpec, parsed: Parsed, stored: dict[str, DomainModel] | None = None
@@ -460,7 +490,7 @@ class Checker:
                 out.places.append(parsed.places[i])
                 out.chosen.append(model)
         if len(out.chosen) == len(models):
-            out.whole, out.chosen = parsed, []
+            out.written, out.chosen = parsed, []
         out.rejected.sort(key=lambda r: r.row.line)
         return out
 

@@ -1,13 +1,14 @@
-"""The validate pass decides a batch of new records whole, on the encoded values
-(``Checker._whole_if_new``): its verdicts equal those of the row-by-row reference path
+"""The validate pass decides a clean batch on its encoded values
+(``Checker._on_values``): its verdicts equal those of the row-by-row reference path
 (``Checker(fast=False)``) on inputs with duplicates (identical and different), dangling
-references, invalid rows, records already stored, and with or without ``update``; and a clean
-batch is decided without building its models."""
+references, invalid rows, records already stored (identical or changed), and with or without
+``update``; and a clean batch is decided without building its models."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ DATE = {
 
 def _mutated(spec: TypeSpec, rows: list[RawRow], rng: random.Random, rate: float) -> list[RawRow]:
     """``rows`` with some rows copied (identical or changed) further on, some pointing at a
-    node that does not exist, some with an invalid date; lines renumbered in order."""
+    node that does not exist, some with an invalid date, some changed; lines renumbered."""
     if spec.name not in CHANGE:
         return rows
     out: list[dict[str, Any]] = [dict(r.record or {}) for r in rows]
@@ -68,6 +69,9 @@ def _mutated(spec: TypeSpec, rows: list[RawRow], rng: random.Random, rate: float
             record[DANGLE[spec.name]] = "nobody"
         elif roll < 4 * rate:
             record[DATE[spec.name]] = "2025-13-45"
+        elif roll < 5 * rate:
+            field, value = CHANGE[spec.name]
+            record[field] = value  # differs from the stored record, if one is
     file = rows[0].file if rows else spec.file
     return [RawRow(spec.name, file, line, r) for line, r in enumerate(out, start=2)]
 
@@ -168,13 +172,13 @@ def test_a_clean_first_import_builds_no_model_but_for_regions_goals_and_referral
     for spec, batch in _clean_batches(tmp_path):
         parsed = _as_from_a_worker(spec, batch)
         checked = checker.check_parsed(spec, parsed)
-        assert checked.whole is parsed and not checked.rejected
+        assert checked.written is parsed and not checked.rejected
         if parsed.known_models is not None:
             built.add(spec.name)
     assert built == {"region", "goal", "referral"}
 
 
-def test_new_keys_beside_stored_ones_are_decided_whole(tmp_path: Path) -> None:
+def test_new_keys_beside_stored_ones_are_decided_on_values(tmp_path: Path) -> None:
     from graph_service.stores.embedded import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "graph.sqlite")
@@ -196,7 +200,7 @@ def test_new_keys_beside_stored_ones_are_decided_whole(tmp_path: Path) -> None:
     assert built == {2: True, 12: True, 22: True, 32: False, 42: False, 52: False}
 
 
-def test_a_stored_help_id_in_a_batch_takes_the_row_by_row_path(tmp_path: Path) -> None:
+def test_stored_help_is_skipped_on_values_and_changed_help_row_by_row(tmp_path: Path) -> None:
     from graph_service.stores.embedded import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "graph.sqlite")
@@ -204,17 +208,27 @@ def test_a_stored_help_id_in_a_batch_takes_the_row_by_row_path(tmp_path: Path) -
     try:
         import_folder(store, _stored_part(tmp_path, 60), progress=False)
         write_network(generate(60, 5), tmp_path / "all", Format.CSV)
-        checker = Checker(store)
+        checker = Checker(store, update=True)
         outcomes = {}
         for spec, batch in _clean_batches(tmp_path / "all"):
             if spec.name == "help":
+                if batch[0].line == 12:  # one exchange changed since it was stored
+                    assert batch[3].record is not None
+                    batch[3] = replace(batch[3], record=batch[3].record | {"hours": "99.5"})
                 parsed = _as_from_a_worker(spec, batch)
                 checked = checker.check_parsed(spec, parsed)
-                outcomes[batch[0].line] = (parsed.known_models is not None, checked.unchanged)
+                outcomes[batch[0].line] = (
+                    parsed.known_models is not None,
+                    checked.unchanged,
+                    checked.updated,
+                    len(checked.places),
+                )
     finally:
         store.close()
-    assert outcomes[2] == (True, BATCH)  # the first 200 are stored: skipped, one by one
-    assert outcomes[202] == (False, 0)  # the rest are new: decided whole
+    assert outcomes[2] == (False, BATCH, 0, 0)  # stored, identical: skipped on the values
+    assert outcomes[12] == (True, BATCH - 1, 1, 1)  # one differs: row by row, it replaces
+    assert outcomes[192] == (False, BATCH, 0, 0)  # lines 192-201: the last stored ones
+    assert outcomes[202] == (False, 0, 0, BATCH)  # the rest are new: written
 
 
 def test_a_fingerprint_is_of_the_values_not_of_the_fields_given() -> None:
