@@ -63,9 +63,8 @@ def _plan(model: type[DomainModel]) -> _Plan:
     )
     bits = {name: 1 << i for i, name in enumerate(names)}
     every = (1 << len(names)) - 1
-    return _Plan(
-        model, names, nested, itemgetter(*names), bits, every
-    )  # every record type has 2+ fields
+    values = itemgetter(*names)  # a tuple: every record type has 2+ fields
+    return _Plan(model, names, nested, values, bits, every)
 
 
 _MODELS: tuple[type[DomainModel], ...] = tuple(s.model for s in SPECS)

@@ -393,11 +393,7 @@ class Checker:
         stored: dict[str, DomainModel] = {}
         if name == "help":
             stored_fps = self._help_ids()
-            hits = (
-                [k for k in stored_fps if k in unique]
-                if len(stored_fps) < len(unique)
-                else [k for k in keys if k in stored_fps]
-            )
+            hits = [k for k in keys if k in stored_fps]
         else:
             stored = self._stored(spec, parsed, keys)
             hits = [k for k in stored if k in unique]
@@ -413,8 +409,8 @@ class Checker:
         self._look_up_references(spec, referenced)
         for kind, ids in referenced.items():
             known, held = self._sources[kind]
-            if ids.difference(known).difference(held):
-                return self._check_each(spec, parsed, stored)  # names a missing node
+            if ids.difference(known).difference(held):  # names a missing node
+                return self._check_each(spec, parsed, stored, references_read=True)
         pack = self._pack
         accepted.update(
             (key, pack(fp, file, line))
@@ -435,10 +431,16 @@ class Checker:
         )
 
     def _check_each(
-        self, spec: TypeSpec, parsed: Parsed, stored: dict[str, DomainModel] | None = None
+        self,
+        spec: TypeSpec,
+        parsed: Parsed,
+        stored: dict[str, DomainModel] | None = None,
+        *,
+        references_read: bool = False,
     ) -> Checked:
-        """Decide each row of a parsed batch in turn (the reference path); ``stored``: the
-        stored records under its keys, when already read."""
+        """Decide each row of a parsed batch in turn (the reference path). ``stored``: the
+        stored records under its keys, when already read; ``references_read``: the nodes it
+        names were already looked up in the store (:meth:`_on_values`)."""
         out = Checked(rejected=list(parsed.rejected))
         models = parsed.models
         records = parsed.records
@@ -449,11 +451,8 @@ class Checker:
 
         keys = [key_of(m) for m in models]
         references = [_references(m) for m in models]
-        referenced: dict[str, set[str]] = {}
-        for refs in references:
-            for _, value, kind in refs:
-                referenced.setdefault(kind, set()).add(value)
-        self._look_up_references(spec, referenced)
+        if not references_read:
+            self._look_up_references(spec, _referenced(spec.model, parsed.values))
         if stored is None:
             stored = self._stored(spec, parsed, keys)
         stored_help = self._help_ids() if spec.name == "help" and models else {}
