@@ -40,7 +40,8 @@ def family(family_id: str, region_id: str = "oak", **changes: Any) -> Family:
 
 
 def help_record(help_id: str, giver: str, receiver: str, **changes: Any) -> Helped:
-    return Helped(id=help_id, from_id=giver, to_id=receiver, kind="food", at=DAY, **changes)
+    fields: dict[str, Any] = {"kind": "food", "at": DAY, **changes}
+    return Helped(id=help_id, from_id=giver, to_id=receiver, **fields)
 
 
 def seed_basics(store: GraphStore, *family_ids: str) -> None:
@@ -187,18 +188,24 @@ def test_concurrent_writers_cannot_both_close_a_cycle(store: GraphStore) -> None
 # records said to be new (ChangeSet.new_records: the import's batches) ----------------------------
 def test_new_records_are_created_as_an_upsert_would_write_them(store: GraphStore) -> None:
     seed_basics(store, "f1")
+    created = [
+        help_record("h1", "f1", "f2"),
+        help_record("h2", "f3", "f1", kind="tutoring", hours=1.5, amount=5.0, confirmed=True),
+    ]
     store.write(
         ChangeSet(
             families=[family("f2"), family("f3", region_id="bos")],
-            helps=[help_record("h1", "f1", "f2"), help_record("h2", "f3", "f1", amount=5.0)],
+            helps=created,
             new_records=True,
         )
     )
     assert store.counts()["LIVES_IN"] == 3
     assert store.counts()["HELPED"] == 2
     assert store.get_families(["f3"])["f3"] == family("f3", region_id="bos")
-    got = [(h.id, h.from_id, h.amount) for h in store.help_of(["f1"])["f1"]]
-    assert got == [("h1", "f1", None), ("h2", "f3", 5.0)]
+    assert store.help_of(["f1"])["f1"] == created  # every field, the absent ones absent
+    store.upsert_help(created)  # merged onto the created ones: nothing changes
+    assert store.help_of(["f1"])["f1"] == created
+    assert store.counts()["HELPED"] == 2
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ Runs against the one real Neo4j engine of the test run (``neo4j_driver`` in test
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,11 +23,13 @@ from graph_service.errors import StoreUnavailable
 from graph_service.neo4j_engine import free_port
 from graph_service.readmodel import graph_of_store
 from graph_service.settings import Settings
+from graph_service.stores.base import ChangeSet
 from graph_service.stores.neo4j_store import Neo4jStore
 from models import (
     Cohort,
     Consent,
     Goal,
+    HouseholdFacts,
     MemberOf,
     Pursues,
     Referred,
@@ -141,6 +144,77 @@ def test_relationship_properties_are_stored_with_dates(
         "confirmed": True,
     }
     assert stored["REFERRED"] == {"at": neo_day}
+
+
+def twins(prefix: str) -> ChangeSet:
+    """One record of each kind that ChangeSet.new_records creates, every field given or absent
+    somewhere, on families ``{prefix}1`` and ``{prefix}2``."""
+    rich = family(
+        f"{prefix}1",
+        languages=("en", "es"),
+        baseline_income_band=1,
+        strengths=("cooking",),
+        contact="a@example.org",
+        consent=Consent(matching=True, research=True),
+        household_facts=HouseholdFacts(
+            adult_ages=(30, 31), married=True, child_ages=(4,), child_age_bands=("13_to_17",)
+        ),
+    )
+    return ChangeSet(
+        families=[rich, family(f"{prefix}2", region_id="bos")],
+        memberships=[
+            MemberOf(family_id=f"{prefix}1", cohort_id="c1", since=DAY),
+            MemberOf(family_id=f"{prefix}2", cohort_id="c1", since=DAY, invited_by=f"{prefix}1"),
+        ],
+        pursuits=[
+            Pursues(family_id=f"{prefix}1", goal_id="health", since=DAY),
+            Pursues(
+                family_id=f"{prefix}2",
+                goal_id="health",
+                since=DAY,
+                status="achieved",
+                achieved_at=DAY + timedelta(days=3),
+                description="Walk daily",
+            ),
+        ],
+        helps=[
+            help_record(f"{prefix}h1", f"{prefix}1", f"{prefix}2", hours=2.5, confirmed=True),
+            help_record(f"{prefix}h2", f"{prefix}2", f"{prefix}1", kind="tutoring", amount=12.0),
+        ],
+    )
+
+
+def test_created_records_have_the_properties_an_upsert_stores(
+    store: Neo4jStore, driver: neo4j.Driver
+) -> None:
+    """New records are created (``create_*.cypher``), not merged: the same properties and
+    ends as the merges of ``upsert_*.cypher`` store, an absent value absent."""
+    seed_basics(store)
+    store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
+    store.write(twins("q"))  # merged
+    store.write(replace(twins("j"), new_records=True))  # created
+    query = """MATCH (a:Family)-[r]->(b)
+    RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS r, properties(a) AS p"""
+    stored: dict[str, list[str]] = {"q": [], "j": []}
+    for row in cypher_rows(driver, query):
+        prefix = row["a"][0]
+        maps = ("r", "p")  # the relationship's and the start family's properties
+        text = repr(sorted((k, sorted(v.items()) if k in maps else v) for k, v in row.items()))
+        for name, same in ((f"{prefix}h", "H"), (f"{prefix}1", "F1"), (f"{prefix}2", "F2")):
+            text = text.replace(name, same)
+        stored[prefix].append(text)
+    assert len(stored["q"]) == 2 + 2 + 2 + 2  # LIVES_IN, MEMBER_OF, PURSUES, HELPED
+    assert sorted(stored["j"]) == sorted(stored["q"])
+    assert store.get_families(["j1", "j2"]) == {f.id: f for f in twins("j").families}
+    help_props = "MATCH ()-[h:HELPED]->() RETURN h.id AS i, properties(h) AS p"
+    props = {row["i"]: row["p"] for row in cypher_rows(driver, help_props)}
+    assert props["jh2"] == {
+        "id": "jh2",
+        "kind": "tutoring",
+        "at": neo4j.time.Date(2025, 3, 1),
+        "amount": 12.0,
+        "confirmed": False,
+    }  # no hours
 
 
 def test_moving_a_family_replaces_its_lives_in(store: Neo4jStore, driver: neo4j.Driver) -> None:
