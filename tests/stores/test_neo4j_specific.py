@@ -184,6 +184,24 @@ def twins(prefix: str) -> ChangeSet:
     )
 
 
+def twin_rows(driver: neo4j.Driver) -> dict[str, list[str]]:
+    """Per twin prefix, each relationship of its families as text: type, ends, properties and
+    the start family's properties, with the twin's ids (``{prefix}1``, ``{prefix}2``,
+    ``{prefix}h...``) written alike, so that the twins' texts compare equal."""
+    query = """MATCH (a:Family)-[r]->(b)
+    RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS r, properties(a) AS p"""
+    stored: dict[str, list[str]] = {}
+    for row in cypher_rows(driver, query):
+        prefix = row["a"][0]
+        text = repr(
+            (row["t"], row["a"], row["b"], sorted(row["r"].items()), sorted(row["p"].items()))
+        )
+        for name, same in ((f"{prefix}h", "H"), (f"{prefix}1", "F1"), (f"{prefix}2", "F2")):
+            text = text.replace(name, same)
+        stored.setdefault(prefix, []).append(text)
+    return stored
+
+
 def test_created_records_have_the_properties_an_upsert_stores(
     store: Neo4jStore, driver: neo4j.Driver
 ) -> None:
@@ -193,16 +211,7 @@ def test_created_records_have_the_properties_an_upsert_stores(
     store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
     store.write(twins("q"))  # merged
     store.write(replace(twins("j"), new_records=True))  # created
-    query = """MATCH (a:Family)-[r]->(b)
-    RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS r, properties(a) AS p"""
-    stored: dict[str, list[str]] = {"q": [], "j": []}
-    for row in cypher_rows(driver, query):
-        prefix = row["a"][0]
-        maps = ("r", "p")  # the relationship's and the start family's properties
-        text = repr(sorted((k, sorted(v.items()) if k in maps else v) for k, v in row.items()))
-        for name, same in ((f"{prefix}h", "H"), (f"{prefix}1", "F1"), (f"{prefix}2", "F2")):
-            text = text.replace(name, same)
-        stored[prefix].append(text)
+    stored = twin_rows(driver)
     assert len(stored["q"]) == 2 + 2 + 2 + 2  # LIVES_IN, MEMBER_OF, PURSUES, HELPED
     assert sorted(stored["j"]) == sorted(stored["q"])
     assert store.get_families(["j1", "j2"]) == {f.id: f for f in twins("j").families}
