@@ -28,9 +28,14 @@ from neo4j import ManagedTransaction
 from graph_service.errors import Conflict, NotFound
 from graph_service.kinds import KINDS, RecordKind
 from graph_service.stores import audit
-from graph_service.stores.base import WRITTEN_MEANWHILE, Change, ChangeSet
+from graph_service.stores.base import CREATED_WHEN_NEW, WRITTEN_MEANWHILE, Change, ChangeSet
 from graph_service.stores.preconditions import check_in_neo4j
-from graph_service.stores.records import ENDPOINTS, split_relationship, to_record
+from graph_service.stores.records import (
+    ENDPOINTS,
+    positional_rows,
+    split_relationship,
+    to_record,
+)
 from models import (
     Cohort,
     CohortProposal,
@@ -63,8 +68,14 @@ Committed = tuple[int, ChangeSet]
 def write_work(changes: ChangeSet) -> Callable[[ManagedTransaction], Committed]:
     """The transaction function writing ``changes`` (see the module docstring); it returns
     the new data version and the change as logged, or raises :class:`NothingToWrite`."""
-    parts = [(_PART_WRITERS[kind.name], part_of(kind, batch)) for kind, batch in changes.parts()]
     new = changes.new_records
+    parts = [
+        (
+            _PART_WRITERS[kind.name],
+            part_of(kind, batch, created=new and kind.part in CREATED_WHEN_NEW),
+        )
+        for kind, batch in changes.parts()
+    ]
     bump_last = changes.creates_concurrently()
 
     def work(tx: ManagedTransaction) -> Committed:
@@ -108,7 +119,7 @@ class Part:
     only once, whatever the driver's retries), on the thread that prepares the write."""
 
     batch: Sequence[Any]
-    rows: Rows
+    rows: list[Any]  # maps, or positional lists for the create statements (``created``)
 
 
 # (tx, part, new): ``new`` is ChangeSet.new_records (CREATED_WHEN_NEW parts: CREATE, no MERGE).
@@ -126,9 +137,14 @@ _PAIR_KEYS: dict[str, Callable[[Any], Hashable]] = {
 _DATES_AS_TEXT = frozenset({"family", "help", "membership", "pursuit", "referral"})
 
 
-def part_of(kind: RecordKind, records: Sequence[DomainModel]) -> Part:
-    """The :class:`Part` of ``records`` of ``kind``."""
+def part_of(kind: RecordKind, records: Sequence[DomainModel], *, created: bool = False) -> Part:
+    """The :class:`Part` of ``records`` of ``kind``. ``created``: the rows of a
+    ``create_*.cypher`` statement (a :data:`CREATED_WHEN_NEW` part of new records), positional
+    (:func:`positional_rows`: no keys to send; at 100,000 families a help batch was built
+    3x faster and written ~15% faster than as maps); otherwise ``{key: value}`` maps."""
     batch = _last_per_key(records, _PAIR_KEYS.get(kind.name, id_of))
+    if created:
+        return Part(batch, positional_rows(kind.model, batch))
     iso = kind.name in _DATES_AS_TEXT
     if kind.is_node or not batch or type(batch[0]) not in ENDPOINTS:
         return Part(batch, [to_record(r, iso_dates=iso) for r in batch])
@@ -272,7 +288,7 @@ def count(tx: ManagedTransaction, name: str, **params: Any) -> int:
     return int(tx.run(cypher(name), params).single(strict=True)["written"])
 
 
-def _short(written: int, rows: Rows, new: bool) -> Exception:
+def _short(written: int, rows: list[Any], new: bool) -> Exception:
     """The error for a statement that wrote fewer rows than given while every reference
     exists: with ``new`` records, a key is stored already (a CONFLICT, as the constraints
     raise it: the create statements skip a stored membership or pursuit); otherwise a bug
