@@ -51,7 +51,7 @@ RELATIONSHIP_TYPES = ("LIVES_IN", *(kind.graph_name for kind in KINDS if not kin
 WRITTEN_MEANWHILE = "a record with this id was written at the same time"
 # The parts a ChangeSet with ``new_records`` creates rather than merges (the bulk of an
 # import); its other parts are written as usual.
-CREATED_WHEN_NEW = frozenset({"families", "memberships", "pursuits", "helps"})
+CREATED_WHEN_NEW = frozenset({"families", "memberships", "pursuits", "helps", "referrals"})
 # The parts whose creation needs no writer lock: a change set of ``new_records`` made of these
 # alone (no preconditions, deletions or audit entries) can be written while other such change
 # sets are written (GraphStore.takes_concurrent_writes): a key written twice at once is

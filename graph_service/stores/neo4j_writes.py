@@ -220,12 +220,26 @@ def _write_helps(tx: ManagedTransaction, part: Part, new: bool) -> None:
 
 
 def _write_referrals(tx: ManagedTransaction, part: Part, new: bool) -> None:
+    """The referral rules (one referrer, no cycle) are checked on the stored chains of the
+    batch's families, read in this transaction (which holds the writers' lock). New records
+    are created: a family with a stored referrer is then refused (a second referrer by the
+    rules, the same one as written meanwhile, a CONFLICT), and a missing end is named after
+    the statement falls short, as for the other created kinds."""
     batch: Sequence[Referred] = part.batch
-    _require_pair_ends(tx, batch)
+    if not new:
+        _require_pair_ends(tx, batch)
     ids = sorted({r.from_id for r in batch} | {r.to_id for r in batch})
-    chains = tx.run(cypher("referral_chains"), ids=ids)
-    check_referrals({row["toId"]: row["fromId"] for row in chains}, batch)
-    run(tx, "upsert_referrals", rows=part.rows)
+    stored = {row["toId"]: row["fromId"] for row in tx.run(cypher("referral_chains"), ids=ids)}
+    check_referrals(stored, batch)
+    if not new:
+        run(tx, "upsert_referrals", rows=part.rows)
+        return
+    if any(r.to_id in stored for r in batch):  # the same referral, stored since it was checked
+        raise Conflict(WRITTEN_MEANWHILE, field="toId")
+    written = count(tx, "create_referrals", rows=part.rows)
+    if written < len(part.rows):  # an end is missing: name it (this rolls the write back)
+        _require_pair_ends(tx, batch)
+        raise _short(written, part.rows, new)
 
 
 def _write_introductions(tx: ManagedTransaction, part: Part, new: bool) -> None:

@@ -97,6 +97,18 @@ def test_help_is_many_per_pair_and_merged_on_id(store: GraphStore) -> None:
             "fromId",
         ),
         (lambda s: s.upsert_referrals([Referred(from_id="f1", to_id="zz", at=DAY)]), "toId"),
+        (
+            lambda s: s.write(
+                ChangeSet(
+                    referrals=[
+                        Referred(from_id="f1", to_id="f2", at=DAY),
+                        Referred(from_id="zz", to_id="f1", at=DAY),
+                    ],
+                    new_records=True,
+                )
+            ),
+            "fromId",
+        ),
         (  # created, not merged (ChangeSet.new_records): the same references are checked
             lambda s: s.write(
                 ChangeSet(families=[family("f9"), family("f8", region_id="no")], new_records=True)
@@ -138,19 +150,39 @@ def test_a_dangling_reference_rejects_the_whole_batch(
 
 
 # referral rules against the stored graph --------------------------------------------------------
-def test_a_referral_closing_a_stored_cycle_is_rejected(store: GraphStore) -> None:
+@pytest.mark.parametrize("new", [False, True], ids=["merged", "created"])
+def test_a_referral_closing_a_stored_cycle_is_rejected(store: GraphStore, new: bool) -> None:
+    """The rules hold on the stored chains whether the referrals are merged or created
+    (ChangeSet.new_records, the import's new batches)."""
     seed_basics(store, "a", "b", "c", "d")
     store.upsert_referrals(
         [Referred(from_id="a", to_id="b", at=DAY), Referred(from_id="b", to_id="c", at=DAY)]
     )
+    version = store.data_version()
+
+    def refer(*edges: tuple[str, str]) -> None:
+        referrals = [Referred(from_id=a, to_id=b, at=DAY) for a, b in edges]
+        store.write(ChangeSet(referrals=referrals, new_records=new))
+
     with pytest.raises(ValidationFailed, match="cycle"):
-        store.upsert_referrals(
-            [Referred(from_id="c", to_id="d", at=DAY), Referred(from_id="d", to_id="a", at=DAY)]
-        )
+        refer(("c", "d"), ("d", "a"))
     with pytest.raises(ValidationFailed, match="already has referrer"):
-        store.upsert_referrals([Referred(from_id="d", to_id="c", at=DAY)])
-    store.upsert_referrals([Referred(from_id="a", to_id="b", at=DAY)])  # re-sent: fine
+        refer(("d", "c"))
     assert store.counts()["REFERRED"] == 2
+    assert store.data_version() == version
+    if new:  # a referral said to be new that is stored: written meanwhile
+        with pytest.raises(Conflict):
+            refer(("c", "d"), ("a", "b"))
+    else:
+        refer(("a", "b"))  # re-sent: fine
+    assert store.counts()["REFERRED"] == 2
+    def referrers(*ids: str) -> dict[str, str]:
+        return {k: r.from_id for k, r in store.referrer_of(list(ids)).items()}
+
+    assert referrers("b", "c", "d") == {"b": "a", "c": "b"}
+    refer(("c", "d"))
+    assert referrers("d") == {"d": "c"}
+    assert store.counts()["REFERRED"] == 3
 
 
 def refer_after(
@@ -220,8 +252,13 @@ def test_new_records_are_created_as_an_upsert_would_write_them(store: GraphStore
             memberships=[MemberOf(family_id="f1", cohort_id="c1", since=DAY)],
             new_records=True,
         ),
+        ChangeSet(
+            families=[family("f9")],
+            referrals=[Referred(from_id="f1", to_id="f2", at=DAY)],
+            new_records=True,
+        ),
     ],
-    ids=["family", "help moved to other ends", "membership"],
+    ids=["family", "help moved to other ends", "membership", "referral"],
 )
 def test_a_stored_key_among_new_records_is_a_conflict_and_nothing_is_written(
     store: GraphStore, changes: ChangeSet
@@ -232,6 +269,7 @@ def test_a_stored_key_among_new_records_is_a_conflict_and_nothing_is_written(
     store.upsert_cohorts([Cohort(id="c1", name="C", region_id="oak", created_at=DAY)])
     store.upsert_memberships([MemberOf(family_id="f1", cohort_id="c1", since=DAY)])
     store.upsert_help([help_record("h1", "f1", "f2")])
+    store.upsert_referrals([Referred(from_id="f1", to_id="f2", at=DAY)])
     before, version = store.counts(), store.data_version()
     stored = store.get_families(["f1"])["f1"]
     with pytest.raises(Conflict) as caught:

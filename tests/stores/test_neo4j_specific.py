@@ -181,6 +181,7 @@ def twins(prefix: str) -> ChangeSet:
             help_record(f"{prefix}h1", f"{prefix}1", f"{prefix}2", hours=2.5, confirmed=True),
             help_record(f"{prefix}h2", f"{prefix}2", f"{prefix}1", kind="tutoring", amount=12.0),
         ],
+        referrals=[Referred(from_id=f"{prefix}1", to_id=f"{prefix}2", at=DAY)],
     )
 
 
@@ -212,7 +213,7 @@ def test_created_records_have_the_properties_an_upsert_stores(
     store.write(twins("q"))  # merged
     store.write(replace(twins("j"), new_records=True))  # created
     stored = twin_rows(driver)
-    assert len(stored["q"]) == 2 + 2 + 2 + 2  # LIVES_IN, MEMBER_OF, PURSUES, HELPED
+    assert len(stored["q"]) == 2 + 2 + 2 + 2 + 1  # LIVES_IN, MEMBER_OF, PURSUES, HELPED, REFERRED
     assert sorted(stored["j"]) == sorted(stored["q"])
     assert store.get_families(["j1", "j2"]) == {f.id: f for f in twins("j").families}
     help_props = "MATCH ()-[h:HELPED]->() RETURN h.id AS i, properties(h) AS p"

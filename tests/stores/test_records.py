@@ -143,6 +143,7 @@ _CREATE_STATEMENTS = [
     ("create_memberships", MemberOf, None),
     ("create_pursuits", Pursues, None),
     ("create_help", Helped, None),
+    ("create_referrals", Referred, None),
 ]
 
 

@@ -354,3 +354,25 @@ def test_concurrent_referrals_give_one_referrer(store: GraphStore) -> None:
         assert outcomes["ok"] == 1
         assert set(outcomes) == {"ok", "CONFLICT"}
         assert store.counts()["REFERRED"] == trial + 1
+
+
+def test_concurrent_new_referrals_give_one_referrer(store: GraphStore) -> None:
+    """Referrals said to be new (ChangeSet.new_records: created, not merged, as an import's
+    batches are) racing for one family: one is written, the others refused (a second
+    referrer, or the same referral written meanwhile), never two edges."""
+    for trial in range(TRIALS):
+        givers = [f"n{trial}-g{i}" for i in range(THREADS)]
+        target = f"n{trial}-new"
+        seed(store, [*givers, target])
+        calls = [
+            (
+                lambda g=g, t=target: store.write(
+                    ChangeSet(referrals=[Referred(from_id=g, to_id=t, at=DAY)], new_records=True)
+                )
+            )
+            for g in givers * 2
+        ]
+        outcomes = race(calls)
+        assert outcomes["ok"] == 1
+        assert set(outcomes) <= {"ok", "CONFLICT", "BAD_USER_INPUT"}  # same pair, other referrer
+        assert store.counts()["REFERRED"] == trial + 1
