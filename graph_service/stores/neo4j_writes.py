@@ -222,9 +222,9 @@ def _write_helps(tx: ManagedTransaction, part: Part, new: bool) -> None:
 def _write_referrals(tx: ManagedTransaction, part: Part, new: bool) -> None:
     """The referral rules (one referrer, no cycle) are checked on the stored chains of the
     batch's families, read in this transaction (which holds the writers' lock). New records
-    are created: a family with a stored referrer is then refused (a second referrer by the
-    rules, the same one as written meanwhile, a CONFLICT), and a missing end is named after
-    the statement falls short, as for the other created kinds."""
+    are created: a family with a stored referrer refuses the batch (another referrer breaks
+    the rules; the same one was written meanwhile, a CONFLICT), and a missing end is named
+    after the statement falls short, as for the other created kinds."""
     batch: Sequence[Referred] = part.batch
     if not new:
         _require_pair_ends(tx, batch)

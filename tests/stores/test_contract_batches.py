@@ -176,6 +176,7 @@ def test_a_referral_closing_a_stored_cycle_is_rejected(store: GraphStore, new: b
     else:
         refer(("a", "b"))  # re-sent: fine
     assert store.counts()["REFERRED"] == 2
+
     def referrers(*ids: str) -> dict[str, str]:
         return {k: r.from_id for k, r in store.referrer_of(list(ids)).items()}
 
