@@ -12,8 +12,9 @@ On Neo4j the same run also measures, side by side on the same CSV files (issue 1
 engine of its own started here: ``LOAD CSV`` with ``CALL { ... } IN TRANSACTIONS OF 10000
 ROWS`` and the MERGEs of the import (``queries/bench_loadcsv_*.cypher``, no validation), the
 baseline the normal import is held to (timed after it has loaded the same slice, so that it
-too writes into a warm engine holding those records); and ``load --bulk`` (validation, ``neo4j-admin``, the
-engine's restart, constraints and indexes, counts checked: :mod:`loaders.neo4j_bulk`).
+too writes into a warm engine holding those records); and ``load --bulk`` (validation,
+``neo4j-admin``, the engine's restart, constraints and indexes, counts checked:
+:mod:`loaders.neo4j_bulk`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,9 @@ from loaders.formats import SPEC_BY_TYPE, Format, RecordWriter
 from loaders.importer import ImportReport, count_rows, import_folder
 from loaders.synthetic import SyntheticNetwork
 from models import DomainModel
+
+if TYPE_CHECKING:
+    import neo4j
 
 SLICE_FAMILIES = 150
 LOAD_CSV_BATCH = 10_000
@@ -135,7 +139,7 @@ def load_csv(uri: str, folder: Path, *, warm_up: Path | None = None) -> float:
         return time.perf_counter() - began
 
 
-def _load_csv_files(driver: Any, folder: Path) -> None:
+def _load_csv_files(driver: neo4j.Driver, folder: Path) -> None:
     """``LOAD CSV`` of every import file of ``folder``, in write order (nodes first)."""
     from queries import cypher
 

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 
 import pytest
 
@@ -334,45 +335,29 @@ def test_concurrent_accepts_keep_one_active_cohort_and_one_referrer(store: Graph
         }
 
 
-def test_concurrent_referrals_give_one_referrer(store: GraphStore) -> None:
+@pytest.mark.parametrize("new", [False, True], ids=["merged", "created"])
+def test_concurrent_referrals_give_one_referrer(store: GraphStore, new: bool) -> None:
+    """Writers racing to refer one family: one is written, never two edges. Merged, under the
+    NoReferrer precondition, the others are CONFLICTs; said to be new (ChangeSet.new_records:
+    created, as an import's batches are), the others are refused as a second referrer
+    (BAD_USER_INPUT) or as the same referral written meanwhile (CONFLICT)."""
+    prefix = "n" if new else "t"
     for trial in range(TRIALS):
-        givers = [f"t{trial}-g{i}" for i in range(THREADS)]
-        target = f"t{trial}-new"
+        givers = [f"{prefix}{trial}-g{i}" for i in range(THREADS)]
+        target = f"{prefix}{trial}-new"
         seed(store, [*givers, target])
-        calls = [
-            (
-                lambda g=g, t=target: store.write(
-                    ChangeSet(
-                        referrals=[Referred(from_id=g, to_id=t, at=DAY)],
-                        preconditions=[NoReferrer(t)],
-                    )
-                )
-            )
-            for g in givers * 4
-        ]
-        outcomes = race(calls)
-        assert outcomes["ok"] == 1
-        assert set(outcomes) == {"ok", "CONFLICT"}
-        assert store.counts()["REFERRED"] == trial + 1
 
+        def refer(giver: str, target: str = target) -> None:
+            edge = Referred(from_id=giver, to_id=target, at=DAY)
+            if new:
+                store.write(ChangeSet(referrals=[edge], new_records=True))
+            else:
+                store.write(ChangeSet(referrals=[edge], preconditions=[NoReferrer(target)]))
 
-def test_concurrent_new_referrals_give_one_referrer(store: GraphStore) -> None:
-    """Referrals said to be new (ChangeSet.new_records: created, not merged, as an import's
-    batches are) racing for one family: one is written, the others refused (a second
-    referrer, or the same referral written meanwhile), never two edges."""
-    for trial in range(TRIALS):
-        givers = [f"n{trial}-g{i}" for i in range(THREADS)]
-        target = f"n{trial}-new"
-        seed(store, [*givers, target])
-        calls = [
-            (
-                lambda g=g, t=target: store.write(
-                    ChangeSet(referrals=[Referred(from_id=g, to_id=t, at=DAY)], new_records=True)
-                )
-            )
-            for g in givers * 2
-        ]
-        outcomes = race(calls)
+        outcomes = race([partial(refer, g) for g in givers * 4])
         assert outcomes["ok"] == 1
-        assert set(outcomes) <= {"ok", "CONFLICT", "BAD_USER_INPUT"}  # same pair, other referrer
+        if new:
+            assert set(outcomes) <= {"ok", "CONFLICT", "BAD_USER_INPUT"}
+        else:
+            assert set(outcomes) == {"ok", "CONFLICT"}
         assert store.counts()["REFERRED"] == trial + 1
